@@ -1,0 +1,141 @@
+"""The Starlette application: /graphql, /healthz, /readyz and, for local storage, /media."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from tortoise.connection import get_connection
+from tortoise.contrib.starlette import RegisterTortoise
+
+from src import db
+from src.jobs.queue import create_queue
+from src.schema import build_schema
+from src.schema.context import Context
+from src.services.i18n import pick_language
+from src.settings import Settings, get_settings
+from src.storage import Storage, build_storage
+from src.storage.local import LocalStorage
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass
+class Resources:
+    """Clients shared by every request of one process, made in the lifespan."""
+
+    settings: Settings
+    storage: Storage
+    queue: Any  # ArqRedis
+
+
+class PasarGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our typed context and a fast JSON encoder."""
+
+    def __init__(self, schema: Any, *, app: Starlette, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            multipart_uploads_enabled=True,
+        )
+        self.app = app
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
+        resources: Resources = self.app.state.resources
+        return Context(
+            request=request,
+            response=response,
+            settings=resources.settings,
+            storage=resources.storage,
+            queue=resources.queue,
+            language=pick_language(request.headers.get("accept-language"), resources.settings.default_language),
+        )
+
+    def encode_json(self, data: object) -> str:
+        return orjson.dumps(data).decode()
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def _check(name: str, check: Any) -> tuple[str, str | None]:
+    try:
+        await asyncio.wait_for(check(), timeout=READY_TIMEOUT_SECONDS)
+    except Exception as exc:  # readiness reports every failure, whatever its kind
+        return name, f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
+    return name, None
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database, Redis and storage all answer; 503 naming each that does not."""
+    resources: Resources = request.app.state.resources
+
+    async def database() -> None:
+        await get_connection("default").execute_query("SELECT 1")
+
+    results = await asyncio.gather(
+        _check("database", database),
+        _check("redis", resources.queue.ping),
+        _check("storage", resources.storage.check),
+    )
+    failed = {name: error for name, error in results if error}
+    body = {
+        "status": "fail" if failed else "ok",
+        "checks": {name: ("fail" if error else "ok") for name, error in results},
+    }
+    if failed:
+        body["errors"] = failed
+        log.warning("not ready: %s", failed)
+    return JSONResponse(body, status_code=503 if failed else 200)
+
+
+async def media(request: Request) -> Response:
+    """Public objects of local storage; private ones (photo originals) are never served."""
+    storage = request.app.state.resources.storage
+    found = storage.public_file(request.path_params["key"]) if isinstance(storage, LocalStorage) else None
+    if found is None:
+        return PlainTextResponse("not found", status_code=404)
+    path, headers = found
+    return FileResponse(path, headers=headers)
+
+
+def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
+    """Build the ASGI app. Tests pass manage_orm=False and run Tortoise themselves."""
+    settings = settings or get_settings()
+    settings.check_production_safety()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if manage_orm:
+                db.prepare_database_dir(settings.database_url)
+                await stack.enter_async_context(RegisterTortoise(app, config=db.tortoise_config(settings)))
+            queue = create_queue(settings)
+            stack.push_async_callback(queue.aclose)
+            app.state.resources = Resources(settings=settings, storage=build_storage(settings), queue=queue)
+            yield
+
+    graphql = PasarGraphQL(build_schema(settings), app=None, settings=settings)  # type: ignore[arg-type]
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.storage_backend == "local":
+        routes.append(Route("/media/{key:path}", media))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    graphql.app = app
+    return app

@@ -1,0 +1,66 @@
+"""arq WorkerSettings: the jobs this service runs and the clients they share."""
+
+import logging
+from typing import Any
+
+from arq.worker import Worker, func
+
+from src import db
+from src.jobs.queue import create_queue, redis_settings
+from src.jobs.system import record_heartbeat
+from src.settings import Settings, get_settings
+from src.storage import build_storage
+
+log = logging.getLogger(__name__)
+
+FUNCTIONS = [
+    func(record_heartbeat, name="record_heartbeat", max_tries=3),
+]
+
+
+async def on_startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or get_settings()
+    ctx["settings"] = settings
+    if not ctx.get("orm_managed_outside"):
+        await db.init_orm(settings)
+    ctx["storage"] = build_storage(settings)
+
+
+async def on_shutdown(ctx: dict[str, Any]) -> None:
+    if not ctx.get("orm_managed_outside"):
+        await db.close_orm()
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """The Worker arguments shared by `pasar worker`, `pasar dev` and the tests."""
+    return {
+        "functions": FUNCTIONS,
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "poll_delay": settings.worker_poll_delay,
+        "max_jobs": 20,
+        "job_timeout": 300,
+        # Results are not read back; keeping them would block re-enqueueing the same job id (arq #432).
+        "keep_result": 0,
+    }
+
+
+def build_worker(settings: Settings, **overrides: Any) -> Worker:
+    """A Worker on the configured Redis; overrides let tests run it in burst mode."""
+    options = worker_options(settings)
+    options.update(overrides)
+    ctx = options.pop("ctx", {}) | {"settings": settings}
+    if "redis_pool" not in options:
+        options["redis_pool"] = create_queue(settings)
+    return Worker(ctx=ctx, **options)
+
+
+class WorkerSettings:
+    """For `arq src.jobs.worker.WorkerSettings`; `pasar worker` is the usual way in."""
+
+    functions = FUNCTIONS
+    on_startup = on_startup
+    on_shutdown = on_shutdown
+    poll_delay = get_settings().worker_poll_delay
+    keep_result = 0
+    redis_settings = redis_settings(get_settings())

@@ -1,0 +1,68 @@
+"""The GraphQL schema: Query, Mutation and Subscription composed from the domain modules."""
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from src.schema.scalars import Money
+from src.schema.system import SystemMutation, SystemQuery
+from src.settings import Settings, get_settings
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+
+
+@strawberry.type
+class Query(SystemQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(SystemMutation):
+    pass
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    # Errors raised while parsing or validating the document name the client's mistake; keep them.
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The executable schema with the limits and caches the settings ask for."""
+    settings = settings or get_settings()
+    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        # Parsing and validating are the costliest steps of a small query; clients repeat the same documents.
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    if settings.is_production:
+        extensions.append(MaskErrors(should_mask_error=_should_mask))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Money],  # shared value types, listed so clients can rely on them before every domain uses them
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def export_schema_sdl() -> str:
+    """The schema in SDL, as written to schema.graphql."""
+    return build_schema(Settings()).as_str() + "\n"

@@ -1,0 +1,62 @@
+"""Operational fields: a round trip through the job queue, used to check a deployment end to end."""
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from src.schema.context import Info
+from src.schema.errors import UserError, user_errors
+from src.schema.ids import decode_id
+from src.services import system as system_service
+from src.services.errors import DomainError
+
+
+@strawberry.type(name="Heartbeat", description="A job queued by the API and completed by a worker.")
+class HeartbeatType(relay.Node):
+    id: relay.NodeID[int]
+    runs: int
+    processed: bool
+
+    @classmethod
+    def from_view(cls, row: system_service.HeartbeatView) -> "HeartbeatType":
+        return cls(id=row.id, runs=row.runs, processed=row.processed)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        rows = {r.id: r for r in await system_service.list_heartbeats(ids=[int(i) for i in node_ids])}
+        return [cls.from_view(rows[int(i)]) if int(i) in rows else None for i in node_ids]
+
+
+@strawberry.type
+class PingWorkerPayload:
+    heartbeat: HeartbeatType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SystemQuery:
+    node: relay.Node | None = relay.node(description="Any object by its global ID.")
+
+    @strawberry.field(description="A heartbeat created by `pingWorker`.")
+    async def heartbeat(self, id: relay.GlobalID) -> HeartbeatType | None:
+        try:
+            heartbeat_id = decode_id(id, "Heartbeat")
+        except DomainError:
+            return None
+        rows = await system_service.list_heartbeats(ids=[heartbeat_id])
+        return HeartbeatType.from_view(rows[0]) if rows else None
+
+
+@strawberry.type
+class SystemMutation:
+    @strawberry.mutation(description="Queue a heartbeat job; a worker marks it processed.")
+    async def ping_worker(self, info: Info) -> PingWorkerPayload:
+        try:
+            row = await system_service.ping_worker(queue=info.context.queue)
+        except DomainError as exc:
+            return PingWorkerPayload(errors=user_errors(exc, info.context.language))
+        return PingWorkerPayload(heartbeat=HeartbeatType.from_view(row))

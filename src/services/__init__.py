@@ -1,0 +1,1 @@
+"""Business rules: plain async functions over models, raising DomainError for expected failures."""

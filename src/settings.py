@@ -1,0 +1,98 @@
+"""Every setting of the service, read from environment variables with embedded defaults."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class ConfigurationError(Exception):
+    """A setting that makes it unsafe or impossible to start; the message is one line for operators."""
+
+
+class Settings(BaseSettings):
+    """The service's configuration; every field is an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["dev", "production"] = "dev"
+    database_url: str = "sqlite://./var/pasar.sqlite3"
+    # None means "the default": pasar dev may then start an embedded Redis when nothing answers on it.
+    redis_url: str | None = None
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    public_url: str = "http://127.0.0.1:8000"
+
+    storage_backend: Literal["local", "s3"] = "local"
+    media_root: Path = Path("./var/media")
+    media_url: str = "/media"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "pasar-media"
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # Where public variants are read from (a CDN or the bucket's public address); None: derived from the endpoint.
+    s3_public_base_url: str | None = None
+    s3_presign_expiry_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    default_language: Literal["id", "en"] = "id"
+
+    worker_poll_delay: float = Field(default=0.05, gt=0)
+    graphiql: bool | None = None  # None: on in dev, off in production
+    introspection: bool | None = None  # None: on in dev, off in production
+    graphql_max_depth: int = Field(default=12, ge=2)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_tokens: int = Field(default=5000, ge=100)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def effective_redis_url(self) -> str:
+        return self.redis_url or DEFAULT_REDIS_URL
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.is_production) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.is_production) if self.introspection is None else self.introspection
+
+    @model_validator(mode="after")
+    def _check_database_url(self) -> "Settings":
+        scheme = self.database_url.split("://", 1)[0] if "://" in self.database_url else ""
+        if scheme not in {"sqlite", "postgres", "asyncpg", "psycopg"}:
+            raise ValueError(
+                f"DATABASE_URL must start with sqlite://, postgres:// or asyncpg://, got {self.database_url!r}"
+            )
+        return self
+
+    def check_production_safety(self) -> None:
+        """Refuse settings that are only acceptable on a developer's machine."""
+        if not self.is_production:
+            return
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY:
+            raise ConfigurationError(
+                "SECRET_KEY is the built-in development default; set SECRET_KEY to a random value "
+                "of at least 32 characters before running with ENVIRONMENT=production"
+            )
+        if len(secret) < 32:
+            raise ConfigurationError("SECRET_KEY must be at least 32 characters long in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()
