@@ -187,6 +187,26 @@ def cmd_dev(args: argparse.Namespace) -> None:
             embedded.shutdown()
 
 
+async def _pending_migrations() -> list[str]:
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    # The models are compared with the migrations on disk; no database is touched.
+    config = db.tortoise_config(Settings(), url="sqlite://:memory:")
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        assert ctx.apps is not None
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    return [f"{writer.app_label}: {op.describe()}" for writer in writers for op in writer.operations]
+
+
+def cmd_check_migrations(args: argparse.Namespace) -> None:
+    pending = asyncio.run(_pending_migrations())
+    if pending:
+        _fail("models changed without a migration (run `tortoise makemigrations`): " + "; ".join(pending))
+    print("pasar: migrations match the models")
+
+
 def cmd_export_schema(args: argparse.Namespace) -> None:
     from src.schema import SCHEMA_FILE, export_schema_sdl
 
@@ -211,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.set_defaults(handler=cmd_dev)
 
     serve = sub.add_parser("serve", help="run the API (uvicorn)")
-    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server in a container listens on all
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
@@ -222,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)
     sub.add_parser("seed", help="write markets, categories and (in dev) demo data").set_defaults(handler=cmd_seed)
 
+    sub.add_parser("check-migrations", help="fail if the models changed without a migration").set_defaults(
+        handler=cmd_check_migrations
+    )
+
     export = sub.add_parser("export-schema", help="write schema.graphql")
     export.add_argument("--output")
     export.add_argument("--check", action="store_true", help="fail if the file is stale")
@@ -231,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     args.handler(args)
 

@@ -80,9 +80,9 @@ async def migrate(settings: Settings | None = None, *, url: str | None = None) -
     await _migrate(config=tortoise_config(settings, url=url))
 
 
-def _cli_config() -> dict[str, Any]:
-    return tortoise_config()
-
-
-# Read by the `tortoise` command line (see [tool.tortoise] in pyproject.toml) for makemigrations.
-TORTOISE_ORM = _cli_config()
+def __getattr__(name: str) -> Any:
+    # `TORTOISE_ORM` is read by the `tortoise` command line (see [tool.tortoise] in pyproject.toml) for
+    # makemigrations; built on access so importing this module never reads (or fails on) the environment.
+    if name == "TORTOISE_ORM":
+        return tortoise_config()
+    raise AttributeError(name)

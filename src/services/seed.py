@@ -23,17 +23,89 @@ class MarketSeed:
 
 # Approximate coordinates of the city's markets (Dinas Koperasi, Perindustrian dan Perdagangan Kota Malang).
 MARKETS = [
-    MarketSeed("Pasar Besar Malang", "pasar-besar", "Jl. Pasar Besar, Sukoharjo, Klojen", "-7.986200", "112.630000", "Setiap hari 03:00-17:00", 7),
-    MarketSeed("Pasar Oro-Oro Dowo", "oro-oro-dowo", "Jl. Guntur No. 20, Oro-Oro Dowo, Klojen", "-7.965500", "112.630000", "Setiap hari 05:00-13:00"),
-    MarketSeed("Pasar Blimbing", "blimbing", "Jl. Raden Intan, Purwodadi, Blimbing", "-7.941000", "112.644000", "Setiap hari 02:00-16:00", 6),
-    MarketSeed("Pasar Dinoyo", "dinoyo", "Jl. MT Haryono, Dinoyo, Lowokwaru", "-7.940600", "112.609300", "Setiap hari 03:00-15:00", 6),
-    MarketSeed("Pasar Bunul", "bunul", "Jl. Hamid Rusdi, Bunulrejo, Blimbing", "-7.961500", "112.652000", "Setiap hari 04:00-14:00"),
-    MarketSeed("Pasar Tawangmangu", "tawangmangu", "Jl. Tawangmangu, Lowokwaru", "-7.960000", "112.638000", "Setiap hari 05:00-13:00", 4),
-    MarketSeed("Pasar Klojen", "klojen", "Jl. Cokroaminoto, Klojen", "-7.972000", "112.633000", "Setiap hari 04:00-13:00", 4),
-    MarketSeed("Pasar Sukun", "sukun", "Jl. Sudanco Supriadi, Sukun", "-7.998000", "112.616000", "Setiap hari 03:00-14:00"),
-    MarketSeed("Pasar Sawojajar", "sawojajar", "Jl. Danau Toba, Sawojajar, Kedungkandang", "-7.971000", "112.667000", "Setiap hari 04:00-13:00"),
-    MarketSeed("Pasar Madyopuro", "madyopuro", "Jl. Ki Ageng Gribig, Madyopuro, Kedungkandang", "-7.970000", "112.683000", "Setiap hari 04:00-12:00"),
-    MarketSeed("Pasar Mergan", "mergan", "Jl. Mergan Lori, Tanjungrejo, Sukun", "-7.984000", "112.618000", "Setiap hari 04:00-12:00", 4),
+    MarketSeed(
+        "Pasar Besar Malang",
+        "pasar-besar",
+        "Jl. Pasar Besar, Sukoharjo, Klojen",
+        "-7.986200",
+        "112.630000",
+        "Setiap hari 03:00-17:00",
+        7,
+    ),
+    MarketSeed(
+        "Pasar Oro-Oro Dowo",
+        "oro-oro-dowo",
+        "Jl. Guntur No. 20, Oro-Oro Dowo, Klojen",
+        "-7.965500",
+        "112.630000",
+        "Setiap hari 05:00-13:00",
+    ),
+    MarketSeed(
+        "Pasar Blimbing",
+        "blimbing",
+        "Jl. Raden Intan, Purwodadi, Blimbing",
+        "-7.941000",
+        "112.644000",
+        "Setiap hari 02:00-16:00",
+        6,
+    ),
+    MarketSeed(
+        "Pasar Dinoyo",
+        "dinoyo",
+        "Jl. MT Haryono, Dinoyo, Lowokwaru",
+        "-7.940600",
+        "112.609300",
+        "Setiap hari 03:00-15:00",
+        6,
+    ),
+    MarketSeed(
+        "Pasar Bunul",
+        "bunul",
+        "Jl. Hamid Rusdi, Bunulrejo, Blimbing",
+        "-7.961500",
+        "112.652000",
+        "Setiap hari 04:00-14:00",
+    ),
+    MarketSeed(
+        "Pasar Tawangmangu",
+        "tawangmangu",
+        "Jl. Tawangmangu, Lowokwaru",
+        "-7.960000",
+        "112.638000",
+        "Setiap hari 05:00-13:00",
+        4,
+    ),
+    MarketSeed(
+        "Pasar Klojen", "klojen", "Jl. Cokroaminoto, Klojen", "-7.972000", "112.633000", "Setiap hari 04:00-13:00", 4
+    ),
+    MarketSeed(
+        "Pasar Sukun", "sukun", "Jl. Sudanco Supriadi, Sukun", "-7.998000", "112.616000", "Setiap hari 03:00-14:00"
+    ),
+    MarketSeed(
+        "Pasar Sawojajar",
+        "sawojajar",
+        "Jl. Danau Toba, Sawojajar, Kedungkandang",
+        "-7.971000",
+        "112.667000",
+        "Setiap hari 04:00-13:00",
+    ),
+    MarketSeed(
+        "Pasar Madyopuro",
+        "madyopuro",
+        "Jl. Ki Ageng Gribig, Madyopuro, Kedungkandang",
+        "-7.970000",
+        "112.683000",
+        "Setiap hari 04:00-12:00",
+    ),
+    MarketSeed(
+        "Pasar Mergan",
+        "mergan",
+        "Jl. Mergan Lori, Tanjungrejo, Sukun",
+        "-7.984000",
+        "112.618000",
+        "Setiap hari 04:00-12:00",
+        4,
+    ),
 ]
 
 CATEGORIES = [

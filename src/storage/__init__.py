@@ -1,7 +1,7 @@
 """The Storage protocol and the factory that picks local or S3 storage from the settings."""
 
-from src.storage.base import PresignedUpload, Storage, StorageError, StoredObject
 from src.settings import Settings
+from src.storage.base import PresignedUpload, Storage, StorageError, StoredObject
 
 
 def build_storage(settings: Settings) -> Storage:
