@@ -128,6 +128,36 @@ def cmd_seed(args: argparse.Namespace) -> None:
         print("  " + line)
 
 
+async def _create_admin(settings: Settings, *, phone: str, name: str, password: str, market: str | None) -> str:
+    from src.services import accounts as accounts_service
+    from src.services.errors import DomainError, DomainErrors
+    from src.services.i18n import translate
+
+    await db.init_orm(settings)
+    try:
+        user = await accounts_service.create_admin(phone=phone, password=password, name=name, market_slug=market)
+    except (DomainError, DomainErrors) as exc:
+        errors = exc.errors if isinstance(exc, DomainErrors) else [exc]
+        reasons = "; ".join(f"{e.field or 'input'}: {translate(e.message_key, 'en', **e.params)}" for e in errors)
+        raise StartupError(f"admin not created: {reasons}") from exc
+    finally:
+        await db.close_orm()
+    scope = f"market {market}" if market else "the city trade office (every market)"
+    return f"admin {user.phone} created for {scope}"
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    import getpass
+    import os
+
+    settings = _load_settings()
+    password = os.environ.get("PASAR_ADMIN_PASSWORD") or getpass.getpass("Password for the new admin: ")
+    print(
+        "pasar: "
+        + _run(lambda: _create_admin(settings, phone=args.phone, name=args.name, password=password, market=args.market))
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -241,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run an arq worker").set_defaults(handler=cmd_worker)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)
     sub.add_parser("seed", help="write markets, categories and (in dev) demo data").set_defaults(handler=cmd_seed)
+
+    admin = sub.add_parser("create-admin", help="create a market admin (the trade office without --market)")
+    admin.add_argument("--phone", required=True)
+    admin.add_argument("--name", required=True)
+    admin.add_argument("--market", help="market slug, e.g. pasar-besar; omit for the city trade office")
+    admin.set_defaults(handler=cmd_create_admin)
 
     sub.add_parser("check-migrations", help="fail if the models changed without a migration").set_defaults(
         handler=cmd_check_migrations

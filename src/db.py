@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "src.models.system",
     "src.models.markets",
     "src.models.catalog",
+    "src.models.accounts",
 ]
 MIGRATIONS_MODULE = "migrations"
 

@@ -102,17 +102,15 @@ async def redis() -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-@pytest_asyncio.fixture(autouse=True)
-async def clean_state(request: pytest.FixtureRequest, redis: Redis) -> AsyncIterator[None]:
-    """Every test that touches the database starts from empty tables and an empty Redis database."""
-    if "orm" in request.fixturenames:
-        await _truncate_all()
-        await redis.flushdb()
-    yield
+@pytest_asyncio.fixture
+async def clean_db(orm: None, redis: Redis) -> None:
+    """Empty tables and an empty Redis database, before anything else of the test is made."""
+    await _truncate_all()
+    await redis.flushdb()
 
 
 @pytest_asyncio.fixture
-async def app(orm: None, settings: Settings) -> AsyncIterator[Any]:
+async def app(clean_db: None, settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings, manage_orm=False)
     async with application.router.lifespan_context(application):
         yield application
@@ -131,7 +129,7 @@ def gql(http: httpx.AsyncClient) -> GraphQLClient:
 
 
 @pytest.fixture
-def run_jobs(orm: None, settings: Settings, redis: Redis) -> Any:
+def run_jobs(clean_db: None, settings: Settings) -> Any:
     """Run every queued job to completion in a burst-mode arq worker; returns the worker for its counters."""
 
     async def _run(**overrides: Any) -> Any:

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
 from src.settings import Settings, get_settings
@@ -26,12 +27,12 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 @strawberry.type
-class Query(SystemQuery):
+class Query(SystemQuery, AccountsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SystemMutation):
+class Mutation(SystemMutation, AccountsMutation):
     pass
 
 

@@ -8,11 +8,15 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as _Info
 
+from src.services import accounts as accounts_service
+from src.services.errors import DomainError, ErrorCode
 from src.settings import Settings
 from src.storage import Storage
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
+
+    from src.models.accounts import User
 
 
 @dataclass
@@ -32,11 +36,31 @@ class Context:
     language: str
     loaders: Loaders = field(default_factory=Loaders)
     extras: dict[str, Any] = field(default_factory=dict)
+    _user: "User | None" = None
+    _user_loaded: bool = False
+    auth_error: ErrorCode | None = None
 
     @property
     def client_address(self) -> str:
         client = self.request.client
         return client.host if client else "unknown"
+
+    def bearer_token(self) -> str | None:
+        header = self.request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    async def get_user(self) -> "User | None":
+        """The user of the bearer token, loaded once per request; None (with auth_error set) when invalid."""
+        if not self._user_loaded:
+            self._user_loaded = True
+            token = self.bearer_token()
+            if token:
+                try:
+                    self._user = await accounts_service.user_for_access_token(token, self.settings)
+                except DomainError as exc:
+                    self.auth_error = exc.code
+        return self._user
 
 
 Info = _Info[Context, None]

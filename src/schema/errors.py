@@ -1,9 +1,15 @@
 """The UserError payload convention: expected failures travel inside mutation payloads, never as GraphQL errors."""
 
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import strawberry
 
 from src.services.errors import DomainError, DomainErrors, ErrorCode
 from src.services.i18n import translate
+
+if TYPE_CHECKING:
+    from src.schema.context import Info
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why an operation was refused.")
 
@@ -26,3 +32,14 @@ def user_errors(exc: DomainError | DomainErrors, language: str) -> list[UserErro
         )
         for e in errors
     ]
+
+
+P = TypeVar("P")
+
+
+async def mutation_payload(info: "Info", payload: type[P], work: Awaitable[dict[str, Any]]) -> P:
+    """Run a mutation's work; expected failures become the payload's `errors`, and nothing else is set."""
+    try:
+        return payload(**await work)
+    except (DomainError, DomainErrors) as exc:
+        return payload(errors=user_errors(exc, info.context.language))  # type: ignore[call-arg]

@@ -6,9 +6,11 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from src.models.accounts import Role
 from src.schema.context import Info
-from src.schema.errors import UserError, user_errors
+from src.schema.errors import UserError, mutation_payload
 from src.schema.ids import decode_id
+from src.schema.permissions import current_user
 from src.services import system as system_service
 from src.services.errors import DomainError
 
@@ -58,10 +60,11 @@ class SystemQuery:
 
 @strawberry.type
 class SystemMutation:
-    @strawberry.mutation(description="Queue a heartbeat job; a worker marks it processed.")
+    @strawberry.mutation(description="Market admin: queue a heartbeat job; a worker marks it processed.")
     async def ping_worker(self, info: Info) -> PingWorkerPayload:
-        try:
+        async def work() -> dict[str, Any]:
+            await current_user(info, Role.MARKET_ADMIN)
             row = await system_service.ping_worker(queue=info.context.queue)
-        except DomainError as exc:
-            return PingWorkerPayload(errors=user_errors(exc, info.context.language))
-        return PingWorkerPayload(heartbeat=HeartbeatType.from_view(row))
+            return {"heartbeat": HeartbeatType.from_view(row)}
+
+        return await mutation_payload(info, PingWorkerPayload, work())

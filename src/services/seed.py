@@ -4,8 +4,10 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from src.models.accounts import BuyerType, Role, User
 from src.models.catalog import Category
 from src.models.markets import Market
+from src.services import passwords
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +141,67 @@ async def seed_reference_data() -> None:
         await Category.update_or_create(slug=slug, defaults={"name": name, "sort_order": order})
 
 
+DEMO_PASSWORD = "pasar-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    phone: str
+    name: str
+    role: Role
+    market_slug: str | None = None
+    buyer_type: BuyerType | None = None
+    business_name: str | None = None
+
+
+DEMO_USERS = [
+    DemoUser("+6281211110001", "Bu Sri Wahyuni", Role.BUYER, buyer_type=BuyerType.HOUSEHOLD),
+    DemoUser(
+        "+6281211110002",
+        "Dapur Hotel Tugu",
+        Role.BUYER,
+        buyer_type=BuyerType.BUSINESS,
+        business_name="Hotel Tugu Malang",
+    ),
+    DemoUser("+6281222220001", "Pak Slamet", Role.TRADER),
+    DemoUser("+6281233330001", "Mas Arif (kurir)", Role.COURIER, market_slug="pasar-besar"),
+    DemoUser("+6281244440001", "Bu Ratna (admin Pasar Besar)", Role.MARKET_ADMIN, market_slug="pasar-besar"),
+    DemoUser("+6281255550001", "Diskoperindag Kota Malang", Role.MARKET_ADMIN),
+]
+
+
+async def seed_demo_users() -> None:
+    """One demo user per role (and the trade office); existing phones are left as they are."""
+    password_hash = await passwords.hash_password(DEMO_PASSWORD)
+    for demo in DEMO_USERS:
+        market = await Market.get(slug=demo.market_slug) if demo.market_slug else None
+        await User.get_or_create(
+            phone=demo.phone,
+            defaults={
+                "name": demo.name,
+                "role": demo.role,
+                "market": market,
+                "buyer_type": demo.buyer_type,
+                "business_name": demo.business_name,
+                "password_hash": password_hash,
+            },
+        )
+
+
 async def seed(*, demo: bool = True) -> list[str]:
-    """Reference data, then (in development) demo accounts; returns lines describing the demo logins."""
+    """Reference data, then (outside production) demo accounts; returns lines describing the demo logins."""
     await seed_reference_data()
-    return []
+    if not demo:
+        return []
+    await seed_demo_users()
+    return await demo_logins()
 
 
 async def demo_logins() -> list[str]:
-    """How to log in as each demo user (nothing until accounts exist)."""
-    return []
+    """How to log in as each demo user that exists."""
+    existing = set(await User.filter(phone__in=[d.phone for d in DEMO_USERS]).values_list("phone", flat=True))
+    lines = [f"{d.role.value:<13} {d.phone}  {d.name}" for d in DEMO_USERS if d.phone in existing]
+    return [f"demo logins (password {DEMO_PASSWORD}):", *lines] if lines else []
 
 
 async def is_empty() -> bool:

@@ -36,3 +36,19 @@ def test_a_model_change_without_migration_is_detected(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "Unmigrated" in result.stderr
+
+
+def test_model_descriptions_have_no_semicolons() -> None:
+    # Tortoise's SQLite migrations split statements on ";", and table comments come from model docstrings.
+    import importlib
+    import inspect
+
+    from tortoise.models import Model
+
+    from src import db
+
+    for module_name in db.MODEL_MODULES:
+        module = importlib.import_module(module_name)
+        for name, model in inspect.getmembers(module, inspect.isclass):
+            if issubclass(model, Model) and model.__module__ == module_name:
+                assert ";" not in (model.__doc__ or ""), name

@@ -2,14 +2,33 @@
 
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 
 from src.jobs.system import record_heartbeat
+from src.models.accounts import Role
+from src.settings import Settings
+from tests.factories import make_user, token_for
 from tests.support.graphql import GraphQLClient
 
 PING = "mutation { pingWorker { heartbeat { id processed runs } errors { code message } } }"
 HEARTBEAT = "query($id: ID!) { heartbeat(id: $id) { id processed runs } }"
 NODE = "query($id: ID!) { node(id: $id) { __typename ... on Heartbeat { processed } } }"
+
+
+@pytest.fixture(autouse=True)
+async def as_admin(gql: GraphQLClient, settings: Settings) -> None:
+    gql.token = token_for(await make_user(Role.MARKET_ADMIN), settings)
+
+
+async def test_only_market_admins_may_ping(gql: GraphQLClient, settings: Settings) -> None:
+    for role in (Role.BUYER, Role.TRADER, Role.COURIER):
+        gql.token = token_for(await make_user(role), settings)
+        payload = (await gql(PING))["pingWorker"]
+        assert payload["heartbeat"] is None
+        assert payload["errors"][0]["code"] == "PERMISSION_DENIED"
+    gql.token = None
+    assert (await gql(PING))["pingWorker"]["errors"][0]["code"] == "UNAUTHENTICATED"
 
 
 async def test_api_job_reaches_the_worker_and_the_database(gql: GraphQLClient, run_jobs: Any) -> None:

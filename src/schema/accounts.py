@@ -1,0 +1,242 @@
+"""Accounts: register, log in, refresh, log out, `me`, staff accounts and deactivation."""
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.permission import PermissionExtension
+
+from src.models.accounts import BuyerType, Role, User
+from src.schema.context import Info
+from src.schema.errors import UserError, mutation_payload
+from src.schema.ids import decode_id
+from src.schema.markets import MarketType
+from src.schema.permissions import IsAuthenticated, current_user
+from src.services import accounts as accounts_service
+from src.services.throttle import LoginThrottle
+
+RoleEnum = strawberry.enum(Role, name="Role")
+BuyerTypeEnum = strawberry.enum(BuyerType, name="BuyerType")
+
+
+@strawberry.type(name="User", description="Someone who logs in: a buyer, trader, courier or market admin.")
+class UserType(relay.Node):
+    id: relay.NodeID[int]
+    phone: str = strawberry.field(description="E.164, e.g. +6281234567890.")
+    name: str
+    email: str | None
+    role: Role
+    buyer_type: BuyerType | None
+    business_name: str | None
+    is_active: bool
+    market_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The market a courier or market admin belongs to; null for the trade office.")
+    async def market(self, info: Info) -> MarketType | None:
+        if self.market_id is None:
+            return None
+        nodes = await MarketType.resolve_nodes(info=info, node_ids=[str(self.market_id)])
+        return nodes[0]  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_model(cls, user: User) -> "UserType":
+        return cls(
+            id=user.id,
+            phone=user.phone,
+            name=user.name,
+            email=user.email,
+            role=user.role,
+            buyer_type=user.buyer_type,
+            business_name=user.business_name,
+            is_active=user.is_active,
+            market_id=user.market_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        # Only yourself: other people's accounts are not browsable by id.
+        me = await info.context.get_user()
+        return [cls.from_model(me) if me is not None and str(me.id) == i else None for i in node_ids]
+
+
+@strawberry.input
+class RegisterInput:
+    phone: str
+    password: str
+    name: str
+    role: Role = Role.BUYER
+    email: str | None = None
+    buyer_type: BuyerType | None = None
+    business_name: str | None = None
+
+
+@strawberry.input
+class LoginInput:
+    phone: str
+    password: str
+
+
+@strawberry.input
+class RefreshTokenInput:
+    refresh_token: str
+
+
+@strawberry.input
+class LogoutInput:
+    refresh_token: str
+
+
+@strawberry.input
+class CreateStaffUserInput:
+    phone: str
+    password: str
+    name: str
+    role: Role
+    market_id: relay.GlobalID | None = None
+
+
+@strawberry.input
+class SetUserActiveInput:
+    user_id: relay.GlobalID
+    active: bool
+
+
+@strawberry.type
+class AuthPayload:
+    user: UserType | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RefreshTokenPayload:
+    access_token: str | None = None
+    refresh_token: str | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UserPayload:
+    user: UserType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _session(session: accounts_service.Session) -> dict[str, Any]:
+    return {
+        "user": UserType.from_model(session.user),
+        "access_token": session.tokens.access_token,
+        "refresh_token": session.tokens.refresh_token,
+    }
+
+
+def _throttle(info: Info) -> LoginThrottle:
+    settings = info.context.settings
+    return LoginThrottle(
+        redis=info.context.queue,
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_lockout_seconds,
+    )
+
+
+@strawberry.type
+class AccountsQuery:
+    @strawberry.field(
+        description="The logged-in user.", extensions=[PermissionExtension(permissions=[IsAuthenticated()])]
+    )
+    async def me(self, info: Info) -> UserType:
+        user = await info.context.get_user()
+        assert user is not None  # IsAuthenticated ran first
+        return UserType.from_model(user)
+
+
+@strawberry.type
+class AccountsMutation:
+    @strawberry.mutation(description="Sign up as a buyer or a trader; the new user is logged in.")
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        async def work() -> dict[str, Any]:
+            session = await accounts_service.register(
+                phone=input.phone,
+                password=input.password,
+                name=input.name,
+                role=input.role,
+                email=input.email,
+                buyer_type=input.buyer_type,
+                business_name=input.business_name,
+                settings=info.context.settings,
+                client_address=info.context.client_address,
+            )
+            return _session(session)
+
+        return await mutation_payload(info, AuthPayload, work())
+
+    @strawberry.mutation(description="Log in with phone number and password.")
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        async def work() -> dict[str, Any]:
+            session = await accounts_service.login(
+                phone=input.phone,
+                password=input.password,
+                settings=info.context.settings,
+                throttle=_throttle(info),
+                client_address=info.context.client_address,
+            )
+            return _session(session)
+
+        return await mutation_payload(info, AuthPayload, work())
+
+    @strawberry.mutation(description="Trade a refresh token for a new access token and refresh token.")
+    async def refresh_token(self, info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
+        async def work() -> dict[str, Any]:
+            pair = await accounts_service.refresh(
+                refresh_token=input.refresh_token,
+                settings=info.context.settings,
+                client_address=info.context.client_address,
+            )
+            return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}
+
+        return await mutation_payload(info, RefreshTokenPayload, work())
+
+    @strawberry.mutation(description="End the session a refresh token belongs to.")
+    async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
+        async def work() -> dict[str, Any]:
+            await accounts_service.logout(refresh_token=input.refresh_token)
+            return {"ok": True}
+
+        return await mutation_payload(info, LogoutPayload, work())
+
+    @strawberry.mutation(description="Market admin: add a courier or admin to a market.")
+    async def create_staff_user(self, info: Info, input: CreateStaffUserInput) -> UserPayload:
+        async def work() -> dict[str, Any]:
+            actor = await current_user(info)
+            market_id = decode_id(input.market_id, "Market", field="marketId") if input.market_id else None
+            user = await accounts_service.create_staff_user(
+                actor=actor,
+                phone=input.phone,
+                password=input.password,
+                name=input.name,
+                role=input.role,
+                market_id=market_id,
+            )
+            return {"user": UserType.from_model(user)}
+
+        return await mutation_payload(info, UserPayload, work())
+
+    @strawberry.mutation(description="Market admin: deactivate or reactivate an account; its sessions end at once.")
+    async def set_user_active(self, info: Info, input: SetUserActiveInput) -> UserPayload:
+        async def work() -> dict[str, Any]:
+            actor = await current_user(info)
+            user = await accounts_service.set_user_active(
+                actor=actor, user_id=decode_id(input.user_id, "User", field="userId"), active=input.active
+            )
+            return {"user": UserType.from_model(user)}
+
+        return await mutation_payload(info, UserPayload, work())
