@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "src.models.markets",
     "src.models.catalog",
     "src.models.accounts",
+    "src.models.media",
 ]
 MIGRATIONS_MODULE = "migrations"
 

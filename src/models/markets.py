@@ -1,7 +1,13 @@
 """Markets (pasar) and the stalls traders run in them."""
 
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from src.models.accounts import User
 
 
 class Market(Model):
@@ -28,3 +34,43 @@ class Market(Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StallStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SUSPENDED = "SUSPENDED"
+
+
+class Stall(Model):
+    """A trader's stall (lapak, kios) in one market. Its market's admin approves, rejects or suspends it."""
+
+    id = fields.IntField(primary_key=True)
+    market: fields.ForeignKeyRelation[Market] = fields.ForeignKeyField(
+        "models.Market", related_name="stalls", on_delete=fields.RESTRICT
+    )
+    market_id: int
+    trader: fields.OneToOneRelation["User"] = fields.OneToOneField(
+        "models.User", related_name="stall", on_delete=fields.RESTRICT
+    )
+    trader_id: int
+    name = fields.CharField(max_length=120)
+    stall_number = fields.CharField(max_length=20)
+    description = fields.TextField(default="")
+    status = fields.CharEnumField(StallStatus, max_length=12, default=StallStatus.PENDING, db_index=True)
+    status_reason = fields.CharField(max_length=500, null=True)
+    is_open = fields.BooleanField(default=False)
+    reviewed_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "models.User", related_name="reviewed_stalls", null=True, on_delete=fields.SET_NULL
+    )
+    reviewed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "stall"
+        unique_together = (("market", "stall_number"),)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.stall_number})"

@@ -19,6 +19,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from src.schema.accounts import AccountsMutation, AccountsQuery
+from src.schema.catalog import CatalogMutation, CatalogQuery
+from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
 from src.settings import Settings, get_settings
@@ -27,12 +29,12 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 @strawberry.type
-class Query(SystemQuery, AccountsQuery):
+class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SystemMutation, AccountsMutation):
+class Mutation(SystemMutation, AccountsMutation, MarketsMutation, CatalogMutation):
     pass
 
 

@@ -11,7 +11,7 @@ from src.models.accounts import BuyerType, Role, User
 from src.schema.context import Info
 from src.schema.errors import UserError, mutation_payload
 from src.schema.ids import decode_id
-from src.schema.markets import MarketType
+from src.schema.markets import MarketType, StallType
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
 from src.services.throttle import LoginThrottle
@@ -38,6 +38,13 @@ class UserType(relay.Node):
             return None
         nodes = await MarketType.resolve_nodes(info=info, node_ids=[str(self.market_id)])
         return nodes[0]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="A trader's stall, whatever its status; null for other roles.")
+    async def stall(self, info: Info) -> StallType | None:
+        if self.role != Role.TRADER:
+            return None
+        stall = await info.context.loaders.stall_by_trader.load(self.id)
+        return StallType.from_model(stall) if stall is not None else None
 
     @classmethod
     def from_model(cls, user: User) -> "UserType":

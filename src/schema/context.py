@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as _Info
 
+from src.schema.loaders import Loaders
 from src.services import accounts as accounts_service
 from src.services.errors import DomainError, ErrorCode
 from src.settings import Settings
@@ -17,11 +18,6 @@ if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
     from src.models.accounts import User
-
-
-@dataclass
-class Loaders:
-    """Per-request dataloaders: made fresh for each request, so nothing is cached across users."""
 
 
 @dataclass

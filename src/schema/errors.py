@@ -4,6 +4,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 
 from src.services.errors import DomainError, DomainErrors, ErrorCode
 from src.services.i18n import translate
@@ -43,3 +44,9 @@ async def mutation_payload(info: "Info", payload: type[P], work: Awaitable[dict[
         return payload(**await work)
     except (DomainError, DomainErrors) as exc:
         return payload(errors=user_errors(exc, info.context.language))  # type: ignore[call-arg]
+
+
+def graphql_error(exc: DomainError | DomainErrors, language: str) -> GraphQLError:
+    """For queries, which have no payload: the first error as a GraphQL error with its code and field."""
+    first = user_errors(exc, language)[0]
+    return GraphQLError(first.message, extensions={"code": first.code.value, "field": first.field})

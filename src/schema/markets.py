@@ -1,4 +1,4 @@
-"""Markets as the API shows them (the catalog issue adds stalls and the markets query)."""
+"""Markets and stalls: browsing markets, applying for a stall, reviewing it, opening and closing it."""
 
 from collections.abc import Iterable
 from decimal import Decimal
@@ -6,9 +6,22 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Q
 
-from src.models.markets import Market
+from src.models.accounts import Role
+from src.models.markets import Market, Stall, StallStatus
 from src.schema.context import Info
+from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.ids import decode_id
+from src.schema.pagination import build_connection, limit_or_error
+from src.schema.permissions import current_user
+from src.schema.scalars import Money, decimal_value, money
+from src.services import markets as markets_service
+from src.services.errors import DomainError
+from src.services.permissions import Action, may
+
+StallStatusEnum = strawberry.enum(StallStatus, name="StallStatus")
+StallDecisionEnum = strawberry.enum(markets_service.StallDecision, name="StallDecision")
 
 
 @strawberry.type
@@ -25,6 +38,32 @@ class MarketType(relay.Node):
     location: Location
     opening_hours: str
     delivery_radius_km: Decimal
+    base_delivery_fee: Money
+    per_km_fee: Money
+
+    @strawberry.field(description="The market's approved stalls, by stall number.")
+    async def stalls(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> relay.Connection["StallType"]:
+        limit = limit_or_error(info, first)
+        query = Stall.filter(market_id=self.id, status=StallStatus.APPROVED)
+        if after:
+            try:
+                previous = await Stall.get_or_none(id=decode_id(after, "Stall", field="after"))
+            except DomainError as exc:
+                raise graphql_error(exc, info.context.language) from exc
+            if previous is not None:
+                query = query.filter(
+                    Q(stall_number__gt=previous.stall_number)
+                    | Q(stall_number=previous.stall_number, id__gt=previous.id)
+                )
+        rows = await query.order_by("stall_number", "id").limit(limit + 1)
+        return build_connection(
+            [StallType.from_model(s) for s in rows[:limit]],
+            has_next_page=len(rows) > limit,
+            cursor=lambda n: relay.to_base64("Stall", n.id),
+            had_cursor=after is not None,
+        )
 
     @classmethod
     def from_model(cls, market: Market) -> "MarketType":
@@ -34,7 +73,56 @@ class MarketType(relay.Node):
             address=market.address,
             location=Location(lat=float(market.latitude), lng=float(market.longitude)),
             opening_hours=market.opening_hours,
-            delivery_radius_km=market.delivery_radius_km,
+            delivery_radius_km=decimal_value(market.delivery_radius_km),
+            base_delivery_fee=money(market.base_delivery_fee),
+            per_km_fee=money(market.per_km_fee),
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        markets = await info.context.loaders.market_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_model(m) if m is not None and m.is_active else None for m in markets]
+
+
+@strawberry.type(name="Stall", description="A trader's stall (lapak) in a market.")
+class StallType(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    stall_number: str
+    description: str
+    status: StallStatus
+    is_open: bool
+    market_id: strawberry.Private[int]
+    trader_id: strawberry.Private[int]
+    reason: strawberry.Private[str | None]
+
+    @strawberry.field(description="Why the stall was rejected or suspended; its trader and admins only.")
+    async def status_reason(self, info: Info) -> str | None:
+        viewer = await info.context.get_user()
+        stall = Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id)
+        if may(viewer, Action.MANAGE, stall) or may(viewer, Action.ADMINISTER, stall):
+            return self.reason
+        return None
+
+    @strawberry.field
+    async def market(self, info: Info) -> MarketType:
+        market = await info.context.loaders.market_by_id.load(self.market_id)
+        return MarketType.from_model(market)
+
+    @classmethod
+    def from_model(cls, stall: Stall) -> "StallType":
+        return cls(
+            id=stall.id,
+            name=stall.name,
+            stall_number=stall.stall_number,
+            description=stall.description,
+            status=stall.status,
+            is_open=stall.is_open,
+            market_id=stall.market_id,
+            trader_id=stall.trader_id,
+            reason=stall.status_reason,
         )
 
     @classmethod
@@ -42,5 +130,138 @@ class MarketType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         ids = [int(i) for i in node_ids]
-        found = {m.id: m for m in await Market.filter(id__in=ids)}
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
+        viewer = await info.context.get_user()
+        found = {s.id: s for s in await Stall.filter(id__in=ids)}
+        visible = [
+            s if s is not None and (s.status == StallStatus.APPROVED or _may_review(viewer, s)) else None
+            for s in (found.get(i) for i in ids)
+        ]
+        return [cls.from_model(s) if s is not None else None for s in visible]
+
+
+def _may_review(viewer: Any, stall: Stall) -> bool:
+    return may(viewer, Action.MANAGE, stall) or may(viewer, Action.ADMINISTER, stall)
+
+
+@strawberry.input
+class ApplyForStallInput:
+    market_id: relay.GlobalID
+    name: str
+    stall_number: str
+    description: str | None = None
+
+
+@strawberry.input
+class ReviewStallInput:
+    stall_id: relay.GlobalID
+    decision: markets_service.StallDecision
+    reason: str | None = None
+
+
+@strawberry.input
+class SetStallOpenInput:
+    open: bool
+
+
+@strawberry.input
+class UpdateMarketInput:
+    id: relay.GlobalID
+    opening_hours: str | None = None
+    delivery_radius_km: Decimal | None = None
+    base_delivery_fee: int | None = None
+    per_km_fee: int | None = None
+
+
+@strawberry.type
+class StallPayload:
+    stall: StallType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MarketPayload:
+    market: MarketType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MarketsQuery:
+    @strawberry.field(description="The city's markets by name.")
+    async def markets(
+        self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
+    ) -> relay.Connection[MarketType]:
+        limit = limit_or_error(info, first)
+        try:
+            after_id = decode_id(after, "Market", field="after") if after else None
+        except DomainError as exc:
+            raise graphql_error(exc, info.context.language) from exc
+        rows = await markets_service.list_markets(search=search, after_id=after_id, limit=limit + 1)
+        return build_connection(
+            [MarketType.from_model(m) for m in rows[:limit]],
+            has_next_page=len(rows) > limit,
+            cursor=lambda n: relay.to_base64("Market", n.id),
+            had_cursor=after is not None,
+        )
+
+    @strawberry.field
+    async def market(self, info: Info, id: relay.GlobalID) -> MarketType | None:
+        try:
+            market_id = decode_id(id, "Market")
+        except DomainError:
+            return None
+        return (await MarketType.resolve_nodes(info=info, node_ids=[str(market_id)]))[0]  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class MarketsMutation:
+    @strawberry.mutation(description="Trader: apply for a stall in a market; its admin reviews the application.")
+    async def apply_for_stall(self, info: Info, input: ApplyForStallInput) -> StallPayload:
+        async def work() -> dict[str, Any]:
+            stall = await markets_service.apply_for_stall(
+                actor=await current_user(info, Role.TRADER),
+                market_id=decode_id(input.market_id, "Market", field="marketId"),
+                name=input.name,
+                stall_number=input.stall_number,
+                description=input.description,
+            )
+            return {"stall": StallType.from_model(stall)}
+
+        return await mutation_payload(info, StallPayload, work())
+
+    @strawberry.mutation(description="Market admin: approve, reject or suspend a stall of their market.")
+    async def review_stall(self, info: Info, input: ReviewStallInput) -> StallPayload:
+        async def work() -> dict[str, Any]:
+            stall = await markets_service.review_stall(
+                actor=await current_user(info),
+                stall_id=decode_id(input.stall_id, "Stall", field="stallId"),
+                decision=input.decision,
+                reason=input.reason,
+            )
+            return {"stall": StallType.from_model(stall)}
+
+        return await mutation_payload(info, StallPayload, work())
+
+    @strawberry.mutation(description="Trader: open the stall for orders, or close it.")
+    async def set_stall_open(self, info: Info, input: SetStallOpenInput) -> StallPayload:
+        async def work() -> dict[str, Any]:
+            stall = await markets_service.set_stall_open(actor=await current_user(info), open=input.open)
+            return {"stall": StallType.from_model(stall)}
+
+        return await mutation_payload(info, StallPayload, work())
+
+    @strawberry.mutation(description="Market admin: change opening hours, delivery radius and fees.")
+    async def update_market(self, info: Info, input: UpdateMarketInput) -> MarketPayload:
+        async def work() -> dict[str, Any]:
+            market = await markets_service.update_market(
+                actor=await current_user(info),
+                market_id=decode_id(input.id, "Market"),
+                changes=markets_service.MarketChanges(
+                    opening_hours=input.opening_hours,
+                    delivery_radius_km=input.delivery_radius_km,
+                    base_delivery_fee=input.base_delivery_fee,
+                    per_km_fee=input.per_km_fee,
+                ),
+            )
+            return {"market": MarketType.from_model(market)}
+
+        return await mutation_payload(info, MarketPayload, work())

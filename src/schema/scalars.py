@@ -1,6 +1,7 @@
 """Shared value types: Money in whole rupiah, and quantities as the Decimal scalar (a string)."""
 
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -14,6 +15,12 @@ DecimalScalar = Decimal
 class Money:
     amount: int
     currency: str = CURRENCY
+
+
+def decimal_value(value: Any) -> Decimal:
+    """A quantity as clients want it: "0.25", "10" (not "0.250" or "1E+1"), whatever the database returned."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return Decimal(format(exact.normalize(), "f"))
 
 
 def money(amount: int) -> Money:

@@ -1,9 +1,8 @@
 """Accounts: registration, login, sessions, staff accounts and deactivation."""
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
@@ -11,7 +10,7 @@ from tortoise.timezone import now
 from src.models.accounts import BuyerType, Role, User
 from src.models.markets import Market
 from src.services import passwords, tokens
-from src.services.errors import DomainError, DomainErrors, ErrorCode
+from src.services.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.permissions import Action, authorize, is_trade_office, require_role
 from src.services.phones import normalize_phone
 from src.services.throttle import LoginThrottle
@@ -20,8 +19,6 @@ from src.settings import Settings
 NAME_MAX = 120
 BUSINESS_NAME_MAX = 160
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-T = TypeVar("T")
 
 SELF_SERVICE_ROLES = (Role.BUYER, Role.TRADER)
 STAFF_ROLES = (Role.COURIER, Role.MARKET_ADMIN)
@@ -33,30 +30,7 @@ class Session:
     tokens: tokens.TokenPair
 
 
-class _Collector:
-    """Gathers every invalid field of one input, so a form shows all its mistakes at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[DomainError] = []
-
-    def run(self, check: Callable[[], T]) -> T | None:
-        try:
-            return check()
-        except DomainError as exc:
-            self.errors.append(exc)
-            return None
-
-    def add(self, error: DomainError) -> None:
-        self.errors.append(error)
-
-    def raise_if_any(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise DomainErrors(self.errors)
-
-
-def _clean_name(value: str, *, field: str, max_length: int, errors: _Collector) -> str:
+def _clean_name(value: str, *, field: str, max_length: int, errors: ErrorCollector) -> str:
     cleaned = " ".join((value or "").split())
     if not cleaned:
         errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="REQUIRED"))
@@ -65,7 +39,7 @@ def _clean_name(value: str, *, field: str, max_length: int, errors: _Collector) 
     return cleaned
 
 
-def _clean_email(value: str | None, errors: _Collector) -> str | None:
+def _clean_email(value: str | None, errors: ErrorCollector) -> str | None:
     if value is None or not value.strip():
         return None
     cleaned = value.strip().lower()
@@ -75,7 +49,7 @@ def _clean_email(value: str | None, errors: _Collector) -> str | None:
 
 
 def _validate_identity(
-    *, phone: str, password: str, name: str, email: str | None, errors: _Collector
+    *, phone: str, password: str, name: str, email: str | None, errors: ErrorCollector
 ) -> tuple[str | None, str, str | None]:
     normalized = errors.run(lambda: normalize_phone(phone))
     errors.run(lambda: passwords.validate_new_password(password, phone=normalized))
@@ -104,7 +78,7 @@ async def register(
     client_address: str | None = None,
 ) -> Session:
     """A buyer or trader signs themselves up and is logged in."""
-    errors = _Collector()
+    errors = ErrorCollector()
     if role not in SELF_SERVICE_ROLES:
         errors.add(DomainError(ErrorCode.PERMISSION_DENIED, field="role"))
     normalized, cleaned_name, cleaned_email = _validate_identity(
@@ -188,7 +162,7 @@ async def create_staff_user(
 ) -> User:
     """A market admin adds couriers and admins to their own market; the trade office to any market."""
     require_role(actor, Role.MARKET_ADMIN)
-    errors = _Collector()
+    errors = ErrorCollector()
     if role not in STAFF_ROLES:
         errors.add(DomainError(ErrorCode.INVALID_INPUT, field="role"))
     market = None
@@ -236,7 +210,7 @@ async def set_user_active(*, actor: User | None, user_id: int, active: bool) -> 
 
 async def create_admin(*, phone: str, password: str, name: str, market_slug: str | None = None) -> User:
     """The first admin, from the command line: the trade office, or one market's admin."""
-    errors = _Collector()
+    errors = ErrorCollector()
     normalized, cleaned_name, _ = _validate_identity(
         phone=phone, password=password, name=name, email=None, errors=errors
     )

@@ -1,7 +1,10 @@
 """The error codes of the domain and the exception that carries them to the API."""
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ErrorCode(Enum):
@@ -19,6 +22,7 @@ class ErrorCode(Enum):
     INVALID_TOKEN = "INVALID_TOKEN"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
 
 
 class DomainError(Exception):
@@ -45,3 +49,32 @@ class DomainErrors(Exception):
     def __init__(self, errors: list[DomainError]) -> None:
         self.errors = errors
         super().__init__("; ".join(str(e) for e in errors))
+
+
+class ErrorCollector:
+    """Gathers every invalid field of one input, so a form shows all its mistakes at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def run(self, check: Callable[[], T]) -> T | None:
+        """The check's result, or None after recording the DomainError it raised."""
+        try:
+            return check()
+        except DomainError as exc:
+            self.errors.append(exc)
+            return None
+
+    def add(self, error: DomainError) -> None:
+        self.errors.append(error)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise DomainErrors(self.errors)
+
+
+def invalid(field: str, message_key: str | None = None, **params: Any) -> DomainError:
+    """An INVALID_INPUT error for one field, with a more specific message when given."""
+    return DomainError(ErrorCode.INVALID_INPUT, field=field, message_key=message_key, **params)

@@ -52,6 +52,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",
         "en": "The service is temporarily unavailable. Please try again shortly.",
     },
+    "ALREADY_EXISTS": {"id": "Data ini sudah ada.", "en": "This already exists."},
+    "STALL_NUMBER_TAKEN": {
+        "id": "Nomor lapak ini sudah dipakai di pasar tersebut.",
+        "en": "This stall number is already taken in that market.",
+    },
+    "ALREADY_HAS_STALL": {
+        "id": "Anda sudah memiliki lapak.",
+        "en": "You already have a stall.",
+    },
+    "NO_STALL": {
+        "id": "Anda belum memiliki lapak. Ajukan lapak terlebih dahulu.",
+        "en": "You have no stall yet. Apply for one first.",
+    },
+    "REASON_REQUIRED": {"id": "Alasan wajib diisi.", "en": "A reason is required."},
+    "STALL_NOT_APPROVED": {
+        "id": "Lapak belum disetujui pengelola pasar.",
+        "en": "The stall has not been approved by the market admin.",
+    },
+    "MUST_BE_POSITIVE": {"id": "Harus lebih dari nol.", "en": "Must be greater than zero."},
+    "MUST_NOT_BE_NEGATIVE": {"id": "Tidak boleh negatif.", "en": "Must not be negative."},
+    "TOO_MANY_DECIMALS": {
+        "id": "Maksimal {places} angka di belakang koma.",
+        "en": "At most {places} decimal places.",
+    },
+    "PRICE_TOO_HIGH": {"id": "Harga terlalu tinggi.", "en": "The price is too high."},
+    "STEP_MUST_DIVIDE_MINIMUM": {
+        "id": "Jumlah minimum harus kelipatan dari kelipatan pembelian.",
+        "en": "The minimum quantity must be a multiple of the quantity step.",
+    },
+    "UNKNOWN_UNIT": {
+        "id": "Satuan tidak dikenal. Pilihan: {units}.",
+        "en": "Unknown unit. Choose one of: {units}.",
+    },
+    "TIERS_OUT_OF_ORDER": {
+        "id": "Harga grosir harus urut: jumlah makin besar, harga makin murah, dan di bawah harga satuan.",
+        "en": "Wholesale tiers must have ascending quantities and descending prices below the unit price.",
+    },
+    "TIER_BELOW_MINIMUM": {
+        "id": "Jumlah harga grosir harus minimal jumlah pembelian minimum dan sesuai kelipatan.",
+        "en": "A tier quantity must be at least the minimum quantity and on the quantity step.",
+    },
+    "TOO_MANY_TIERS": {"id": "Maksimal {max} harga grosir.", "en": "At most {max} wholesale tiers."},
+    "PAGE_SIZE": {
+        "id": "Jumlah per halaman harus antara 1 dan {max}.",
+        "en": "The page size must be between 1 and {max}.",
+    },
     "REQUIRED": {"id": "Wajib diisi.", "en": "This field is required."},
     "TOO_LONG": {
         "id": "Maksimal {max_length} karakter.",

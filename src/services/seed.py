@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from src.models.accounts import BuyerType, Role, User
-from src.models.catalog import Category
-from src.models.markets import Market
-from src.services import passwords
+from src.models.catalog import Category, PriceTier, Product, Unit
+from src.models.markets import Market, Stall, StallStatus
+from src.services import passwords, search
 
 log = logging.getLogger(__name__)
 
@@ -188,12 +188,128 @@ async def seed_demo_users() -> None:
         )
 
 
+@dataclass(frozen=True)
+class DemoStall:
+    trader_phone: str
+    trader_name: str
+    market_slug: str
+    name: str
+    number: str
+    # (name, category slug, unit, price, stock, min, step, weighed, tiers)
+    products: list[tuple[str, str, Unit, int, str, str, str, bool, list[tuple[str, int]]]]
+
+
+DEMO_STALLS = [
+    DemoStall(
+        "+6281222220001",
+        "Pak Slamet",
+        "pasar-besar",
+        "Sayur Segar Pak Slamet",
+        "B-12",
+        [
+            ("Cabai rawit merah", "bumbu", Unit.KG, 62000, "8", "0.25", "0.25", True, [("5", 58000)]),
+            ("Bawang merah Probolinggo", "bumbu", Unit.KG, 36000, "20", "0.25", "0.25", True, [("10", 33000)]),
+            ("Kangkung", "sayur", Unit.IKAT, 3000, "40", "1", "1", False, []),
+            ("Tomat merah", "sayur", Unit.KG, 14000, "15", "0.5", "0.5", True, []),
+            ("Kentang Batu", "sayur", Unit.KG, 17000, "25", "1", "0.5", True, [("10", 15500)]),
+        ],
+    ),
+    DemoStall(
+        "+6281222220002",
+        "Bu Lilik",
+        "pasar-besar",
+        "Toko Sembako Bu Lilik",
+        "A-03",
+        [
+            ("Beras IR64 premium", "sembako", Unit.KG, 13300, "500", "1", "1", False, [("25", 12800), ("50", 12500)]),
+            ("Telur ayam negeri", "sembako", Unit.KG, 28500, "60", "0.5", "0.5", True, [("10", 27500)]),
+            ("Minyak goreng curah", "sembako", Unit.LITER, 16500, "100", "1", "1", False, []),
+            ("Gula pasir", "sembako", Unit.KG, 17500, "80", "1", "1", False, [("20", 16800)]),
+        ],
+    ),
+    DemoStall(
+        "+6281222220003",
+        "Cak Mat",
+        "blimbing",
+        "Ikan Segar Cak Mat",
+        "C-07",
+        [
+            ("Ikan tongkol", "ikan", Unit.KG, 38000, "12", "0.5", "0.5", True, []),
+            ("Ikan lele hidup", "ikan", Unit.KG, 27000, "20", "1", "0.5", True, [("10", 25000)]),
+            ("Udang vaname", "ikan", Unit.KG, 85000, "6", "0.25", "0.25", True, []),
+        ],
+    ),
+    DemoStall(
+        "+6281222220004",
+        "Mbak Yuli",
+        "dinoyo",
+        "Buah Mbak Yuli",
+        "D-21",
+        [
+            ("Apel Batu manalagi", "buah", Unit.KG, 22000, "30", "0.5", "0.5", True, [("10", 20000)]),
+            ("Pisang raja", "buah", Unit.SISIR, 25000, "15", "1", "1", False, []),
+            ("Jeruk keprok Batu", "buah", Unit.KG, 24000, "25", "0.5", "0.5", True, []),
+        ],
+    ),
+    DemoStall(
+        "+6281222220005",
+        "Pak Hadi",
+        "oro-oro-dowo",
+        "Daging Pak Hadi",
+        "E-02",
+        [
+            ("Daging sapi has dalam", "daging-unggas", Unit.KG, 140000, "10", "0.25", "0.25", True, []),
+            ("Ayam potong utuh", "daging-unggas", Unit.EKOR, 42000, "20", "1", "1", False, [("10", 40000)]),
+        ],
+    ),
+]
+
+
+async def seed_demo_stalls() -> None:
+    """Approved, open demo stalls with Indonesian products; stalls that exist are left alone."""
+    password_hash = await passwords.hash_password(DEMO_PASSWORD)
+    categories = {c.slug: c for c in await Category.all()}
+    for demo in DEMO_STALLS:
+        trader, _ = await User.get_or_create(
+            phone=demo.trader_phone,
+            defaults={"name": demo.trader_name, "role": Role.TRADER, "password_hash": password_hash},
+        )
+        if await Stall.exists(trader_id=trader.id):
+            continue
+        market = await Market.get(slug=demo.market_slug)
+        stall = await Stall.create(
+            market=market,
+            trader=trader,
+            name=demo.name,
+            stall_number=demo.number,
+            status=StallStatus.APPROVED,
+            is_open=True,
+        )
+        for name, category_slug, unit, price, stock, minimum, step, weighed, tiers in demo.products:
+            category = categories[category_slug]
+            product = await Product.create(
+                stall=stall,
+                category=category,
+                name=name,
+                unit=unit,
+                price=price,
+                stock=Decimal(stock),
+                min_quantity=Decimal(minimum),
+                quantity_step=Decimal(step),
+                is_weighed=weighed,
+                search_text=search.index_text(name, category.name),
+            )
+            for quantity, tier_price in tiers:
+                await PriceTier.create(product=product, min_quantity=Decimal(quantity), price=tier_price)
+
+
 async def seed(*, demo: bool = True) -> list[str]:
     """Reference data, then (outside production) demo accounts; returns lines describing the demo logins."""
     await seed_reference_data()
     if not demo:
         return []
     await seed_demo_users()
+    await seed_demo_stalls()
     return await demo_logins()
 
 

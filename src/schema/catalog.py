@@ -1,0 +1,289 @@
+"""The catalog: categories, products with price tiers and photos, and the traders' product mutations."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from src.models.catalog import Category, Product, ProductStatus, Unit
+from src.models.markets import StallStatus
+from src.schema.context import Info
+from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.ids import decode_id
+from src.schema.markets import StallType
+from src.schema.pagination import build_connection, limit_or_error
+from src.schema.permissions import current_user
+from src.schema.photos import PhotoType
+from src.schema.scalars import Money, decimal_value, money
+from src.services import catalog as catalog_service
+from src.services import catalog_queries
+from src.services.errors import DomainError
+
+UnitEnum = strawberry.enum(Unit, name="Unit", description="How a product is sold: per kg, per bundle (ikat), …")
+ProductSortEnum = strawberry.enum(catalog_queries.ProductSort, name="ProductSort")
+
+
+@strawberry.type(name="Category")
+class CategoryType(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    slug: str
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = [int(i) for i in node_ids]
+        found = {c.id: c for c in await Category.filter(id__in=ids)}
+        return [cls(id=c.id, name=c.name, slug=c.slug) if c else None for c in (found.get(i) for i in ids)]
+
+
+@strawberry.type
+class PriceTierType:
+    min_quantity: Decimal
+    price: Money
+
+
+@strawberry.type(name="Product")
+class ProductType(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    description: str
+    unit: Unit
+    price: Money
+    min_quantity: Decimal
+    quantity_step: Decimal
+    stock: Decimal
+    is_weighed: bool
+    is_archived: bool
+    category: CategoryType
+    stall: StallType
+
+    @strawberry.field(description="Wholesale prices by quantity, ascending.")
+    async def price_tiers(self, info: Info) -> list[PriceTierType]:
+        rows = await info.context.loaders.price_tiers_by_product.load(self.id)
+        return [PriceTierType(min_quantity=decimal_value(r["min_quantity"]), price=money(r["price"])) for r in rows]
+
+    @strawberry.field(description="Photos ready to show, in order.")
+    async def photos(self, info: Info) -> list[PhotoType]:
+        rows = await info.context.loaders.ready_photos_by_product.load(self.id)
+        return [PhotoType.from_row(r) for r in rows]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "ProductType":
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            unit=Unit(row["unit"]),
+            price=money(row["price"]),
+            min_quantity=decimal_value(row["min_quantity"]),
+            quantity_step=decimal_value(row["quantity_step"]),
+            stock=decimal_value(row["stock"]),
+            is_weighed=bool(row["is_weighed"]),
+            is_archived=row["status"] == ProductStatus.ARCHIVED.value,
+            category=CategoryType(id=row["category_id"], name=row["category_name"], slug=row["category_slug"]),
+            stall=StallType(
+                id=row["stall_id"],
+                name=row["stall_name"],
+                stall_number=row["stall_number"],
+                description=row["stall_description"],
+                status=StallStatus(row["stall_status"]),
+                is_open=bool(row["stall_is_open"]),
+                market_id=row["market_id"],
+                trader_id=row["stall_trader_id"],
+                reason=None,
+            ),
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = [int(i) for i in node_ids]
+        rows = await catalog_queries.product_rows(viewer=await info.context.get_user(), ids=ids)
+        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.input
+class ProductFilterInput:
+    market_id: relay.GlobalID | None = None
+    stall_id: relay.GlobalID | None = None
+    category_id: relay.GlobalID | None = None
+    search: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool | None = None
+
+
+@strawberry.input
+class PriceTierInput:
+    min_quantity: Decimal
+    price: int
+
+
+@strawberry.input
+class CreateProductInput:
+    name: str
+    category_id: relay.GlobalID
+    unit: str = strawberry.field(description="One of the Unit values, e.g. KG, IKAT, BUTIR.")
+    price: int = strawberry.field(description="Whole rupiah per unit.")
+    stock: Decimal
+    description: str | None = None
+    min_quantity: Decimal | None = None
+    quantity_step: Decimal | None = None
+    is_weighed: bool | None = None
+    price_tiers: list[PriceTierInput] | None = None
+
+
+@strawberry.input
+class UpdateProductInput:
+    id: relay.GlobalID
+    name: str | None = None
+    category_id: relay.GlobalID | None = None
+    unit: str | None = None
+    price: int | None = None
+    stock: Decimal | None = None
+    description: str | None = None
+    min_quantity: Decimal | None = None
+    quantity_step: Decimal | None = None
+    is_weighed: bool | None = None
+    price_tiers: list[PriceTierInput] | None = None
+
+
+@strawberry.input
+class ArchiveProductInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class SetStockInput:
+    product_id: relay.GlobalID
+    stock: Decimal
+
+
+@strawberry.type
+class ProductPayload:
+    product: ProductType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _fields(input: CreateProductInput | UpdateProductInput) -> catalog_service.ProductFields:
+    tiers = input.price_tiers
+    return catalog_service.ProductFields(
+        name=input.name,
+        description=input.description,
+        category_id=decode_id(input.category_id, "Category", field="categoryId") if input.category_id else None,
+        unit=input.unit,
+        price=input.price,
+        stock=input.stock,
+        min_quantity=input.min_quantity,
+        quantity_step=input.quantity_step,
+        is_weighed=input.is_weighed,
+        price_tiers=[catalog_service.TierInput(t.min_quantity, t.price) for t in tiers] if tiers is not None else None,
+    )
+
+
+async def _product_result(info: Info, product: Product) -> dict[str, Any]:
+    rows = await catalog_queries.product_rows(viewer=await info.context.get_user(), ids=[product.id])
+    return {"product": ProductType.from_row(rows[product.id])}
+
+
+def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    return decode_id(value, type_name, field=f"filter.{field}") if value is not None else None
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="The catalog's categories, in shelf order.")
+    async def categories(self) -> list[CategoryType]:
+        rows = await Category.all().order_by("sort_order", "name").values("id", "name", "slug")
+        return [CategoryType(id=r["id"], name=r["name"], slug=r["slug"]) for r in rows]
+
+    @strawberry.field(description="Products buyers can order now: approved, open stalls' active products.")
+    async def products(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,
+        sort: catalog_queries.ProductSort = catalog_queries.ProductSort.RELEVANCE,
+    ) -> relay.Connection[ProductType]:
+        given = filter or ProductFilterInput()
+        try:
+            filters = catalog_queries.ProductFilter(
+                market_id=_optional_id(given.market_id, "Market", "marketId"),
+                stall_id=_optional_id(given.stall_id, "Stall", "stallId"),
+                category_id=_optional_id(given.category_id, "Category", "categoryId"),
+                search=given.search,
+                min_price=given.min_price,
+                max_price=given.max_price,
+                in_stock=given.in_stock,
+            )
+            limit = limit_or_error(info, first)
+            page = await catalog_queries.list_products(
+                viewer=await info.context.get_user(), filters=filters, sort=sort, first=limit, after=after
+            )
+        except DomainError as exc:
+            raise graphql_error(exc, info.context.language) from exc
+        cursors = {row["id"]: page.cursor(row) for row in page.rows}
+        return build_connection(
+            [ProductType.from_row(row) for row in page.rows],
+            has_next_page=page.has_next_page,
+            cursor=lambda node: cursors[node.id],
+            had_cursor=after is not None,
+        )
+
+    @strawberry.field
+    async def product(self, info: Info, id: relay.GlobalID) -> ProductType | None:
+        try:
+            product_id = decode_id(id, "Product")
+        except DomainError:
+            return None
+        nodes = await ProductType.resolve_nodes(info=info, node_ids=[str(product_id)])
+        return nodes[0]  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation(description="Trader: add a product to their stall.")
+    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
+        async def work() -> dict[str, Any]:
+            product = await catalog_service.create_product(actor=await current_user(info), fields=_fields(input))
+            return await _product_result(info, product)
+
+        return await mutation_payload(info, ProductPayload, work())
+
+    @strawberry.mutation(description="Trader: change a product of their stall; tiers, when given, replace the old.")
+    async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload:
+        async def work() -> dict[str, Any]:
+            product = await catalog_service.update_product(
+                actor=await current_user(info), product_id=decode_id(input.id, "Product"), fields=_fields(input)
+            )
+            return await _product_result(info, product)
+
+        return await mutation_payload(info, ProductPayload, work())
+
+    @strawberry.mutation(description="Trader: take a product out of the catalog (orders keep their copy).")
+    async def archive_product(self, info: Info, input: ArchiveProductInput) -> ProductPayload:
+        async def work() -> dict[str, Any]:
+            product = await catalog_service.archive_product(
+                actor=await current_user(info), product_id=decode_id(input.id, "Product")
+            )
+            return await _product_result(info, product)
+
+        return await mutation_payload(info, ProductPayload, work())
+
+    @strawberry.mutation(description="Trader: set how much of a product is in stock.")
+    async def set_stock(self, info: Info, input: SetStockInput) -> ProductPayload:
+        async def work() -> dict[str, Any]:
+            product = await catalog_service.set_stock(
+                actor=await current_user(info),
+                product_id=decode_id(input.product_id, "Product", field="productId"),
+                stock=input.stock,
+            )
+            return await _product_result(info, product)
+
+        return await mutation_payload(info, ProductPayload, work())

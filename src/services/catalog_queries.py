@@ -1,0 +1,224 @@
+"""Reading the catalog: one SQL query for a page of products with their stall, market and category.
+
+The catalog is the hottest path of the service (every buyer, every morning), so it reads plain rows
+with keyset pagination instead of model instances and OFFSET: cursors stay valid while products are
+added, re-priced or sold out, and a page costs the same at the thousandth product as at the first.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import orjson
+from tortoise.connection import get_connection
+
+from src.models.accounts import User
+from src.models.catalog import ProductStatus
+from src.models.markets import Stall, StallStatus
+from src.services import search
+from src.services.errors import DomainError, ErrorCode
+from src.services.permissions import Action, may
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+# pg_trgm's word similarity above which a misspelt word still matches (cabay → cabai).
+TRIGRAM_THRESHOLD = 0.5
+
+
+class ProductSort(Enum):
+    RELEVANCE = "RELEVANCE"
+    NEWEST = "NEWEST"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    market_id: int | None = None
+    stall_id: int | None = None
+    category_id: int | None = None
+    search: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    rows: list[dict[str, Any]]
+    has_next_page: bool
+    sort: ProductSort
+
+    def cursor(self, row: dict[str, Any]) -> str:
+        return encode_cursor(self.sort, row)
+
+
+_COLUMNS = """
+    p.id, p.name, p.description, p.unit, p.price, p.min_quantity, p.quantity_step, p.stock,
+    p.is_weighed, p.status, p.created_at,
+    c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
+    s.id AS stall_id, s.name AS stall_name, s.stall_number, s.status AS stall_status, s.is_open AS stall_is_open,
+    s.description AS stall_description, s.trader_id AS stall_trader_id, s.market_id AS market_id
+"""
+_FROM = """
+    FROM product p
+    JOIN stall s ON s.id = p.stall_id
+    JOIN market m ON m.id = s.market_id
+    JOIN category c ON c.id = p.category_id
+"""
+
+
+class _Sql:
+    """Collects SQL fragments and their parameters with the dialect's placeholders."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgres"
+        self.params: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}" if self.postgres else "?"
+
+
+def encode_cursor(sort: ProductSort, row: dict[str, Any]) -> str:
+    key: Any = {
+        ProductSort.PRICE_ASC: row["price"],
+        ProductSort.PRICE_DESC: row["price"],
+        ProductSort.RELEVANCE: row.get("score"),
+        ProductSort.NEWEST: None,
+    }[sort]
+    raw = orjson.dumps([sort.value, key, row["id"]])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: ProductSort) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        sort_name, key, row_id = orjson.loads(base64.urlsafe_b64decode(padded))
+        if sort_name != sort.value or not isinstance(row_id, int):
+            raise ValueError(sort_name)
+        if sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC) and not isinstance(key, int):
+            raise ValueError(key)
+        if key is not None and not isinstance(key, int | float):
+            raise ValueError(key)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="after") from exc
+    return key, row_id
+
+
+def page_size(first: int | None) -> int:
+    size = DEFAULT_PAGE if first is None else first
+    if not 1 <= size <= MAX_PAGE:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="first", message_key="PAGE_SIZE", max=MAX_PAGE)
+    return size
+
+
+async def _may_see_unlisted(viewer: User | None, stall_id: int | None) -> bool:
+    """A stall's own trader and its market's admins see its products before approval or while closed."""
+    if viewer is None or stall_id is None:
+        return False
+    stall = await Stall.get_or_none(id=stall_id)
+    return stall is not None and (may(viewer, Action.MANAGE, stall) or may(viewer, Action.ADMINISTER, stall))
+
+
+async def list_products(
+    *,
+    viewer: User | None,
+    filters: ProductFilter,
+    sort: ProductSort,
+    first: int | None,
+    after: str | None,
+) -> ProductPage:
+    """A page of the catalog as rows, visible to this viewer, in a stable order."""
+    limit = page_size(first)
+    connection = get_connection("default")
+    sql = _Sql(connection.capabilities.dialect)
+    where = [f"p.status = {sql.param(ProductStatus.ACTIVE.value)}"]
+    if not await _may_see_unlisted(viewer, filters.stall_id):
+        where += [
+            f"s.status = {sql.param(StallStatus.APPROVED.value)}",
+            f"s.is_open = {sql.param(True)}",
+            f"m.is_active = {sql.param(True)}",
+        ]
+    for column, value in (
+        ("m.id", filters.market_id),
+        ("s.id", filters.stall_id),
+        ("c.id", filters.category_id),
+    ):
+        if value is not None:
+            where.append(f"{column} = {sql.param(value)}")
+    if filters.min_price is not None:
+        where.append(f"p.price >= {sql.param(filters.min_price)}")
+    if filters.max_price is not None:
+        where.append(f"p.price <= {sql.param(filters.max_price)}")
+    if filters.in_stock:
+        where.append("p.stock > 0 AND p.stock >= p.min_quantity")
+
+    terms = search.query_terms(filters.search or "")
+    score = None
+    for term in terms:
+        like = sql.param(f"%{term}%")
+        if sql.postgres:
+            # Substring for partial words, trigram word similarity for typos (uses the GIN index).
+            where.append(f"(p.search_text ILIKE {like} OR {sql.param(term)} <% p.search_text)")
+        else:
+            where.append(f"p.search_text LIKE {like}")
+    if terms and sql.postgres:
+        score = f"word_similarity({sql.param(' '.join(terms))}, p.search_text)"
+    if sort is ProductSort.RELEVANCE and score is None:
+        sort = ProductSort.NEWEST  # without a search (or on SQLite) relevance means newest first
+    after_key = decode_cursor(after, sort) if after else None
+
+    order, keyset = _ordering(sort, score, after_key, sql)
+    if keyset:
+        where.append(keyset)
+    select_score = f", ROUND(({score})::numeric, 6)::float AS score" if score and sort is ProductSort.RELEVANCE else ""
+    query = (
+        f"SELECT {_COLUMNS}{select_score} {_FROM} WHERE {' AND '.join(where)} "
+        f"ORDER BY {order} LIMIT {sql.param(limit + 1)}"
+    )
+    rows = await connection.execute_query_dict(query, sql.params)
+    return ProductPage(rows=rows[:limit], has_next_page=len(rows) > limit, sort=sort)
+
+
+def _ordering(sort: ProductSort, score: str | None, after: tuple[Any, int] | None, sql: _Sql) -> tuple[str, str]:
+    """ORDER BY and the keyset condition that continues after a cursor (ties broken by id)."""
+    if sort is ProductSort.PRICE_ASC:
+        order, column, op = "p.price ASC, p.id ASC", "p.price", ">"
+    elif sort is ProductSort.PRICE_DESC:
+        order, column, op = "p.price DESC, p.id DESC", "p.price", "<"
+    elif sort is ProductSort.RELEVANCE and score:
+        column = f"ROUND(({score})::numeric, 6)::float"
+        order, op = f"{column} DESC, p.id DESC", "<"
+    else:
+        return "p.id DESC", (f"p.id < {sql.param(after[1])}" if after else "")
+    if after is None:
+        return order, ""
+    key, row_id = after
+    if key is None:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="after")
+    first_value, second_value, id_value = sql.param(key), sql.param(key), sql.param(row_id)
+    id_op = ">" if op == ">" else "<"
+    return order, f"({column} {op} {first_value} OR ({column} = {second_value} AND p.id {id_op} {id_value}))"
+
+
+async def product_rows(*, viewer: User | None, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Products by id with the same columns as a page; unlisted ones only for who may see them."""
+    if not ids:
+        return {}
+    connection = get_connection("default")
+    sql = _Sql(connection.capabilities.dialect)
+    placeholders = ", ".join(sql.param(i) for i in ids)
+    rows = await connection.execute_query_dict(f"SELECT {_COLUMNS} {_FROM} WHERE p.id IN ({placeholders})", sql.params)
+    visible = {}
+    for row in rows:
+        listed = (
+            row["status"] == ProductStatus.ACTIVE.value
+            and row["stall_status"] == StallStatus.APPROVED.value
+            and bool(row["stall_is_open"])
+        )
+        if listed or await _may_see_unlisted(viewer, row["stall_id"]):
+            visible[row["id"]] = row
+    return visible

@@ -1,0 +1,190 @@
+"""Markets and stalls: a trader applies, the market's admin reviews, the trader opens and closes."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from src.models.accounts import Role, User
+from src.models.markets import Market, Stall, StallStatus
+from src.services.errors import DomainError, ErrorCode, ErrorCollector
+from src.services.permissions import Action, authorize, require_role
+
+REASON_MAX = 500
+
+
+class StallDecision(Enum):
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    SUSPEND = "SUSPEND"
+
+
+# The one transition table for stalls: (from, decision) -> to. Anything else is INVALID_STATE.
+STALL_TRANSITIONS: dict[tuple[StallStatus, StallDecision], StallStatus] = {
+    (StallStatus.PENDING, StallDecision.APPROVE): StallStatus.APPROVED,
+    (StallStatus.PENDING, StallDecision.REJECT): StallStatus.REJECTED,
+    (StallStatus.APPROVED, StallDecision.SUSPEND): StallStatus.SUSPENDED,
+    (StallStatus.SUSPENDED, StallDecision.APPROVE): StallStatus.APPROVED,
+}
+
+
+async def get_market(market_id: int, *, field: str = "marketId") -> Market:
+    market = await Market.get_or_none(id=market_id, is_active=True)
+    if market is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field=field)
+    return market
+
+
+async def list_markets(*, search: str | None, after_id: int | None, limit: int) -> list[Market]:
+    """Active markets by name, keyset-paginated by id within the name order."""
+    query = Market.filter(is_active=True)
+    if search and search.strip():
+        query = query.filter(Q(name__icontains=search.strip()) | Q(address__icontains=search.strip()))
+    if after_id is not None:
+        after = await Market.get_or_none(id=after_id)
+        if after is not None:
+            query = query.filter(Q(name__gt=after.name) | Q(name=after.name, id__gt=after.id))
+    return await query.order_by("name", "id").limit(limit)
+
+
+@dataclass(frozen=True)
+class MarketChanges:
+    opening_hours: str | None = None
+    delivery_radius_km: Decimal | None = None
+    base_delivery_fee: int | None = None
+    per_km_fee: int | None = None
+
+
+async def update_market(*, actor: User | None, market_id: int, changes: MarketChanges) -> Market:
+    """A market's admin (or the trade office) edits its hours, delivery radius and fees."""
+    market = await get_market(market_id, field="id")
+    authorize(actor, Action.ADMINISTER, market)
+    errors = ErrorCollector()
+    if changes.opening_hours is not None:
+        hours = " ".join(changes.opening_hours.split())
+        if not hours or len(hours) > 120:
+            errors.add(DomainError(ErrorCode.INVALID_INPUT, field="openingHours"))
+        market.opening_hours = hours
+    if changes.delivery_radius_km is not None:
+        if not Decimal("0.5") <= changes.delivery_radius_km <= Decimal("50"):
+            errors.add(DomainError(ErrorCode.INVALID_INPUT, field="deliveryRadiusKm"))
+        market.delivery_radius_km = changes.delivery_radius_km
+    for field, value in (("baseDeliveryFee", changes.base_delivery_fee), ("perKmFee", changes.per_km_fee)):
+        if value is not None and not 0 <= value <= 1_000_000:
+            errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="MUST_NOT_BE_NEGATIVE"))
+    errors.raise_if_any()
+    if changes.base_delivery_fee is not None:
+        market.base_delivery_fee = changes.base_delivery_fee
+    if changes.per_km_fee is not None:
+        market.per_km_fee = changes.per_km_fee
+    await market.save()
+    return market
+
+
+def _clean(value: str | None, *, field: str, max_length: int, errors: ErrorCollector, required: bool) -> str:
+    cleaned = " ".join((value or "").split())
+    if required and not cleaned:
+        errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="REQUIRED"))
+    elif len(cleaned) > max_length:
+        errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="TOO_LONG", max_length=max_length))
+    return cleaned
+
+
+async def apply_for_stall(
+    *, actor: User | None, market_id: int, name: str, stall_number: str, description: str | None
+) -> Stall:
+    """A trader applies for a stall in one market; a rejected trader may apply again."""
+    trader = require_role(actor, Role.TRADER)
+    errors = ErrorCollector()
+    cleaned_name = _clean(name, field="name", max_length=120, errors=errors, required=True)
+    number = _clean(stall_number, field="stallNumber", max_length=20, errors=errors, required=True).upper()
+    text = (description or "").strip()
+    if len(text) > 2000:
+        errors.add(DomainError(ErrorCode.INVALID_INPUT, field="description", message_key="TOO_LONG", max_length=2000))
+    market = await get_market(market_id)
+    errors.raise_if_any()
+
+    existing = await Stall.get_or_none(trader_id=trader.id)
+    if existing is not None and existing.status != StallStatus.REJECTED:
+        raise DomainError(ErrorCode.ALREADY_EXISTS, message_key="ALREADY_HAS_STALL")
+    taken = await Stall.filter(market_id=market.id, stall_number=number).exclude(trader_id=trader.id).exists()
+    if taken:
+        raise DomainError(ErrorCode.ALREADY_EXISTS, field="stallNumber", message_key="STALL_NUMBER_TAKEN")
+    try:
+        if existing is not None:
+            existing.update_from_dict(
+                {
+                    "market_id": market.id,
+                    "name": cleaned_name,
+                    "stall_number": number,
+                    "description": text,
+                    "status": StallStatus.PENDING,
+                    "status_reason": None,
+                    "reviewed_at": None,
+                    "reviewed_by_id": None,
+                    "is_open": False,
+                }
+            )
+            await existing.save()
+            return existing
+        return await Stall.create(
+            market=market, trader=trader, name=cleaned_name, stall_number=number, description=text
+        )
+    except IntegrityError as exc:  # a race for the same stall number
+        raise DomainError(ErrorCode.ALREADY_EXISTS, field="stallNumber", message_key="STALL_NUMBER_TAKEN") from exc
+
+
+async def get_stall(stall_id: int, *, field: str = "stallId") -> Stall:
+    stall = await Stall.get_or_none(id=stall_id)
+    if stall is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field=field)
+    return stall
+
+
+async def review_stall(*, actor: User | None, stall_id: int, decision: StallDecision, reason: str | None) -> Stall:
+    """The market's admin approves, rejects or suspends a stall; rejecting and suspending need a reason."""
+    stall = await get_stall(stall_id)
+    authorize(actor, Action.ADMINISTER, stall)
+    assert actor is not None
+    cleaned = " ".join((reason or "").split())
+    if decision in (StallDecision.REJECT, StallDecision.SUSPEND) and not cleaned:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="reason", message_key="REASON_REQUIRED")
+    if len(cleaned) > REASON_MAX:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="reason", message_key="TOO_LONG", max_length=REASON_MAX)
+    async with in_transaction():
+        # Re-read under the transaction so two admins deciding at once cannot both apply.
+        stall = await Stall.select_for_update().get(id=stall_id)
+        target = STALL_TRANSITIONS.get((stall.status, decision))
+        if target is None:
+            raise DomainError(ErrorCode.INVALID_STATE, field="decision")
+        stall.status = target
+        stall.status_reason = cleaned or None
+        stall.reviewed_by_id = actor.id  # type: ignore[attr-defined]
+        stall.reviewed_at = now()
+        if target != StallStatus.APPROVED:
+            stall.is_open = False  # a suspended stall's products leave the catalog at once
+        await stall.save()
+    return stall
+
+
+async def trader_stall(trader: User) -> Stall:
+    stall = await Stall.get_or_none(trader_id=trader.id)
+    if stall is None:
+        raise DomainError(ErrorCode.NOT_FOUND, message_key="NO_STALL")
+    return stall
+
+
+async def set_stall_open(*, actor: User | None, open: bool) -> Stall:
+    """The trader opens their stall for orders (only once approved) or closes it."""
+    trader = require_role(actor, Role.TRADER)
+    stall = await trader_stall(trader)
+    authorize(trader, Action.MANAGE, stall)
+    if open and stall.status != StallStatus.APPROVED:
+        raise DomainError(ErrorCode.INVALID_STATE, field="open", message_key="STALL_NOT_APPROVED")
+    stall.is_open = open
+    await stall.save(update_fields=["is_open", "updated_at"])
+    return stall
