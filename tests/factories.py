@@ -8,8 +8,9 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from src.models.accounts import BuyerType, Role, User
-from src.models.markets import Market
-from src.services import tokens
+from src.models.catalog import Category, PriceTier, Product, Unit
+from src.models.markets import Market, Stall, StallStatus
+from src.services import search, tokens
 from src.settings import Settings
 
 PASSWORD = "kopi-tubruk-malang"
@@ -55,3 +56,56 @@ async def make_user(role: Role = Role.BUYER, *, market: Market | None = None, **
 
 def token_for(user: User, settings: Settings) -> str:
     return tokens.create_access_token(user, settings)
+
+
+_counter = itertools.count(1)
+
+
+async def make_category(**overrides: Any) -> Category:
+    n = next(_counter)
+    fields: dict[str, Any] = {"name": f"Kategori {n}", "slug": f"kategori-{n}", "sort_order": n}
+    fields.update(overrides)
+    return await Category.create(**fields)
+
+
+async def make_stall(
+    *,
+    trader: User | None = None,
+    market: Market | None = None,
+    status: StallStatus = StallStatus.APPROVED,
+    is_open: bool = True,
+    **overrides: Any,
+) -> Stall:
+    n = next(_counter)
+    fields: dict[str, Any] = {
+        "market": market or await make_market(),
+        "trader": trader or await make_user(Role.TRADER),
+        "name": f"Lapak {n}",
+        "stall_number": f"A-{n:03d}",
+        "status": status,
+        "is_open": is_open,
+    }
+    fields.update(overrides)
+    return await Stall.create(**fields)
+
+
+async def make_product(
+    stall: Stall, *, category: Category | None = None, tiers: tuple[tuple[str, int], ...] = (), **overrides: Any
+) -> Product:
+    category = category or await make_category()
+    fields: dict[str, Any] = {
+        "stall": stall,
+        "category": category,
+        "name": f"Produk {next(_counter)}",
+        "unit": Unit.KG,
+        "price": 10_000,
+        "stock": Decimal("50"),
+        "min_quantity": Decimal("0.5"),
+        "quantity_step": Decimal("0.25"),
+    }
+    fields.update(overrides)
+    fields["search_text"] = search.index_text(fields["name"], category.name)
+    product = await Product.create(**fields)
+    for quantity, price in tiers:
+        await PriceTier.create(product=product, min_quantity=Decimal(quantity), price=price)
+    return product

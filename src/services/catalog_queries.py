@@ -161,8 +161,9 @@ async def list_products(
     for term in terms:
         like = sql.param(f"%{term}%")
         if sql.postgres:
-            # Substring for partial words, trigram word similarity for typos (uses the GIN index).
-            where.append(f"(p.search_text ILIKE {like} OR {sql.param(term)} <% p.search_text)")
+            # Substring for partial words (the trigram GIN index serves ILIKE), word similarity for typos.
+            similar = f"word_similarity({sql.param(term)}, p.search_text) >= {sql.param(TRIGRAM_THRESHOLD)}"
+            where.append(f"(p.search_text ILIKE {like} OR {similar})")
         else:
             where.append(f"p.search_text LIKE {like}")
     if terms and sql.postgres:

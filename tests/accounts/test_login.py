@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher, extract_parameters
 from redis.asyncio import Redis
 
+from src.jobs.queue import create_queue
 from src.models.accounts import RefreshToken, Role, User
 from src.services.throttle import ADDRESS_FACTOR
 from src.settings import Settings
@@ -252,3 +253,17 @@ async def test_one_address_failing_for_many_phones_is_locked(
 async def test_login_input_is_required(gql: GraphQLClient) -> None:
     errors = await gql.errors(LOGIN, {"input": {"phone": "0812-3456-7890"}})
     assert "password" in errors[0]["message"]
+
+
+async def test_logins_still_work_while_redis_is_down(gql: GraphQLClient, settings: Settings) -> None:
+    # No throttle is better than no logins: argon2 keeps guessing slow meanwhile.
+    user = await make_user()
+    resources = gql.http._transport.app.state.resources  # type: ignore[attr-defined]
+    working = resources.queue
+    resources.queue = create_queue(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    try:
+        assert (await login(gql, user.phone, PASSWORD))["errors"] == []
+        await assert_refused(gql, user.phone, WRONG, "INVALID_CREDENTIALS")
+    finally:
+        await resources.queue.aclose()
+        resources.queue = working

@@ -96,9 +96,7 @@ async def test_staff_roles_cannot_be_self_registered(gql: GraphQLClient, role: s
 @pytest.mark.parametrize("phone", ["0812-3", "bukan nomor", "+1 202 555 0143", "", "0812" + "1" * 40])
 async def test_an_invalid_phone_is_refused(gql: GraphQLClient, phone: str) -> None:
     errors = await assert_refused(gql, [("input.phone", "INVALID_PHONE")], phone=phone)
-    assert errors[0]["message"] == (
-        "Nomor HP tidak valid. Gunakan nomor seluler Indonesia, misalnya 0812-3456-7890."
-    )
+    assert errors[0]["message"] == ("Nomor HP tidak valid. Gunakan nomor seluler Indonesia, misalnya 0812-3456-7890.")
 
 
 async def test_a_landline_is_refused(gql: GraphQLClient) -> None:
@@ -192,9 +190,9 @@ async def test_messages_are_in_english_when_asked(gql: GraphQLClient) -> None:
 
 
 async def test_the_language_header_is_read_by_quality(gql: GraphQLClient) -> None:
-    payload = (
-        await gql(REGISTER, signup(password="x"), headers={"Accept-Language": "fr;q=1, en-GB;q=0.8, id;q=0.5"})
-    )["register"]
+    payload = (await gql(REGISTER, signup(password="x"), headers={"Accept-Language": "fr;q=1, en-GB;q=0.8, id;q=0.5"}))[
+        "register"
+    ]
     assert payload["errors"][0]["message"] == "The password must be at least 8 characters long."
 
     payload = (await gql(REGISTER, signup(password="x"), headers={"Accept-Language": "de"}))["register"]
