@@ -45,6 +45,8 @@ class User(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_login_at = fields.DatetimeField(null=True)
+    # Access tokens issued at or before this moment are refused (set when the account is deactivated).
+    sessions_revoked_at = fields.DatetimeField(null=True)
 
     refresh_tokens: fields.ReverseRelation["RefreshToken"]
 

@@ -12,7 +12,8 @@ from src.models.markets import StallStatus
 from src.schema.context import Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
 from src.schema.ids import decode_id
-from src.schema.markets import StallType
+from src.schema.loaders import load_price_tiers, load_ready_photos
+from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection, limit_or_error
 from src.schema.permissions import current_user
 from src.schema.photos import PhotoType
@@ -46,6 +47,10 @@ class PriceTierType:
     price: Money
 
 
+def tier_types(rows: list[dict[str, Any]]) -> list[PriceTierType]:
+    return [PriceTierType(min_quantity=decimal_value(r["min_quantity"]), price=money(r["price"])) for r in rows]
+
+
 @strawberry.type(name="Product")
 class ProductType(relay.Node):
     id: relay.NodeID[int]
@@ -60,16 +65,24 @@ class ProductType(relay.Node):
     is_archived: bool
     category: CategoryType
     stall: StallType
+    # Filled by the catalog page in two batched queries; otherwise loaded through the request's loaders.
+    tiers: strawberry.Private[list[PriceTierType] | None] = None
+    ready_photos: strawberry.Private[list[PhotoType] | None] = None
 
-    @strawberry.field(description="Wholesale prices by quantity, ascending.")
-    async def price_tiers(self, info: Info) -> list[PriceTierType]:
-        rows = await info.context.loaders.price_tiers_by_product.load(self.id)
-        return [PriceTierType(min_quantity=decimal_value(r["min_quantity"]), price=money(r["price"])) for r in rows]
+    @strawberry.field(description="Wholesale prices by quantity, ascending.", graphql_type=list[PriceTierType])
+    def price_tiers(self, info: Info) -> Any:
+        # A plain value when prefetched: no coroutine per product on the hot path.
+        return self.tiers if self.tiers is not None else self._load_tiers(info)
 
-    @strawberry.field(description="Photos ready to show, in order.")
-    async def photos(self, info: Info) -> list[PhotoType]:
-        rows = await info.context.loaders.ready_photos_by_product.load(self.id)
-        return [PhotoType.from_row(r) for r in rows]
+    async def _load_tiers(self, info: Info) -> list[PriceTierType]:
+        return tier_types(await info.context.loaders.price_tiers_by_product.load(self.id))
+
+    @strawberry.field(description="Photos ready to show, in order.", graphql_type=list[PhotoType])
+    def photos(self, info: Info) -> Any:
+        return self.ready_photos if self.ready_photos is not None else self._load_photos(info)
+
+    async def _load_photos(self, info: Info) -> list[PhotoType]:
+        return [PhotoType.from_row(r) for r in await info.context.loaders.ready_photos_by_product.load(self.id)]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "ProductType":
@@ -95,6 +108,17 @@ class ProductType(relay.Node):
                 market_id=row["market_id"],
                 trader_id=row["stall_trader_id"],
                 reason=None,
+                market_node=MarketType.from_values(
+                    id=row["market_id"],
+                    name=row["market_name"],
+                    address=row["market_address"],
+                    latitude=row["market_latitude"],
+                    longitude=row["market_longitude"],
+                    opening_hours=row["market_opening_hours"],
+                    delivery_radius_km=row["market_delivery_radius_km"],
+                    base_delivery_fee=row["market_base_delivery_fee"],
+                    per_km_fee=row["market_per_km_fee"],
+                ),
             ),
         )
 
@@ -191,6 +215,16 @@ async def _product_result(info: Info, product: Product) -> dict[str, Any]:
     return {"product": ProductType.from_row(rows[product.id])}
 
 
+async def _prefetch(nodes: list[ProductType]) -> None:
+    """Tiers and photos of a whole page in two queries, set on the nodes as plain lists."""
+    ids = [node.id for node in nodes]
+    tiers = await load_price_tiers(ids)
+    photos = await load_ready_photos(ids)
+    for node, node_tiers, node_photos in zip(nodes, tiers, photos, strict=True):
+        node.tiers = tier_types(node_tiers)
+        node.ready_photos = [PhotoType.from_row(r) for r in node_photos]
+
+
 def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
     return decode_id(value, type_name, field=f"filter.{field}") if value is not None else None
 
@@ -229,8 +263,10 @@ class CatalogQuery:
         except DomainError as exc:
             raise graphql_error(exc, info.context.language) from exc
         cursors = {row["id"]: page.cursor(row) for row in page.rows}
+        nodes = [ProductType.from_row(row) for row in page.rows]
+        await _prefetch(nodes)
         return build_connection(
-            [ProductType.from_row(row) for row in page.rows],
+            nodes,
             has_next_page=page.has_next_page,
             cursor=lambda node: cursors[node.id],
             had_cursor=after is not None,

@@ -22,7 +22,7 @@ def _loader(load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any
     return DataLoader(load_fn=load)
 
 
-async def _price_tiers(product_ids: list[int]) -> list[list[dict[str, Any]]]:
+async def load_price_tiers(product_ids: list[int]) -> list[list[dict[str, Any]]]:
     rows = (
         await PriceTier.filter(product_id__in=product_ids)
         .order_by("min_quantity")
@@ -31,7 +31,7 @@ async def _price_tiers(product_ids: list[int]) -> list[list[dict[str, Any]]]:
     return _grouped(rows, "product_id", product_ids)
 
 
-async def _ready_photos(product_ids: list[int]) -> list[list[dict[str, Any]]]:
+async def load_ready_photos(product_ids: list[int]) -> list[list[dict[str, Any]]]:
     rows = (
         await ProductPhoto.filter(product_id__in=product_ids, status=PhotoStatus.READY)
         .order_by("position", "id")
@@ -54,7 +54,7 @@ class Loaders:
     """Made fresh for each request, so nothing is cached across users or requests."""
 
     def __init__(self) -> None:
-        self.price_tiers_by_product = _loader(_price_tiers)
-        self.ready_photos_by_product = _loader(_ready_photos)
+        self.price_tiers_by_product = _loader(load_price_tiers)
+        self.ready_photos_by_product = _loader(load_ready_photos)
         self.market_by_id = _loader(_markets)
         self.stall_by_trader = _loader(_stalls_by_trader)

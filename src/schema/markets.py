@@ -67,15 +67,41 @@ class MarketType(relay.Node):
 
     @classmethod
     def from_model(cls, market: Market) -> "MarketType":
-        return cls(
+        return cls.from_values(
             id=market.id,
             name=market.name,
             address=market.address,
-            location=Location(lat=float(market.latitude), lng=float(market.longitude)),
+            latitude=market.latitude,
+            longitude=market.longitude,
             opening_hours=market.opening_hours,
-            delivery_radius_km=decimal_value(market.delivery_radius_km),
-            base_delivery_fee=money(market.base_delivery_fee),
-            per_km_fee=money(market.per_km_fee),
+            delivery_radius_km=market.delivery_radius_km,
+            base_delivery_fee=market.base_delivery_fee,
+            per_km_fee=market.per_km_fee,
+        )
+
+    @classmethod
+    def from_values(
+        cls,
+        *,
+        id: int,
+        name: str,
+        address: str,
+        latitude: Any,
+        longitude: Any,
+        opening_hours: str,
+        delivery_radius_km: Any,
+        base_delivery_fee: int,
+        per_km_fee: int,
+    ) -> "MarketType":
+        return cls(
+            id=id,
+            name=name,
+            address=address,
+            location=Location(lat=float(latitude), lng=float(longitude)),
+            opening_hours=opening_hours,
+            delivery_radius_km=decimal_value(delivery_radius_km),
+            base_delivery_fee=money(base_delivery_fee),
+            per_km_fee=money(per_km_fee),
         )
 
     @classmethod
@@ -97,6 +123,7 @@ class StallType(relay.Node):
     market_id: strawberry.Private[int]
     trader_id: strawberry.Private[int]
     reason: strawberry.Private[str | None]
+    market_node: strawberry.Private[MarketType | None] = None
 
     @strawberry.field(description="Why the stall was rejected or suspended; its trader and admins only.")
     async def status_reason(self, info: Info) -> str | None:
@@ -106,10 +133,13 @@ class StallType(relay.Node):
             return self.reason
         return None
 
-    @strawberry.field
-    async def market(self, info: Info) -> MarketType:
-        market = await info.context.loaders.market_by_id.load(self.market_id)
-        return MarketType.from_model(market)
+    @strawberry.field(graphql_type=MarketType)
+    def market(self, info: Info) -> Any:
+        # A plain value when the catalog query already read the market with the stall.
+        return self.market_node if self.market_node is not None else self._load_market(info)
+
+    async def _load_market(self, info: Info) -> MarketType:
+        return MarketType.from_model(await info.context.loaders.market_by_id.load(self.market_id))
 
     @classmethod
     def from_model(cls, stall: Stall) -> "StallType":

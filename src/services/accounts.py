@@ -147,6 +147,8 @@ async def user_for_access_token(token: str, settings: Settings) -> User:
     user = await User.get_or_none(id=claims.user_id)
     if user is None or not user.is_active:
         raise DomainError(ErrorCode.INVALID_TOKEN)
+    if user.sessions_revoked_at is not None and claims.issued_at <= user.sessions_revoked_at:
+        raise DomainError(ErrorCode.INVALID_TOKEN)
     return user
 
 
@@ -202,7 +204,10 @@ async def set_user_active(*, actor: User | None, user_id: int, active: bool) -> 
             raise DomainError(ErrorCode.PERMISSION_DENIED)
         authorize(actor, Action.ADMINISTER, target)
     target.is_active = active
-    await target.save(update_fields=["is_active", "updated_at"])
+    if not active:
+        # Existing access tokens must not come back to life if the account is reactivated later.
+        target.sessions_revoked_at = now()
+    await target.save(update_fields=["is_active", "sessions_revoked_at", "updated_at"])
     if not active:
         await tokens.revoke_all_for_user(target.id)
     return target

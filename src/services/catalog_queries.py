@@ -60,7 +60,11 @@ _COLUMNS = """
     p.is_weighed, p.status, p.created_at,
     c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
     s.id AS stall_id, s.name AS stall_name, s.stall_number, s.status AS stall_status, s.is_open AS stall_is_open,
-    s.description AS stall_description, s.trader_id AS stall_trader_id, s.market_id AS market_id
+    s.description AS stall_description, s.trader_id AS stall_trader_id,
+    m.id AS market_id, m.name AS market_name, m.address AS market_address, m.latitude AS market_latitude,
+    m.longitude AS market_longitude, m.opening_hours AS market_opening_hours,
+    m.delivery_radius_km AS market_delivery_radius_km, m.base_delivery_fee AS market_base_delivery_fee,
+    m.per_km_fee AS market_per_km_fee
 """
 _FROM = """
     FROM product p

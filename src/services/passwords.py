@@ -57,7 +57,7 @@ async def verify_password(password_hash: str | None, password: str) -> tuple[boo
             _hasher.verify(password_hash or _DUMMY_HASH, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False, None
-        if password_hash is None:
+        if not password_hash:  # no user (or no usable hash): the dummy only spent the same time
             return False, None
         if _hasher.check_needs_rehash(password_hash):
             return True, _hasher.hash(password)

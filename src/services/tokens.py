@@ -37,6 +37,8 @@ def create_access_token(user: User, settings: Settings) -> str:
         "role": user.role.value,
         "typ": ACCESS_TOKEN_TYPE,
         "iat": issued,
+        # iat has whole seconds; this keeps the microseconds for comparing with sessions_revoked_at.
+        "its": issued.timestamp(),
         "exp": issued + timedelta(minutes=settings.access_token_minutes),
         "jti": uuid.uuid4().hex,
     }
@@ -55,7 +57,8 @@ def decode_access_token(token: str, settings: Settings) -> AccessClaims:
         )
         if claims["typ"] != ACCESS_TOKEN_TYPE:
             raise jwt.InvalidTokenError("not an access token")
-        return AccessClaims(user_id=int(claims["sub"]), issued_at=datetime.fromtimestamp(claims["iat"], tz=UTC))
+        issued = float(claims.get("its", claims["iat"]))
+        return AccessClaims(user_id=int(claims["sub"]), issued_at=datetime.fromtimestamp(issued, tz=UTC))
     except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
         raise DomainError(ErrorCode.INVALID_TOKEN) from exc
 

@@ -68,6 +68,9 @@ async def test_a_reactivated_user_logs_in_again_but_old_sessions_stay_ended(
     fresh = await login(gql, trader.phone, PASSWORD)
     assert fresh["errors"] == []
     assert (await gql(ME, token=fresh["accessToken"]))["me"]["isActive"] is True
+    # The access token from before the deactivation has not expired, yet it stays dead.
+    errors = await gql.errors(ME, token=old["accessToken"])
+    assert errors[0]["extensions"]["code"] == "INVALID_TOKEN"
 
 
 async def test_other_users_sessions_are_untouched(gql: GraphQLClient, trade_office: str) -> None:

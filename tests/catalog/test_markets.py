@@ -52,7 +52,7 @@ async def test_market_admin_edits_their_market_only(gql: GraphQLClient, settings
     assert refused["errors"][0]["code"] == "PERMISSION_DENIED"
     for role in (Role.TRADER, Role.BUYER, Role.COURIER):
         gql.token = token_for(await make_user(role, market=market if role == Role.COURIER else None), settings)
-        payload = (await gql(UPDATE, {"input": {"id": to_base64("Market", market.id), "perKmFee": 1}}))
+        payload = await gql(UPDATE, {"input": {"id": to_base64("Market", market.id), "perKmFee": 1}})
         assert payload["updateMarket"]["errors"][0]["code"] == "PERMISSION_DENIED"
     assert (await Market.get(id=other.id)).opening_hours == "Setiap hari 04:00-14:00"
     assert (await Market.get(id=market.id)).per_km_fee == 2500
