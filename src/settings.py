@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=5000, ge=100)
+    # Answer supported catalog queries from rows without per-field resolvers (see src/schema/fastpath.py).
+    graphql_fast_path: bool = True
 
     @property
     def is_production(self) -> bool:

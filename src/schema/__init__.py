@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
+from src.schema.fastpath import CatalogFastPath
 from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
@@ -62,6 +63,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
+    if settings.graphql_fast_path:
+        extensions.append(CatalogFastPath)
     if settings.is_production:
         extensions.append(lambda: MaskErrors(should_mask_error=_should_mask))
     return strawberry.Schema(

@@ -1,6 +1,7 @@
 """The catalog: categories, products with price tiers and photos, and the traders' product mutations."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -9,12 +10,12 @@ from strawberry import relay
 
 from src.models.catalog import Category, Product, ProductStatus, Unit
 from src.models.markets import StallStatus
-from src.schema.context import Info
+from src.schema.context import Context, Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
 from src.schema.ids import decode_id
 from src.schema.loaders import load_price_tiers, load_ready_photos
 from src.schema.markets import MarketType, StallType
-from src.schema.pagination import build_connection, limit_or_error
+from src.schema.pagination import build_connection
 from src.schema.permissions import current_user
 from src.schema.photos import PhotoType
 from src.schema.scalars import Money, decimal_value, money
@@ -41,7 +42,7 @@ class CategoryType(relay.Node):
         return [cls(id=c.id, name=c.name, slug=c.slug) if c else None for c in (found.get(i) for i in ids)]
 
 
-@strawberry.type
+@strawberry.type(name="PriceTier", description="A wholesale price: from this quantity on, each unit costs this much.")
 class PriceTierType:
     min_quantity: Decimal
     price: Money
@@ -215,14 +216,39 @@ async def _product_result(info: Info, product: Product) -> dict[str, Any]:
     return {"product": ProductType.from_row(rows[product.id])}
 
 
-async def _prefetch(nodes: list[ProductType]) -> None:
-    """Tiers and photos of a whole page in two queries, set on the nodes as plain lists."""
-    ids = [node.id for node in nodes]
-    tiers = await load_price_tiers(ids)
-    photos = await load_ready_photos(ids)
-    for node, node_tiers, node_photos in zip(nodes, tiers, photos, strict=True):
-        node.tiers = tier_types(node_tiers)
-        node.ready_photos = [PhotoType.from_row(r) for r in node_photos]
+@dataclass(frozen=True)
+class CatalogPage:
+    """A page of catalog rows with each product's price tiers and ready photos (as rows)."""
+
+    page: catalog_queries.ProductPage
+    tiers: list[list[dict[str, Any]]]
+    photos: list[list[dict[str, Any]]]
+
+
+async def load_catalog_page(
+    context: Context,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: ProductFilterInput | None,
+    sort: catalog_queries.ProductSort,
+) -> CatalogPage:
+    """The `products` field's data in three queries; shared by the resolver and the fast path."""
+    given = filter or ProductFilterInput()
+    filters = catalog_queries.ProductFilter(
+        market_id=_optional_id(given.market_id, "Market", "marketId"),
+        stall_id=_optional_id(given.stall_id, "Stall", "stallId"),
+        category_id=_optional_id(given.category_id, "Category", "categoryId"),
+        search=given.search,
+        min_price=given.min_price,
+        max_price=given.max_price,
+        in_stock=given.in_stock,
+    )
+    # Who asks matters only for a stall's own trader and admins, who also see it unlisted.
+    viewer = await context.get_user() if filters.stall_id is not None else None
+    page = await catalog_queries.list_products(viewer=viewer, filters=filters, sort=sort, first=first, after=after)
+    ids = [row["id"] for row in page.rows]
+    return CatalogPage(page=page, tiers=await load_price_tiers(ids), photos=await load_ready_photos(ids))
 
 
 def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
@@ -245,29 +271,20 @@ class CatalogQuery:
         filter: ProductFilterInput | None = None,
         sort: catalog_queries.ProductSort = catalog_queries.ProductSort.RELEVANCE,
     ) -> relay.Connection[ProductType]:
-        given = filter or ProductFilterInput()
         try:
-            filters = catalog_queries.ProductFilter(
-                market_id=_optional_id(given.market_id, "Market", "marketId"),
-                stall_id=_optional_id(given.stall_id, "Stall", "stallId"),
-                category_id=_optional_id(given.category_id, "Category", "categoryId"),
-                search=given.search,
-                min_price=given.min_price,
-                max_price=given.max_price,
-                in_stock=given.in_stock,
-            )
-            limit = limit_or_error(info, first)
-            page = await catalog_queries.list_products(
-                viewer=await info.context.get_user(), filters=filters, sort=sort, first=limit, after=after
-            )
+            page = await load_catalog_page(info.context, first=first, after=after, filter=filter, sort=sort)
         except DomainError as exc:
             raise graphql_error(exc, info.context.language) from exc
-        cursors = {row["id"]: page.cursor(row) for row in page.rows}
-        nodes = [ProductType.from_row(row) for row in page.rows]
-        await _prefetch(nodes)
+        nodes = []
+        for row, tiers, photos in zip(page.page.rows, page.tiers, page.photos, strict=True):
+            node = ProductType.from_row(row)
+            node.tiers = tier_types(tiers)
+            node.ready_photos = [PhotoType.from_row(r) for r in photos]
+            nodes.append(node)
+        cursors = {row["id"]: page.page.cursor(row) for row in page.page.rows}
         return build_connection(
             nodes,
-            has_next_page=page.has_next_page,
+            has_next_page=page.page.has_next_page,
             cursor=lambda node: cursors[node.id],
             had_cursor=after is not None,
         )
