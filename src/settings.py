@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=5000, ge=100)
     # Answer supported catalog queries from rows without per-field resolvers (see src/schema/fastpath.py).
     graphql_fast_path: bool = True
+    # Freeze start-up objects out of garbage collection and collect less often (shorter tail latencies).
+    gc_freeze: bool = True
 
     @property
     def is_production(self) -> bool:

@@ -13,7 +13,6 @@ from src.models.markets import StallStatus
 from src.schema.context import Context, Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
 from src.schema.ids import decode_id
-from src.schema.loaders import load_price_tiers, load_ready_photos
 from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection
 from src.schema.permissions import current_user
@@ -248,7 +247,11 @@ async def load_catalog_page(
     viewer = await context.get_user() if filters.stall_id is not None else None
     page = await catalog_queries.list_products(viewer=viewer, filters=filters, sort=sort, first=first, after=after)
     ids = [row["id"] for row in page.rows]
-    return CatalogPage(page=page, tiers=await load_price_tiers(ids), photos=await load_ready_photos(ids))
+    return CatalogPage(
+        page=page,
+        tiers=await catalog_queries.price_tiers_for(ids),
+        photos=await catalog_queries.ready_photos_for(ids),
+    )
 
 
 def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:

@@ -12,10 +12,13 @@ supported shape both ways and compare the results.
 """
 
 import re
+from binascii import b2a_base64
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
     DocumentNode,
@@ -30,17 +33,13 @@ from graphql import (
     OperationType,
     SelectionSetNode,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
-from strawberry.relay.utils import to_base64
 from strawberry.types import ExecutionResult
 
 from src.models.catalog import ProductStatus
 from src.schema.scalars import CURRENCY, decimal_value
 from src.services.errors import DomainError, DomainErrors
-
-# Getter: (value, coerced arguments, context) -> the field's value (a leaf already serialised, or a child value).
-Getter = Callable[[Any, dict[str, Any], Any], Any]
 
 
 class Unsupported(Exception):
@@ -65,12 +64,19 @@ class Row:
     photos: list[dict[str, Any]]
 
 
-def _money(amount: int) -> dict[str, Any]:
-    return {"amount": amount, "currency": CURRENCY}
-
-
 def _decimal(value: Any) -> str:
+    # Same text as the Decimal scalar gives for decimal_value(value); PostgreSQL's numeric(…, 3) comes as
+    # a plain Decimal like 0.250, whose trailing zeros can simply be cut.
+    if isinstance(value, Decimal):
+        text = str(value)
+        if "E" not in text:
+            return text.rstrip("0").rstrip(".") if "." in text else text
     return str(decimal_value(value))
+
+
+def _global_id(type_name: str, node_id: int) -> str:
+    # strawberry.relay.to_base64 without its type checks: this runs for every id of every page.
+    return b2a_base64(f"{type_name}:{node_id}".encode(), newline=False).decode()
 
 
 def _photo_url(photo: dict[str, Any], args: dict[str, Any], context: Any) -> str | None:
@@ -78,82 +84,102 @@ def _photo_url(photo: dict[str, Any], args: dict[str, Any], context: Any) -> str
     return context.storage.public_url(key) if key else None
 
 
-# For each GraphQL type: field -> (getter, the child type name or None for a leaf). `__typename` is general.
-TYPES: dict[str, dict[str, tuple[Getter, str | None]]] = {
+@dataclass(frozen=True)
+class Getter:
+    """A Python expression for a field's value: `v` is the parent value, `ctx` the context and ARGS the
+    field's coerced arguments. `child` names the field's object type (None for a leaf)."""
+
+    expression: str
+    child: str | None = None
+    is_list: bool = False
+
+
+# For each GraphQL type, the fields the fast path answers (`__typename` is answered for every type).
+TYPES: dict[str, dict[str, Getter]] = {
     "ProductConnection": {
-        "edges": (lambda c, a, x: c.edges, "ProductEdge"),
-        "pageInfo": (lambda c, a, x: c, "PageInfo"),
+        "edges": Getter("v.edges", "ProductEdge", is_list=True),
+        "pageInfo": Getter("v", "PageInfo"),
     },
     "PageInfo": {
-        "hasNextPage": (lambda c, a, x: c.has_next_page, None),
-        "hasPreviousPage": (lambda c, a, x: c.has_previous_page, None),
-        "startCursor": (lambda c, a, x: c.edges[0].cursor if c.edges else None, None),
-        "endCursor": (lambda c, a, x: c.edges[-1].cursor if c.edges else None, None),
+        "hasNextPage": Getter("v.has_next_page"),
+        "hasPreviousPage": Getter("v.has_previous_page"),
+        "startCursor": Getter("(v.edges[0].cursor if v.edges else None)"),
+        "endCursor": Getter("(v.edges[-1].cursor if v.edges else None)"),
     },
     "ProductEdge": {
-        "cursor": (lambda e, a, x: e.cursor, None),
-        "node": (lambda e, a, x: e.row, "Product"),
+        "cursor": Getter("v.cursor"),
+        "node": Getter("v.row", "Product"),
     },
     "Product": {
-        "id": (lambda r, a, x: to_base64("Product", r.data["id"]), None),
-        "name": (lambda r, a, x: r.data["name"], None),
-        "description": (lambda r, a, x: r.data["description"], None),
-        "unit": (lambda r, a, x: r.data["unit"], None),
-        "price": (lambda r, a, x: r.data["price"], "Money"),
-        "minQuantity": (lambda r, a, x: _decimal(r.data["min_quantity"]), None),
-        "quantityStep": (lambda r, a, x: _decimal(r.data["quantity_step"]), None),
-        "stock": (lambda r, a, x: _decimal(r.data["stock"]), None),
-        "isWeighed": (lambda r, a, x: bool(r.data["is_weighed"]), None),
-        "isArchived": (lambda r, a, x: r.data["status"] == ProductStatus.ARCHIVED.value, None),
-        "category": (lambda r, a, x: r.data, "Category"),
-        "stall": (lambda r, a, x: r.data, "Stall"),
-        "priceTiers": (lambda r, a, x: r.tiers, "PriceTier"),
-        "photos": (lambda r, a, x: r.photos, "ProductPhoto"),
+        "id": Getter("to_base64('Product', v.data['id'])"),
+        "name": Getter("v.data['name']"),
+        "description": Getter("v.data['description']"),
+        "unit": Getter("v.data['unit']"),
+        "price": Getter("v.data['price']", "Money"),
+        "minQuantity": Getter("decimal(v.data['min_quantity'])"),
+        "quantityStep": Getter("decimal(v.data['quantity_step'])"),
+        "stock": Getter("decimal(v.data['stock'])"),
+        "isWeighed": Getter("bool(v.data['is_weighed'])"),
+        "isArchived": Getter("(v.data['status'] == ARCHIVED)"),
+        "category": Getter("v.data", "Category"),
+        "stall": Getter("v.data", "Stall"),
+        "priceTiers": Getter("v.tiers", "PriceTier", is_list=True),
+        "photos": Getter("v.photos", "ProductPhoto", is_list=True),
     },
     "Money": {
-        "amount": (lambda m, a, x: m, None),
-        "currency": (lambda m, a, x: CURRENCY, None),
+        "amount": Getter("v"),
+        "currency": Getter("CURRENCY"),
     },
     "Category": {
-        "id": (lambda d, a, x: to_base64("Category", d["category_id"]), None),
-        "name": (lambda d, a, x: d["category_name"], None),
-        "slug": (lambda d, a, x: d["category_slug"], None),
+        "id": Getter("to_base64('Category', v['category_id'])"),
+        "name": Getter("v['category_name']"),
+        "slug": Getter("v['category_slug']"),
     },
     "Stall": {
-        "id": (lambda d, a, x: to_base64("Stall", d["stall_id"]), None),
-        "name": (lambda d, a, x: d["stall_name"], None),
-        "stallNumber": (lambda d, a, x: d["stall_number"], None),
-        "description": (lambda d, a, x: d["stall_description"], None),
-        "status": (lambda d, a, x: d["stall_status"], None),
-        "isOpen": (lambda d, a, x: bool(d["stall_is_open"]), None),
-        "market": (lambda d, a, x: d, "Market"),
+        "id": Getter("to_base64('Stall', v['stall_id'])"),
+        "name": Getter("v['stall_name']"),
+        "stallNumber": Getter("v['stall_number']"),
+        "description": Getter("v['stall_description']"),
+        "status": Getter("v['stall_status']"),
+        "isOpen": Getter("bool(v['stall_is_open'])"),
+        "market": Getter("v", "Market"),
     },
     "Market": {
-        "id": (lambda d, a, x: to_base64("Market", d["market_id"]), None),
-        "name": (lambda d, a, x: d["market_name"], None),
-        "address": (lambda d, a, x: d["market_address"], None),
-        "location": (lambda d, a, x: d, "Location"),
-        "openingHours": (lambda d, a, x: d["market_opening_hours"], None),
-        "deliveryRadiusKm": (lambda d, a, x: _decimal(d["market_delivery_radius_km"]), None),
-        "baseDeliveryFee": (lambda d, a, x: d["market_base_delivery_fee"], "Money"),
-        "perKmFee": (lambda d, a, x: d["market_per_km_fee"], "Money"),
+        "id": Getter("to_base64('Market', v['market_id'])"),
+        "name": Getter("v['market_name']"),
+        "address": Getter("v['market_address']"),
+        "location": Getter("v", "Location"),
+        "openingHours": Getter("v['market_opening_hours']"),
+        "deliveryRadiusKm": Getter("decimal(v['market_delivery_radius_km'])"),
+        "baseDeliveryFee": Getter("v['market_base_delivery_fee']", "Money"),
+        "perKmFee": Getter("v['market_per_km_fee']", "Money"),
     },
     "Location": {
-        "lat": (lambda d, a, x: float(d["market_latitude"]), None),
-        "lng": (lambda d, a, x: float(d["market_longitude"]), None),
+        "lat": Getter("float(v['market_latitude'])"),
+        "lng": Getter("float(v['market_longitude'])"),
     },
     "PriceTier": {
-        "minQuantity": (lambda t, a, x: _decimal(t["min_quantity"]), None),
-        "price": (lambda t, a, x: t["price"], "Money"),
+        "minQuantity": Getter("decimal(v['min_quantity'])"),
+        "price": Getter("v['price']", "Money"),
     },
     "ProductPhoto": {
-        "id": (lambda p, a, x: to_base64("ProductPhoto", p["id"]), None),
-        "status": (lambda p, a, x: p["status"], None),
-        "width": (lambda p, a, x: p["width"], None),
-        "height": (lambda p, a, x: p["height"], None),
-        "url": (_photo_url, None),
+        "id": Getter("to_base64('ProductPhoto', v['id'])"),
+        "status": Getter("v['status']"),
+        "width": Getter("v['width']"),
+        "height": Getter("v['height']"),
+        "url": Getter("photo_url(v, ARGS, ctx)"),
     },
 }
+# The names generated code may use, and nothing else.
+_NAMESPACE: dict[str, Any] = {
+    "__builtins__": {"bool": bool, "float": float},
+    "to_base64": _global_id,
+    "decimal": _decimal,
+    "photo_url": _photo_url,
+    "CURRENCY": CURRENCY,
+    "ARCHIVED": ProductStatus.ARCHIVED.value,
+}
+
 # Root fields the fast path answers, with the type of their result.
 ROOTS = {"products": "ProductConnection"}
 
@@ -175,6 +201,44 @@ class _Connection:
 class Plan:
     operation: OperationDefinitionNode
     roots: list[Selection]
+    # One generated function per root field (None for __typename) and the selections whose arguments
+    # are coerced once per request, in the order the generated code reads them (ARGS[i]).
+    functions: dict[str, Callable[[Any, Any, list[dict[str, Any]]], dict[str, Any]]]
+    argument_selections: list[Selection]
+    source: str
+
+
+class _CodeWriter:
+    """Turns selections into Python source: one function per object selection, returning its dict."""
+
+    def __init__(self) -> None:
+        self.functions: list[str] = []
+        self.argument_selections: list[Selection] = []
+
+    def emit(self, type_name: str, selections: list[Selection]) -> str:
+        items = []
+        for selection in selections:
+            key = repr(selection.key)  # aliases are GraphQL names; repr keeps them literal all the same
+            if selection.name == "__typename":
+                items.append(f"{key}: {type_name!r}")
+                continue
+            getter = TYPES[type_name][selection.name]
+            expression = getter.expression
+            if "ARGS" in expression:
+                self.argument_selections.append(selection)
+                expression = expression.replace("ARGS", f"A[{len(self.argument_selections) - 1}]")
+            if getter.child is None:
+                items.append(f"{key}: {expression}")
+                continue
+            function = self.emit(getter.child, selection.children)
+            if getter.is_list:
+                items.append(f"{key}: [{function}(x, ctx, A) for x in {expression}]")
+            else:
+                items.append(f"{key}: (None if (o := {expression}) is None else {function}(o, ctx, A))")
+        name = f"_f{len(self.functions)}"
+        body = ",\n        ".join(items)
+        self.functions.append(f"def {name}(v, ctx, A):\n    return {{\n        {body}\n    }}\n")
+        return name
 
 
 def _collect(
@@ -201,7 +265,7 @@ def _collect(
                 selection = into[key] = Selection(key=key, name=name, node=node, field_def=field_def)
             elif selection.node.arguments != node.arguments:
                 raise Unsupported("same key, other arguments")
-            child_type = TYPES[type_name][name][1] if name != "__typename" else None
+            child_type = TYPES[type_name][name].child if name != "__typename" else None
             if child_type is not None:
                 children: OrderedDict[str, Selection] = OrderedDict((c.key, c) for c in selection.children)
                 _collect(schema, node.selection_set, child_type, fragments, children)
@@ -256,15 +320,32 @@ def compile_plan(schema: GraphQLSchema, document: DocumentNode, operation_name: 
         roots[key] = Selection(
             key=key, name=node.name.value, node=node, field_def=field_def, children=list(children.values())
         )
-    return Plan(operation=operation, roots=list(roots.values()))
+    writer = _CodeWriter()
+    entry = {r.key: writer.emit(ROOTS[r.name], r.children) for r in roots.values() if r.field_def is not None}
+    source = "\n".join(writer.functions)
+    namespace = dict(_NAMESPACE)
+    # The source is made of this module's expressions and repr()'d names from a validated document.
+    exec(compile(source, "<catalog fast path>", "exec"), namespace)  # noqa: S102
+    return Plan(
+        operation=operation,
+        roots=list(roots.values()),
+        functions={key: namespace[name] for key, name in entry.items()},
+        argument_selections=writer.argument_selections,
+        source=source,
+    )
 
 
-class _PlanCache:
-    """Compiled plans by document text and operation name (None when the document is not supported)."""
+class PlanCache:
+    """Compiled plans of one schema by document text and operation name (None: not supported).
+
+    A plan also remembers that Strawberry validated its document (limits included) once; such a
+    document is the same document the next time, so the view may answer it without parsing again.
+    """
 
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
         self.plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        self.validated: set[tuple[str, str | None]] = set()
 
     def get(self, schema: GraphQLSchema, query: str, operation_name: str | None, document: DocumentNode) -> Plan | None:
         key = (query, operation_name)
@@ -277,34 +358,48 @@ class _PlanCache:
             plan = None
         self.plans[key] = plan
         if len(self.plans) > self.maxsize:
-            self.plans.popitem(last=False)
+            evicted, _ = self.plans.popitem(last=False)
+            self.validated.discard(evicted)
         return plan
 
+    def mark_validated(self, query: str, operation_name: str | None) -> None:
+        if (query, operation_name) in self.plans:
+            self.validated.add((query, operation_name))
 
-_plans = _PlanCache()
+    def validated_plan(self, query: str | None, operation_name: str | None) -> Plan | None:
+        key = (query or "", operation_name)
+        return self.plans.get(key) if key in self.validated else None
 
 
-def _resolve(
-    value: Any, type_name: str, selections: list[Selection], variables: VariableValues, context: Any
-) -> dict[str, Any]:
-    table = TYPES[type_name]
-    out: dict[str, Any] = {}
-    for selection in selections:
-        if selection.name == "__typename":
-            out[selection.key] = type_name
-            continue
-        getter, child_type = table[selection.name]
-        field_def = selection.field_def
-        # Only `url` takes arguments among these fields; the others skip coercion altogether.
-        args = get_argument_values(field_def, selection.node, variables) if field_def and field_def.args else {}
-        result = getter(value, args, context)
-        if child_type is None or result is None:
-            out[selection.key] = result
-        elif isinstance(result, list):
-            out[selection.key] = [_resolve(item, child_type, selection.children, variables, context) for item in result]
-        else:
-            out[selection.key] = _resolve(result, child_type, selection.children, variables, context)
-    return out
+_caches: "WeakKeyDictionary[GraphQLSchema, PlanCache]" = WeakKeyDictionary()
+
+
+def plan_cache(schema: GraphQLSchema) -> PlanCache:
+    cache = _caches.get(schema)
+    if cache is None:
+        cache = _caches[schema] = PlanCache()
+    return cache
+
+
+async def answer(
+    schema: GraphQLSchema, plan: Plan, variables: dict[str, Any] | None, context: Any
+) -> dict[str, Any] | None:
+    """The data for a plan, or None when normal execution should answer (and report errors)."""
+    coerced = get_variable_values(schema, plan.operation.variable_definitions or (), variables or {})
+    if isinstance(coerced, list):
+        return None  # variable errors
+    data: dict[str, Any] = {}
+    try:
+        arguments = [get_argument_values(s.field_def, s.node, coerced) for s in plan.argument_selections]  # type: ignore[arg-type]
+        for root in plan.roots:
+            if root.field_def is None:  # __typename
+                data[root.key] = "Query"
+                continue
+            connection = await _products(context, get_argument_values(root.field_def, root.node, coerced))
+            data[root.key] = plan.functions[root.key](connection, context, arguments)
+    except (DomainError, DomainErrors):
+        return None  # expected errors are reported by the resolvers, in the usual shape
+    return data
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -332,27 +427,12 @@ class CatalogFastPath(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         ctx = self.execution_context
         if ctx.result is None and ctx.graphql_document is not None and not ctx.pre_execution_errors:
-            plan = _plans.get(ctx.schema._schema, ctx.query or "", ctx.operation_name, ctx.graphql_document)
+            schema = ctx.schema._schema
+            cache = plan_cache(schema)
+            plan = cache.get(schema, ctx.query or "", ctx.operation_name, ctx.graphql_document)
             if plan is not None:
-                data = await self._answer(plan)
+                data = await answer(schema, plan, ctx.variables, ctx.context)
                 if data is not None:
                     ctx.result = ExecutionResult(data=data, errors=None)
+                    cache.mark_validated(ctx.query or "", ctx.operation_name)
         yield
-
-    async def _answer(self, plan: Plan) -> dict[str, Any] | None:
-        ctx = self.execution_context
-        schema = ctx.schema._schema
-        coerced = get_variable_values(schema, plan.operation.variable_definitions or (), ctx.variables or {})
-        if isinstance(coerced, list):
-            return None  # variable errors: let normal execution report them
-        data: dict[str, Any] = {}
-        try:
-            for root in plan.roots:
-                if root.field_def is None:  # __typename
-                    data[root.key] = "Query"
-                    continue
-                connection = await _products(ctx.context, get_argument_values(root.field_def, root.node, coerced))
-                data[root.key] = _resolve(connection, ROOTS[root.name], root.children, coerced, ctx.context)
-        except (DomainError, DomainErrors):
-            return None  # expected errors are reported by the resolvers, in the usual shape
-        return data

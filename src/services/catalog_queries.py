@@ -17,6 +17,7 @@ from tortoise.connection import get_connection
 from src.models.accounts import User
 from src.models.catalog import ProductStatus
 from src.models.markets import Stall, StallStatus
+from src.models.media import PhotoStatus
 from src.services import search
 from src.services.errors import DomainError, ErrorCode
 from src.services.permissions import Action, may
@@ -227,3 +228,49 @@ async def product_rows(*, viewer: User | None, ids: list[int]) -> dict[int, dict
         if listed or await _may_see_unlisted(viewer, row["stall_id"]):
             visible[row["id"]] = row
     return visible
+
+
+async def _rows_for_products(
+    columns: str, table: str, ids: list[int], extra: str = "", *extra_params: Any
+) -> list[Any]:
+    connection = get_connection("default")
+    sql = _Sql(connection.capabilities.dialect)
+    placeholders = ", ".join(sql.param(i) for i in ids)
+    condition = extra.format(*(sql.param(p) for p in extra_params))
+    # Only constants are formatted in; every value is a bound parameter.
+    query = f"SELECT {columns} FROM {table} WHERE product_id IN ({placeholders}) {condition}"  # noqa: S608
+    return await connection.execute_query_dict(query, sql.params)
+
+
+def _grouped(rows: list[dict[str, Any]], ids: list[int]) -> list[list[dict[str, Any]]]:
+    groups: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for row in rows:
+        groups[row["product_id"]].append(row)
+    return [groups[i] for i in ids]
+
+
+async def price_tiers_for(ids: list[int]) -> list[list[dict[str, Any]]]:
+    """Each product's wholesale tiers by ascending quantity, in the order of `ids` (one query)."""
+    if not ids:
+        return []
+    rows = await _rows_for_products(
+        "product_id, min_quantity, price", "price_tier", ids, "ORDER BY product_id, min_quantity"
+    )
+    return _grouped(rows, ids)
+
+
+async def ready_photos_for(ids: list[int]) -> list[list[dict[str, Any]]]:
+    """Each product's READY photos in display order, in the order of `ids` (one query)."""
+    if not ids:
+        return []
+    rows = await _rows_for_products(
+        "id, product_id, status, variants, width, height",
+        "product_photo",
+        ids,
+        "AND status = {} ORDER BY product_id, position, id",
+        PhotoStatus.READY.value,
+    )
+    for row in rows:
+        if isinstance(row["variants"], str):  # JSON text on SQLite (and without a codec on PostgreSQL)
+            row["variants"] = orjson.loads(row["variants"])
+    return _grouped(rows, ids)
