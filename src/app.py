@@ -55,7 +55,6 @@ class PasarGraphQL(GraphQL[Context, None]):
         self.app = app
         self.fast_path = settings.graphql_fast_path
         self.graphql_schema = schema._schema
-        self.graphql_schema = schema._schema
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
         resources: Resources = self.app.state.resources
@@ -94,6 +93,19 @@ class PasarGraphQL(GraphQL[Context, None]):
             root_value=root_value,
             request_data=request_data,
         )
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        # orjson's bytes go out as they are (encode_json's str would be encoded back to bytes again).
+        response = Response(orjson.dumps(response_data), status_code=200, media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     def encode_json(self, data: object) -> str:
         return orjson.dumps(data).decode()

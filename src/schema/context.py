@@ -1,6 +1,7 @@
 """The typed per-request context every resolver receives as `info.context`."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -30,11 +31,15 @@ class Context:
     storage: Storage
     queue: "ArqRedis"
     language: str
-    loaders: Loaders = field(default_factory=Loaders)
     extras: dict[str, Any] = field(default_factory=dict)
     _user: "User | None" = None
     _user_loaded: bool = False
     auth_error: ErrorCode | None = None
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        """Made on first use: most catalog requests never need one."""
+        return Loaders()
 
     @property
     def client_address(self) -> str:
