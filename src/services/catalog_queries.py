@@ -235,10 +235,11 @@ async def _rows_for_products(
 ) -> list[Any]:
     connection = get_connection("default")
     sql = _Sql(connection.capabilities.dialect)
-    placeholders = ", ".join(sql.param(i) for i in ids)
+    # One array parameter on PostgreSQL (one statement text whatever the page size); a list on SQLite.
+    matches = f"= ANY({sql.param(ids)}::int[])" if sql.postgres else f"IN ({', '.join(sql.param(i) for i in ids)})"
     condition = extra.format(*(sql.param(p) for p in extra_params))
     # Only constants are formatted in; every value is a bound parameter.
-    query = f"SELECT {columns} FROM {table} WHERE product_id IN ({placeholders}) {condition}"  # noqa: S608
+    query = f"SELECT {columns} FROM {table} WHERE product_id {matches} {condition}"  # noqa: S608
     return await connection.execute_query_dict(query, sql.params)
 
 
