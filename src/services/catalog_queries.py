@@ -8,6 +8,7 @@ added, re-priced or sold out, and a page costs the same at the thousandth produc
 import base64
 import binascii
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -81,6 +82,10 @@ class _Sql:
     def __init__(self, dialect: str) -> None:
         self.postgres = dialect == "postgres"
         self.params: list[Any] = []
+
+    def number(self, column: str) -> str:
+        """A decimal column for comparing: Tortoise keeps decimals as text on SQLite."""
+        return column if self.postgres else f"CAST({column} AS REAL)"
 
     def param(self, value: Any) -> str:
         self.params.append(value)
@@ -159,7 +164,8 @@ async def list_products(
     if filters.max_price is not None:
         where.append(f"p.price <= {sql.param(filters.max_price)}")
     if filters.in_stock:
-        where.append("p.stock > 0 AND p.stock >= p.min_quantity")
+        stock = sql.number("p.stock")
+        where.append(f"{stock} > 0 AND {stock} >= {sql.number('p.min_quantity')}")
 
     terms = search.query_terms(filters.search or "")
     score = None
@@ -254,9 +260,9 @@ async def price_tiers_for(ids: list[int]) -> list[list[dict[str, Any]]]:
     """Each product's wholesale tiers by ascending quantity, in the order of `ids` (one query)."""
     if not ids:
         return []
-    rows = await _rows_for_products(
-        "product_id, min_quantity, price", "price_tier", ids, "ORDER BY product_id, min_quantity"
-    )
+    rows = await _rows_for_products("product_id, min_quantity, price", "price_tier", ids)
+    # Sorted here: SQLite would order the decimal text as text ("10" before "5").
+    rows.sort(key=lambda row: Decimal(str(row["min_quantity"])))
     return _grouped(rows, ids)
 
 

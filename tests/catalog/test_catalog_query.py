@@ -177,13 +177,17 @@ async def test_filters(gql: GraphQLClient) -> None:
     await make_product(stall_a, category=buah, name="Apel", price=22000)
     await make_product(stall_b, category=sayur, name="Sawi", price=5000, stock=Decimal("0"))
     await make_product(stall_b, category=buah, name="Salak", price=12000, stock=Decimal("0.25"))
+    # Compared as numbers, not as text ("10" < "9" as text).
+    await make_product(
+        stall_b, category=sayur, name="Beras", price=50000, stock=Decimal("10"), min_quantity=Decimal("9")
+    )
 
     assert sorted(await _names(gql, filter={"marketId": to_base64("Market", market_a.id)})) == ["Apel", "Bayam"]
-    assert sorted(await _names(gql, filter={"stallId": to_base64("Stall", stall_b.id)})) == ["Salak", "Sawi"]
+    assert sorted(await _names(gql, filter={"stallId": to_base64("Stall", stall_b.id)})) == ["Beras", "Salak", "Sawi"]
     assert sorted(await _names(gql, filter={"categoryId": to_base64("Category", buah.id)})) == ["Apel", "Salak"]
     assert sorted(await _names(gql, filter={"minPrice": 4000, "maxPrice": 15000})) == ["Salak", "Sawi"]
     # In stock means at least the minimum quantity (0.5 kg here) is there.
-    assert sorted(await _names(gql, filter={"inStock": True})) == ["Apel", "Bayam"]
+    assert sorted(await _names(gql, filter={"inStock": True})) == ["Apel", "Bayam", "Beras"]
 
 
 async def test_search_matches_how_people_type(gql: GraphQLClient) -> None:
