@@ -4,6 +4,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 if TYPE_CHECKING:
@@ -40,3 +41,4 @@ class ProductPhoto(Model):
     class Meta:
         table = "product_photo"
         ordering = ["position", "id"]
+        indexes = (Index(fields=("product_id", "status", "position")),)

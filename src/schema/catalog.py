@@ -245,13 +245,10 @@ async def load_catalog_page(
     )
     # Who asks matters only for a stall's own trader and admins, who also see it unlisted.
     viewer = await context.get_user() if filters.stall_id is not None else None
-    page = await catalog_queries.list_products(viewer=viewer, filters=filters, sort=sort, first=first, after=after)
-    ids = [row["id"] for row in page.rows]
-    return CatalogPage(
-        page=page,
-        tiers=await catalog_queries.price_tiers_for(ids),
-        photos=await catalog_queries.ready_photos_for(ids),
+    page = await catalog_queries.list_products(
+        viewer=viewer, filters=filters, sort=sort, first=first, after=after, with_details=True
     )
+    return CatalogPage(page=page, tiers=[r["tiers"] for r in page.rows], photos=[r["photos"] for r in page.rows])
 
 
 def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:

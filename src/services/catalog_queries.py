@@ -140,8 +140,13 @@ async def list_products(
     sort: ProductSort,
     first: int | None,
     after: str | None,
+    with_details: bool = False,
 ) -> ProductPage:
-    """A page of the catalog as rows, visible to this viewer, in a stable order."""
+    """A page of the catalog as rows, visible to this viewer, in a stable order.
+
+    With details, each row also carries its "tiers" and "photos" (as price_tiers_for and
+    ready_photos_for give them): on PostgreSQL in the same statement, elsewhere in two more queries.
+    """
     limit = page_size(first)
     connection = get_connection("default")
     sql = _Sql(connection.capabilities.dialect)
@@ -191,8 +196,56 @@ async def list_products(
         f"SELECT {_COLUMNS}{select_score} {_FROM} WHERE {' AND '.join(where)} "
         f"ORDER BY {order} LIMIT {sql.param(limit + 1)}"
     )
-    rows = await connection.execute_query_dict(query, sql.params)
-    return ProductPage(rows=rows[:limit], has_next_page=len(rows) > limit, sort=sort)
+    details = with_details and sql.postgres
+    if details:
+        # The page first, then its details: subqueries in the inner SELECT would run for every
+        # matching row before the sort and the LIMIT.
+        query = f"SELECT page.*{_details_columns(sql)} FROM ({query}) AS page ORDER BY {_OUTER_ORDER[sort]}"  # noqa: S608
+    fetched = await connection.execute_query_dict(query, sql.params)
+    rows = fetched[:limit]
+    if with_details:
+        if details:
+            _unpack_details(rows)
+        else:
+            ids = [row["id"] for row in rows]
+            for row, tiers, photos in zip(rows, await price_tiers_for(ids), await ready_photos_for(ids), strict=True):
+                row["tiers"], row["photos"] = tiers, photos
+    return ProductPage(rows=rows, has_next_page=len(fetched) > limit, sort=sort)
+
+
+# The same order as _ordering, on the columns of the page.
+_OUTER_ORDER = {
+    ProductSort.PRICE_ASC: "page.price ASC, page.id ASC",
+    ProductSort.PRICE_DESC: "page.price DESC, page.id DESC",
+    ProductSort.RELEVANCE: "page.score DESC, page.id DESC",
+    ProductSort.NEWEST: "page.id DESC",
+}
+
+
+def _details_columns(sql: _Sql) -> str:
+    """Tiers and ready photos as JSON arrays, computed for the page's rows only (after the LIMIT)."""
+    ready = sql.param(PhotoStatus.READY.value)
+    # Constants only: the status is a bound parameter.
+    return f"""
+    , (SELECT COALESCE(json_agg(json_build_array(t.min_quantity::text, t.price) ORDER BY t.min_quantity), '[]')
+       FROM price_tier t WHERE t.product_id = page.id) AS tiers_json
+    , (SELECT COALESCE(json_agg(json_build_array(ph.id, ph.status, ph.variants, ph.width, ph.height)
+                                ORDER BY ph.position, ph.id), '[]')
+       FROM product_photo ph WHERE ph.product_id = page.id AND ph.status = {ready}) AS photos_json
+    """  # noqa: S608
+
+
+def _unpack_details(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        product_id = row["id"]
+        row["tiers"] = [
+            {"product_id": product_id, "min_quantity": Decimal(quantity), "price": price}
+            for quantity, price in orjson.loads(row.pop("tiers_json"))
+        ]
+        row["photos"] = [
+            {"id": photo_id, "product_id": product_id, "status": status, "variants": variants, "width": w, "height": h}
+            for photo_id, status, variants, w, h in orjson.loads(row.pop("photos_json"))
+        ]
 
 
 def _ordering(sort: ProductSort, score: str | None, after: tuple[Any, int] | None, sql: _Sql) -> tuple[str, str]:
