@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -25,7 +26,7 @@ from src.schema import build_schema, fastpath
 from src.schema.context import Context
 from src.services.i18n import pick_language
 from src.settings import Settings, get_settings
-from src.storage import Storage, build_storage
+from src.storage import Storage, UploadRefused, build_storage
 from src.storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,36 @@ async def media(request: Request) -> Response:
     return FileResponse(path, headers=headers)
 
 
+async def local_upload(request: Request) -> Response:
+    """Direct uploads for local storage, checked like S3 checks a presigned POST (policy, type, size)."""
+    storage = request.app.state.resources.storage
+    if not isinstance(storage, LocalStorage):
+        return PlainTextResponse("not found", status_code=404)
+    declared = int(request.headers.get("content-length") or 0)
+    limit = request.app.state.resources.settings.max_photo_bytes
+    if declared > limit + 64 * 1024:
+        return PlainTextResponse("EntityTooLarge", status_code=400)
+    try:
+        async with request.form(max_files=1, max_fields=8) as form:
+            file = form.get("file")
+            if not isinstance(file, StarletteUploadFile):
+                raise UploadRefused(400, "no file")
+            policy = storage.verify_upload_policy(
+                policy=str(form.get("policy") or ""),
+                signature=str(form.get("signature") or ""),
+                content_type=str(form.get("Content-Type") or ""),
+            )
+            if str(form.get("key") or "") != policy["key"]:
+                raise UploadRefused(403, "key not allowed by the policy")
+            data = await file.read(policy["max_bytes"] + 1)
+            if not data or len(data) > policy["max_bytes"]:
+                raise UploadRefused(400, "EntityTooLarge" if data else "empty file")
+            await storage.put(policy["key"], data, content_type=policy["content_type"])
+    except UploadRefused as exc:
+        return PlainTextResponse(exc.reason, status_code=exc.status)
+    return Response(status_code=204)
+
+
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """Build the ASGI app. Tests pass manage_orm=False and run Tortoise themselves."""
     settings = settings or get_settings()
@@ -187,6 +218,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     ]
     if settings.storage_backend == "local":
         routes.append(Route("/media/{key:path}", media))
+        routes.append(Route("/uploads", local_upload, methods=["POST"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     graphql.app = app
     return app

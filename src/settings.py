@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # Where public variants are read from (a CDN or the bucket's public address); None: derived from the endpoint.
     s3_public_base_url: str | None = None
     s3_presign_expiry_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    # False for a private bucket: variant URLs are then presigned GETs valid for s3_presign_expiry_seconds.
+    s3_public_variants: bool = True
+
+    max_photo_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=50_000_000, ge=1_000_000)
+    max_photos_per_product: int = Field(default=8, ge=1)
+    photo_jobs_per_worker: int = Field(default=2, ge=1)
 
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)

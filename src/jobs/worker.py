@@ -1,11 +1,15 @@
 """arq WorkerSettings: the jobs this service runs and the clients they share."""
 
+import asyncio
 import logging
 from typing import Any
 
+from arq.cron import cron
 from arq.worker import Worker, func
 
 from src import db
+from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
+from src.jobs.photos import process_product_photo, sweep_pending_photos
 from src.jobs.queue import create_queue, redis_settings
 from src.jobs.system import record_heartbeat
 from src.settings import Settings, get_settings
@@ -15,6 +19,10 @@ log = logging.getLogger(__name__)
 
 FUNCTIONS = [
     func(record_heartbeat, name="record_heartbeat", max_tries=3),
+    func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=120),
+]
+CRON_JOBS = [
+    cron(sweep_pending_photos, name="sweep_pending_photos", minute=None, second=17, unique=True, run_at_startup=True),
 ]
 
 
@@ -24,6 +32,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     if not ctx.get("orm_managed_outside"):
         await db.init_orm(settings)
     ctx["storage"] = build_storage(settings)
+    ctx["photo_slots"] = asyncio.Semaphore(settings.photo_jobs_per_worker)
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
@@ -35,6 +44,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     """The Worker arguments shared by `pasar worker`, `pasar dev` and the tests."""
     return {
         "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "poll_delay": settings.worker_poll_delay,
@@ -59,6 +69,7 @@ class WorkerSettings:
     """For `arq src.jobs.worker.WorkerSettings`; `pasar worker` is the usual way in."""
 
     functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
     on_startup = on_startup
     on_shutdown = on_shutdown
     poll_delay = get_settings().worker_poll_delay

@@ -34,7 +34,9 @@ class ProductPhoto(Model):
     variants: fields.Field[dict[str, str]] = fields.JSONField(default=dict)
     width = fields.IntField(null=True)
     height = fields.IntField(null=True)
-    failure_reason = fields.CharField(max_length=500, null=True)
+    failure_reason = fields.CharField(max_length=500, null=True, description="a message key, e.g. NOT_AN_IMAGE")
+    # Set once the original is complete and processing was asked for (a direct upload is PENDING before).
+    queued_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

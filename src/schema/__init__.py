@@ -22,6 +22,7 @@ from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
 from src.schema.fastpath import CatalogFastPath
 from src.schema.markets import MarketsMutation, MarketsQuery
+from src.schema.photos import PhotosMutation
 from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
 from src.settings import Settings, get_settings
@@ -35,7 +36,7 @@ class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery):
 
 
 @strawberry.type
-class Mutation(SystemMutation, AccountsMutation, MarketsMutation, CatalogMutation):
+class Mutation(SystemMutation, AccountsMutation, MarketsMutation, CatalogMutation, PhotosMutation):
     pass
 
 

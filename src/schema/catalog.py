@@ -16,7 +16,7 @@ from src.schema.ids import decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection
 from src.schema.permissions import current_user
-from src.schema.photos import PhotoType
+from src.schema.photos import PhotoFormat, PhotoSize, PhotoType, variant_url
 from src.schema.scalars import Money, decimal_value, money
 from src.services import catalog as catalog_service
 from src.services import catalog_queries
@@ -77,12 +77,35 @@ class ProductType(relay.Node):
     async def _load_tiers(self, info: Info) -> list[PriceTierType]:
         return tier_types(await info.context.loaders.price_tiers_by_product.load(self.id))
 
-    @strawberry.field(description="Photos ready to show, in order.", graphql_type=list[PhotoType])
+    @strawberry.field(
+        description="Photos in order: READY ones for buyers; every photo, any status, for the product's "
+        "own trader (outside catalog pages, which list READY photos only).",
+        graphql_type=list[PhotoType],
+    )
     def photos(self, info: Info) -> Any:
         return self.ready_photos if self.ready_photos is not None else self._load_photos(info)
 
     async def _load_photos(self, info: Info) -> list[PhotoType]:
-        return [PhotoType.from_row(r) for r in await info.context.loaders.ready_photos_by_product.load(self.id)]
+        viewer = await info.context.get_user() if info.context.bearer_token() else None
+        owner = viewer is not None and viewer.id == self.stall.trader_id
+        loader = info.context.loaders.photos_by_product if owner else info.context.loaders.ready_photos_by_product
+        return [PhotoType.from_row(r) for r in await loader.load(self.id)]
+
+    @strawberry.field(
+        description="URL of the first READY photo, the product's thumbnail; null without one.", graphql_type=str | None
+    )
+    def thumbnail(self, info: Info, size: PhotoSize = PhotoSize.THUMB, format: PhotoFormat = PhotoFormat.WEBP) -> Any:
+        if self.ready_photos is not None:
+            return self._thumbnail(self.ready_photos, info, size, format)
+        return self._load_thumbnail(info, size, format)
+
+    async def _load_thumbnail(self, info: Info, size: PhotoSize, format: PhotoFormat) -> str | None:
+        rows = await info.context.loaders.ready_photos_by_product.load(self.id)
+        return self._thumbnail([PhotoType.from_row(r) for r in rows], info, size, format)
+
+    @staticmethod
+    def _thumbnail(photos: list[PhotoType], info: Info, size: PhotoSize, format: PhotoFormat) -> str | None:
+        return variant_url(photos[0].variants, size, format, info.context.storage) if photos else None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "ProductType":

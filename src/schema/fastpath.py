@@ -74,6 +74,10 @@ def _decimal(value: Any) -> str:
     return str(decimal_value(value))
 
 
+def _thumbnail(photos: list[dict[str, Any]], args: dict[str, Any], context: Any) -> str | None:
+    return _photo_url(photos[0], args, context) if photos else None
+
+
 def _global_id(type_name: str, node_id: int) -> str:
     # strawberry.relay.to_base64 without its type checks: this runs for every id of every page.
     return b2a_base64(f"{type_name}:{node_id}".encode(), newline=False).decode()
@@ -125,6 +129,7 @@ TYPES: dict[str, dict[str, Getter]] = {
         "stall": Getter("v.data", "Stall"),
         "priceTiers": Getter("v.tiers", "PriceTier", is_list=True),
         "photos": Getter("v.photos", "ProductPhoto", is_list=True),
+        "thumbnail": Getter("thumbnail(v.photos, ARGS, ctx)"),
     },
     "Money": {
         "amount": Getter("v"),
@@ -176,6 +181,7 @@ _NAMESPACE: dict[str, Any] = {
     "to_base64": _global_id,
     "decimal": _decimal,
     "photo_url": _photo_url,
+    "thumbnail": _thumbnail,
     "CURRENCY": CURRENCY,
     "ARCHIVED": ProductStatus.ARCHIVED.value,
 }

@@ -6,7 +6,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from src.models.markets import Market, Stall
-from src.services.catalog_queries import price_tiers_for, ready_photos_for
+from src.services.catalog_queries import photos_for, price_tiers_for, ready_photos_for
 
 
 def _loader(load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
@@ -29,5 +29,6 @@ class Loaders:
     def __init__(self) -> None:
         self.price_tiers_by_product = _loader(price_tiers_for)
         self.ready_photos_by_product = _loader(ready_photos_for)
+        self.photos_by_product = _loader(photos_for)
         self.market_by_id = _loader(_markets)
         self.stall_by_trader = _loader(_stalls_by_trader)

@@ -1,12 +1,24 @@
-"""Product photos as the API shows them: status, size and a URL per variant."""
+"""Product photos: their type (status, size, a URL per variant) and the traders' photo mutations."""
 
+from collections.abc import Iterable
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry import relay
+from strawberry.file_uploads import Upload
+from strawberry.scalars import JSON
 
+from src.models.media import PhotoStatus, ProductPhoto
 from src.schema.context import Info
+from src.schema.errors import UserError, mutation_payload
+from src.schema.ids import decode_id
+from src.schema.permissions import current_user
+from src.services import photos as photos_service
+from src.services.i18n import translate
+from src.services.permissions import Action, may
+from src.storage import Storage
 
 
 @strawberry.enum
@@ -38,11 +50,15 @@ class PhotoType(relay.Node):
     width: int | None
     height: int | None
     variants: strawberry.Private[dict[str, str]]
+    reason: strawberry.Private[str | None] = None
 
     @strawberry.field(description="Public URL of one variant; null until the photo is READY.")
     def url(self, info: Info, size: PhotoSize = PhotoSize.MEDIUM, format: PhotoFormat = PhotoFormat.WEBP) -> str | None:
-        key = self.variants.get(f"{size.value}.{format.value}")
-        return info.context.storage.public_url(key) if key else None
+        return variant_url(self.variants, size, format, info.context.storage)
+
+    @strawberry.field(description="Why processing failed, for the trader to read; null otherwise.")
+    def failure_reason(self, info: Info) -> str | None:
+        return translate(self.reason, info.context.language) if self.reason else None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "PhotoType":
@@ -52,4 +68,158 @@ class PhotoType(relay.Node):
             width=row["width"],
             height=row["height"],
             variants=row["variants"] or {},
+            reason=row.get("failure_reason"),
         )
+
+    @classmethod
+    def from_model(cls, photo: ProductPhoto) -> "PhotoType":
+        return cls.from_row(
+            {
+                "id": photo.id,
+                "status": photo.status.value,
+                "width": photo.width,
+                "height": photo.height,
+                "variants": photo.variants,
+                "failure_reason": photo.failure_reason,
+            }
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        # A READY photo is public; the others only to the product's trader.
+        ids = [int(i) for i in node_ids]
+        viewer = await info.context.get_user()
+        found = {p.id: p for p in await ProductPhoto.filter(id__in=ids).select_related("product__stall")}
+        visible = [
+            p
+            if p is not None and (p.status == PhotoStatus.READY or may(viewer, Action.MANAGE, p.product.stall))
+            else None
+            for p in (found.get(i) for i in ids)
+        ]
+        return [cls.from_model(p) if p is not None else None for p in visible]
+
+
+def variant_url(variants: dict[str, str], size: PhotoSize, format: PhotoFormat, storage: Storage) -> str | None:
+    key = variants.get(f"{size.value}.{format.value}")
+    return storage.public_url(key) if key else None
+
+
+@strawberry.type
+class DirectUpload:
+    url: str
+    method: str
+    headers: JSON = strawberry.field(description="HTTP headers to send with the upload.")
+    fields: JSON = strawberry.field(description="Form fields to send before the file (a presigned POST).")
+
+
+@strawberry.input
+class RequestPhotoUploadInput:
+    product_id: relay.GlobalID
+    content_type: str = strawberry.field(description="image/jpeg, image/png or image/webp")
+    byte_size: int
+
+
+@strawberry.input
+class CompletePhotoUploadInput:
+    photo_id: relay.GlobalID
+
+
+@strawberry.input
+class UploadProductPhotoInput:
+    product_id: relay.GlobalID
+    file: Upload
+
+
+@strawberry.input
+class DeletePhotoInput:
+    photo_id: relay.GlobalID
+
+
+@strawberry.type
+class RequestPhotoUploadPayload:
+    photo: PhotoType | None = None
+    upload: DirectUpload | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PhotoPayload:
+    photo: PhotoType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PhotosMutation:
+    @strawberry.mutation(description="Trader: a presigned upload straight to storage, for one photo of a product.")
+    async def request_photo_upload(self, info: Info, input: RequestPhotoUploadInput) -> RequestPhotoUploadPayload:
+        async def work() -> dict[str, Any]:
+            result = await photos_service.request_photo_upload(
+                actor=await current_user(info),
+                product_id=decode_id(input.product_id, "Product", field="productId"),
+                content_type=input.content_type,
+                byte_size=input.byte_size,
+                storage=info.context.storage,
+                settings=info.context.settings,
+            )
+            upload = result.upload
+            return {
+                "photo": PhotoType.from_model(result.photo),
+                "upload": DirectUpload(
+                    url=upload.url,
+                    method=upload.method,
+                    headers=cast(JSON, upload.headers),
+                    fields=cast(JSON, upload.fields),
+                ),
+            }
+
+        return await mutation_payload(info, RequestPhotoUploadPayload, work())
+
+    @strawberry.mutation(description="Trader: the direct upload is done; processing is queued.")
+    async def complete_photo_upload(self, info: Info, input: CompletePhotoUploadInput) -> PhotoPayload:
+        async def work() -> dict[str, Any]:
+            photo = await photos_service.complete_photo_upload(
+                actor=await current_user(info),
+                photo_id=decode_id(input.photo_id, "ProductPhoto", field="photoId"),
+                storage=info.context.storage,
+                queue=info.context.queue,
+            )
+            return {"photo": PhotoType.from_model(await photo_fresh(photo))}
+
+        return await mutation_payload(info, PhotoPayload, work())
+
+    @strawberry.mutation(description="Trader: upload a photo through the API (GraphQL multipart request).")
+    async def upload_product_photo(self, info: Info, input: UploadProductPhotoInput) -> PhotoPayload:
+        async def work() -> dict[str, Any]:
+            actor = await current_user(info)
+            limit = info.context.settings.max_photo_bytes
+            file: UploadFile = input.file  # type: ignore[assignment]  # Starlette's upload behind the scalar
+            data = await file.read(limit + 1)  # one byte more than allowed tells it is too big
+            photo = await photos_service.upload_product_photo(
+                actor=actor,
+                product_id=decode_id(input.product_id, "Product", field="productId"),
+                data=data,
+                storage=info.context.storage,
+                queue=info.context.queue,
+                settings=info.context.settings,
+            )
+            return {"photo": PhotoType.from_model(photo)}
+
+        return await mutation_payload(info, PhotoPayload, work())
+
+    @strawberry.mutation(description="Trader: delete a photo and all its variants.")
+    async def delete_photo(self, info: Info, input: DeletePhotoInput) -> PhotoPayload:
+        async def work() -> dict[str, Any]:
+            photo = await photos_service.delete_photo(
+                actor=await current_user(info),
+                photo_id=decode_id(input.photo_id, "ProductPhoto", field="photoId"),
+                storage=info.context.storage,
+            )
+            return {"photo": PhotoType.from_model(photo)}
+
+        return await mutation_payload(info, PhotoPayload, work())
+
+
+async def photo_fresh(photo: ProductPhoto) -> ProductPhoto:
+    return await ProductPhoto.get(id=photo.id)

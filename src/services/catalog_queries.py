@@ -321,15 +321,19 @@ async def price_tiers_for(ids: list[int]) -> list[list[dict[str, Any]]]:
 
 async def ready_photos_for(ids: list[int]) -> list[list[dict[str, Any]]]:
     """Each product's READY photos in display order, in the order of `ids` (one query)."""
+    return await _photos_for(ids, "AND status = {} ORDER BY product_id, position, id", PhotoStatus.READY.value)
+
+
+async def photos_for(ids: list[int]) -> list[list[dict[str, Any]]]:
+    """Each product's photos whatever their status (for its trader), in display order."""
+    return await _photos_for(ids, "ORDER BY product_id, position, id")
+
+
+async def _photos_for(ids: list[int], condition: str, *params: Any) -> list[list[dict[str, Any]]]:
     if not ids:
         return []
-    rows = await _rows_for_products(
-        "id, product_id, status, variants, width, height",
-        "product_photo",
-        ids,
-        "AND status = {} ORDER BY product_id, position, id",
-        PhotoStatus.READY.value,
-    )
+    columns = "id, product_id, status, variants, width, height, failure_reason"
+    rows = await _rows_for_products(columns, "product_photo", ids, condition, *params)
     for row in rows:
         if isinstance(row["variants"], str):  # JSON text on SQLite (and without a codec on PostgreSQL)
             row["variants"] = orjson.loads(row["variants"])

@@ -94,6 +94,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A tier quantity must be at least the minimum quantity and on the quantity step.",
     },
     "TOO_MANY_TIERS": {"id": "Maksimal {max} harga grosir.", "en": "At most {max} wholesale tiers."},
+    "UNSUPPORTED_IMAGE_TYPE": {
+        "id": "Format foto harus JPEG, PNG atau WebP.",
+        "en": "The photo must be a JPEG, PNG or WebP image.",
+    },
+    "PHOTO_TOO_BIG": {
+        "id": "Ukuran foto maksimal {megabytes} MB.",
+        "en": "A photo may be at most {megabytes} MB.",
+    },
+    "TOO_MANY_PHOTOS": {
+        "id": "Satu produk paling banyak {max} foto. Hapus foto lama terlebih dahulu.",
+        "en": "A product may have at most {max} photos. Delete an old one first.",
+    },
+    "UPLOAD_MISSING": {
+        "id": "Foto belum terunggah. Unggah lagi lalu coba kembali.",
+        "en": "The photo has not arrived. Upload it again, then retry.",
+    },
+    "NOT_AN_IMAGE": {
+        "id": "Berkas ini bukan foto JPEG, PNG atau WebP.",
+        "en": "This file is not a JPEG, PNG or WebP photo.",
+    },
+    "IMAGE_TOO_LARGE": {
+        "id": "Resolusi foto terlalu besar. Kirim foto dengan resolusi lebih kecil.",
+        "en": "The photo's resolution is too large. Send a smaller one.",
+    },
+    "DAMAGED_IMAGE": {
+        "id": "Foto rusak atau tidak lengkap. Coba unggah ulang.",
+        "en": "The photo is damaged or incomplete. Try uploading it again.",
+    },
+    "STORAGE_UNAVAILABLE": {
+        "id": "Penyimpanan foto sedang bermasalah. Coba unggah lagi nanti.",
+        "en": "Photo storage is having trouble. Try uploading again later.",
+    },
     "PAGE_SIZE": {
         "id": "Jumlah per halaman harus antara 1 dan {max}.",
         "en": "The page size must be between 1 and {max}.",

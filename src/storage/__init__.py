@@ -1,7 +1,7 @@
 """The Storage protocol and the factory that picks local or S3 storage from the settings."""
 
 from src.settings import Settings
-from src.storage.base import PresignedUpload, Storage, StorageError, StoredObject
+from src.storage.base import PresignedUpload, Storage, StorageError, StoredObject, UploadRefused
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -12,7 +12,13 @@ def build_storage(settings: Settings) -> Storage:
         return S3Storage.from_settings(settings)
     from src.storage.local import LocalStorage
 
-    return LocalStorage(root=settings.media_root, base_url=settings.public_url.rstrip("/") + settings.media_url)
+    public = settings.public_url.rstrip("/")
+    return LocalStorage(
+        root=settings.media_root,
+        base_url=public + settings.media_url,
+        upload_url=public + "/uploads",
+        secret=settings.secret_key.get_secret_value().encode(),
+    )
 
 
-__all__ = ["PresignedUpload", "Storage", "StorageError", "StoredObject", "build_storage"]
+__all__ = ["PresignedUpload", "Storage", "StorageError", "StoredObject", "UploadRefused", "build_storage"]

@@ -10,6 +10,15 @@ class StorageError(Exception):
     """A storage operation failed (unreachable server, refused request); often transient."""
 
 
+class UploadRefused(Exception):
+    """A direct upload that breaks its policy; `status` is the HTTP answer (as S3 would give)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(reason)
+
+
 @dataclass(frozen=True)
 class StoredObject:
     """Bytes read back from storage with their content type."""
@@ -46,6 +55,10 @@ class Storage(Protocol):
     async def delete(self, key: str) -> None: ...
 
     async def exists(self, key: str) -> bool: ...
+
+    async def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None when there is no such object."""
+        ...
 
     def public_url(self, key: str) -> str: ...
 

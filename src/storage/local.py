@@ -1,20 +1,28 @@
 """Storage on the local filesystem, served at /media: the embedded default for one machine."""
 
 import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
 import json
 import os
+import time
 from pathlib import Path
+from typing import Any
 
-from src.storage.base import PresignedUpload, StorageError, StoredObject
+from src.storage.base import PresignedUpload, StorageError, StoredObject, UploadRefused
 from src.storage.keys import validate_key
 
 
 class LocalStorage:
     """Objects as files under a root folder, content type kept in a sidecar file."""
 
-    def __init__(self, *, root: Path, base_url: str) -> None:
+    def __init__(self, *, root: Path, base_url: str, upload_url: str, secret: bytes) -> None:
         self.root = root
         self.base_url = base_url.rstrip("/")
+        self.upload_url = upload_url
+        self.secret = secret
 
     def _path(self, key: str) -> Path:
         return self.root / validate_key(key)
@@ -87,10 +95,45 @@ class LocalStorage:
             headers["Cache-Control"] = doc["cache_control"]
         return path, headers
 
+    async def size(self, key: str) -> int | None:
+        def _size() -> int | None:
+            try:
+                return self._path(key).stat().st_size
+            except FileNotFoundError:
+                return None
+
+        return await asyncio.to_thread(_size)
+
     async def presigned_upload(
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int = 900
     ) -> PresignedUpload:
-        raise StorageError("local storage has no direct uploads; use the GraphQL multipart upload")
+        """Like S3's presigned POST: a signed policy that /uploads checks before it stores anything."""
+        policy = {
+            "key": validate_key(key),
+            "content_type": content_type,
+            "max_bytes": max_bytes,
+            "expires": int(time.time()) + expires_in,
+        }
+        encoded = base64.urlsafe_b64encode(json.dumps(policy, separators=(",", ":")).encode()).decode()
+        fields = {"key": key, "Content-Type": content_type, "policy": encoded, "signature": self._sign(encoded)}
+        return PresignedUpload(url=self.upload_url, method="POST", fields=fields)
+
+    def _sign(self, policy: str) -> str:
+        return hmac.new(self.secret, policy.encode(), hashlib.sha256).hexdigest()
+
+    def verify_upload_policy(self, *, policy: str, signature: str, content_type: str) -> dict[str, Any]:
+        """The policy of a direct upload, or UploadRefused (bad signature, expired, another content type)."""
+        if not hmac.compare_digest(self._sign(policy), signature or ""):
+            raise UploadRefused(403, "signature does not match")
+        try:
+            document: dict[str, Any] = json.loads(base64.urlsafe_b64decode(policy.encode()))
+        except (ValueError, binascii.Error) as exc:
+            raise UploadRefused(400, "malformed policy") from exc
+        if document["expires"] < time.time():
+            raise UploadRefused(403, "policy expired")
+        if content_type != document["content_type"]:
+            raise UploadRefused(403, "content type not allowed by the policy")
+        return document
 
     async def check(self) -> None:
         def _check() -> None:

@@ -25,11 +25,15 @@ class S3Storage:
         region: str = "us-east-1",
         addressing_style: str = "path",
         public_base_url: str | None = None,
+        public_variants: bool = True,
+        url_expiry: int = 3600,
         connect_timeout: float = 3.0,
         read_timeout: float = 10.0,
     ) -> None:
         self.bucket = bucket
         self.endpoint_url = endpoint_url
+        self.public_variants = public_variants
+        self.url_expiry = url_expiry
         self.client: Any = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -61,6 +65,8 @@ class S3Storage:
             region=settings.s3_region,
             addressing_style=settings.s3_addressing_style,
             public_base_url=settings.s3_public_base_url,
+            public_variants=settings.s3_public_variants,
+            url_expiry=settings.s3_presign_expiry_seconds,
         )
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
@@ -92,17 +98,27 @@ class S3Storage:
         await self._call("delete_object", Bucket=self.bucket, Key=validate_key(key))
 
     async def exists(self, key: str) -> bool:
+        return await self.size(key) is not None
+
+    async def size(self, key: str) -> int | None:
         try:
-            await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=validate_key(key))
+            head = await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=validate_key(key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return False
+                return None
             raise StorageError(f"S3 head_object failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageError(f"S3 head_object failed: {exc}") from exc
-        return True
+        return int(head["ContentLength"])
 
     def public_url(self, key: str) -> str:
+        if not self.public_variants:
+            # A private bucket: a presigned GET, signed locally (no request to the server).
+            return str(
+                self.client.generate_presigned_url(
+                    "get_object", Params={"Bucket": self.bucket, "Key": validate_key(key)}, ExpiresIn=self.url_expiry
+                )
+            )
         return f"{self.public_base_url}/{validate_key(key)}"
 
     async def presigned_get_url(self, key: str, *, expires_in: int = 900) -> str:

@@ -22,7 +22,9 @@ async def s3(s3_settings: Settings) -> S3Storage:
 
 
 async def test_local_roundtrip(tmp_path: Path) -> None:
-    storage = LocalStorage(root=tmp_path, base_url="http://testserver/media")
+    storage = LocalStorage(
+        root=tmp_path, base_url="http://testserver/media", upload_url="http://t/uploads", secret=b"s"
+    )
     key = photo_variant_key(product_id=1, photo_id=2, size="THUMB", fmt="WEBP")
     await storage.put(key, b"bytes", content_type="image/webp", cache_control=PUBLIC_IMMUTABLE, public=True)
 

@@ -1,0 +1,47 @@
+"""Photo jobs: processing one product photo, and the sweep that finds photos whose job was lost."""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from arq import Retry
+
+from src.services import photos as photos_service
+from src.services import queue as queue_service
+from src.services.errors import DomainError
+
+MAX_TRIES = 5
+SWEEP_AFTER = timedelta(minutes=2)
+
+
+def _backoff(job_try: int) -> float:
+    """2, 4, 8, 16 s: long enough for a storage server to come back, short enough for a trader waiting."""
+    return float(2**job_try)
+
+
+async def process_product_photo(ctx: dict[str, Any], photo_id: int) -> str | None:
+    """Make a photo's variants. Storage faults retry with backoff; after the last try the photo is FAILED."""
+    job_try = ctx.get("job_try", 1)
+    semaphore: asyncio.Semaphore = ctx["photo_slots"]
+    async with semaphore:  # decoding is memory-hungry: a bounded number at a time per worker
+        try:
+            status = await photos_service.process(
+                photo_id=photo_id, storage=ctx["storage"], settings=ctx["settings"], last_try=job_try >= MAX_TRIES
+            )
+        except photos_service.TransientPhotoError as exc:
+            raise Retry(defer=_backoff(job_try)) from exc
+    return status.value if status else None
+
+
+async def sweep_pending_photos(ctx: dict[str, Any]) -> int:
+    """Queue photos still PENDING well after their upload (Redis was down when they were handed over)."""
+    queued = 0
+    for photo_id in await photos_service.pending_photo_ids(older_than=SWEEP_AFTER):
+        try:
+            if await queue_service.enqueue(
+                ctx["redis"], photos_service.PROCESS_JOB, photo_id, job_id=photos_service.job_id(photo_id)
+            ):
+                queued += 1
+        except DomainError:
+            break
+    return queued
