@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.requests import Request
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 READY_TIMEOUT_SECONDS = 2.0
 GC_GEN0_THRESHOLD = 20_000
+# Headers that mark a multipart upload as CSRF-safe (the names Apollo and GraphQL clients use).
+PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
 
 
 @dataclass
@@ -94,6 +97,13 @@ class PasarGraphQL(GraphQL[Context, None]):
             root_value=root_value,
             request_data=request_data,
         )
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        # A browser sends a multipart form to any site without asking first; a header it would have to
+        # ask for (CORS preflight) proves the request comes from a client of ours, not a forged form.
+        if not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+            raise HTTPException(400, f"multipart requests need one of the headers {', '.join(PREFLIGHT_HEADERS)}")
+        return await super().parse_multipart(request)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         # orjson's bytes go out as they are (encode_json's str would be encoded back to bytes again).

@@ -133,14 +133,16 @@ def run_jobs(clean_db: None, settings: Settings) -> Any:
     """Run every queued job to completion in a burst-mode arq worker; returns the worker for its counters."""
 
     async def _run(**overrides: Any) -> Any:
-        worker = build_worker(
-            settings,
-            burst=True,
-            handle_signals=False,
-            poll_delay=0.01,
-            ctx={"orm_managed_outside": True},
-            **overrides,
-        )
+        options: dict[str, Any] = {
+            "burst": True,
+            "handle_signals": False,
+            "poll_delay": 0.01,
+            "ctx": {"orm_managed_outside": True},
+            "cron_jobs": [],  # the sweeps have tests of their own
+            "settings": settings,
+        }
+        options.update(overrides)
+        worker = build_worker(options.pop("settings"), **options)
         try:
             await worker.main()
         finally:

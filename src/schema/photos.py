@@ -195,7 +195,10 @@ class PhotosMutation:
             actor = await current_user(info)
             limit = info.context.settings.max_photo_bytes
             file: UploadFile = input.file  # type: ignore[assignment]  # Starlette's upload behind the scalar
-            data = await file.read(limit + 1)  # one byte more than allowed tells it is too big
+            try:
+                data = await file.read(limit + 1)  # one byte more than allowed tells it is too big
+            finally:
+                await file.close()
             photo = await photos_service.upload_product_photo(
                 actor=actor,
                 product_id=decode_id(input.product_id, "Product", field="productId"),
