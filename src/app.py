@@ -172,9 +172,11 @@ async def local_upload(request: Request) -> Response:
     storage = request.app.state.resources.storage
     if not isinstance(storage, LocalStorage):
         return PlainTextResponse("not found", status_code=404)
-    declared = int(request.headers.get("content-length") or 0)
     limit = request.app.state.resources.settings.max_photo_bytes
-    if declared > limit + 64 * 1024:
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():  # chunked or garbled: the size must be known before anything is read
+        return PlainTextResponse("MissingContentLength", status_code=411)
+    if int(length) > limit + 64 * 1024:
         return PlainTextResponse("EntityTooLarge", status_code=400)
     try:
         async with request.form(max_files=1, max_fields=8) as form:

@@ -176,9 +176,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    settings = _load_settings()  # before importing the worker module, which reads the settings
     from src.jobs.worker import build_worker
 
-    settings = _load_settings()
     _run(lambda: _check_database(settings))
     build_worker(settings).run()
 

@@ -11,7 +11,9 @@ from src.services import queue as queue_service
 from src.services.errors import DomainError
 
 MAX_TRIES = 5
-SWEEP_AFTER = timedelta(minutes=2)
+JOB_TIMEOUT = 600  # seconds, waiting for a free decoding slot included
+SWEEP_AFTER = timedelta(minutes=15)  # longer than a job may run, so a running job is never queued twice
+GIVE_UP_AFTER = timedelta(hours=2)
 
 
 def _backoff(job_try: int) -> float:
@@ -34,9 +36,11 @@ async def process_product_photo(ctx: dict[str, Any], photo_id: int) -> str | Non
 
 
 async def sweep_pending_photos(ctx: dict[str, Any]) -> int:
-    """Queue photos still PENDING well after their upload (Redis was down when they were handed over)."""
+    """Queue photos whose job was lost (Redis down at hand-over, worker killed mid-job); give up on
+    photos stuck far longer than every try could take. Queuing is keyed by photo, so it never doubles."""
+    await photos_service.fail_stuck_photos(older_than=GIVE_UP_AFTER, storage=ctx["storage"])
     queued = 0
-    for photo_id in await photos_service.pending_photo_ids(older_than=SWEEP_AFTER):
+    for photo_id in await photos_service.waiting_photo_ids(older_than=SWEEP_AFTER):
         try:
             if await queue_service.enqueue(
                 ctx["redis"], photos_service.PROCESS_JOB, photo_id, job_id=photos_service.job_id(photo_id)

@@ -8,6 +8,7 @@ from arq.cron import cron
 from arq.worker import Worker, func
 
 from src import db
+from src.jobs.photos import JOB_TIMEOUT as PHOTO_JOB_TIMEOUT
 from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
 from src.jobs.photos import process_product_photo, sweep_pending_photos
 from src.jobs.queue import create_queue, redis_settings
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 FUNCTIONS = [
     func(record_heartbeat, name="record_heartbeat", max_tries=3),
-    func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=120),
+    func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=PHOTO_JOB_TIMEOUT),
 ]
 CRON_JOBS = [
     cron(sweep_pending_photos, name="sweep_pending_photos", minute=None, second=17, unique=True, run_at_startup=True),
@@ -65,13 +66,14 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
     return Worker(ctx=ctx, **options)
 
 
-class WorkerSettings:
-    """For `arq src.jobs.worker.WorkerSettings`; `pasar worker` is the usual way in."""
+def _worker_settings() -> type:
+    settings = get_settings()
+    attributes: dict[str, Any] = {**worker_options(settings), "redis_settings": redis_settings(settings)}
+    attributes["__doc__"] = (
+        "For `arq src.jobs.worker.WorkerSettings` and `arq --check`; `pasar worker` is the usual way in."
+    )
+    return type("WorkerSettings", (), attributes)
 
-    functions = FUNCTIONS
-    cron_jobs = CRON_JOBS
-    on_startup = on_startup
-    on_shutdown = on_shutdown
-    poll_delay = get_settings().worker_poll_delay
-    keep_result = 0
-    redis_settings = redis_settings(get_settings())
+
+# Read on import, as arq reads a class's __dict__; `pasar` checks the settings before importing this module.
+WorkerSettings = _worker_settings()

@@ -9,10 +9,10 @@ import strawberry
 from strawberry import relay
 
 from src.models.catalog import Category, Product, ProductStatus, Unit
-from src.models.markets import StallStatus
+from src.models.markets import Stall, StallStatus
 from src.schema.context import Context, Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
-from src.schema.ids import decode_id
+from src.schema.ids import db_ids, decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection
 from src.schema.permissions import current_user
@@ -21,6 +21,7 @@ from src.schema.scalars import Money, decimal_value, money
 from src.services import catalog as catalog_service
 from src.services import catalog_queries
 from src.services.errors import DomainError
+from src.services.permissions import Action, may
 
 UnitEnum = strawberry.enum(Unit, name="Unit", description="How a product is sold: per kg, per bundle (ikat), …")
 ProductSortEnum = strawberry.enum(catalog_queries.ProductSort, name="ProductSort")
@@ -36,7 +37,7 @@ class CategoryType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = [int(i) for i in node_ids]
+        ids = db_ids(node_ids)
         found = {c.id: c for c in await Category.filter(id__in=ids)}
         return [cls(id=c.id, name=c.name, slug=c.slug) if c else None for c in (found.get(i) for i in ids)]
 
@@ -87,7 +88,8 @@ class ProductType(relay.Node):
 
     async def _load_photos(self, info: Info) -> list[PhotoType]:
         viewer = await info.context.get_user() if info.context.bearer_token() else None
-        owner = viewer is not None and viewer.id == self.stall.trader_id
+        stall = Stall(id=self.stall.id, market_id=self.stall.market_id, trader_id=self.stall.trader_id)
+        owner = may(viewer, Action.MANAGE, stall)
         loader = info.context.loaders.photos_by_product if owner else info.context.loaders.ready_photos_by_product
         return [PhotoType.from_row(r) for r in await loader.load(self.id)]
 
@@ -149,7 +151,7 @@ class ProductType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = [int(i) for i in node_ids]
+        ids = db_ids(node_ids)
         rows = await catalog_queries.product_rows(viewer=await info.context.get_user(), ids=ids)
         return [cls.from_row(rows[i]) if i in rows else None for i in ids]
 

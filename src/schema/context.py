@@ -1,8 +1,9 @@
 """The typed per-request context every resolver receives as `info.context`."""
 
-from dataclasses import dataclass, field
+import asyncio
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,9 +32,7 @@ class Context:
     storage: Storage
     queue: "ArqRedis"
     language: str
-    extras: dict[str, Any] = field(default_factory=dict)
-    _user: "User | None" = None
-    _user_loaded: bool = False
+    _user_load: "asyncio.Future[User | None] | None" = None
     auth_error: ErrorCode | None = None
 
     @cached_property
@@ -52,16 +51,23 @@ class Context:
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
     async def get_user(self) -> "User | None":
-        """The user of the bearer token, loaded once per request; None (with auth_error set) when invalid."""
-        if not self._user_loaded:
-            self._user_loaded = True
-            token = self.bearer_token()
-            if token:
-                try:
-                    self._user = await accounts_service.user_for_access_token(token, self.settings)
-                except DomainError as exc:
-                    self.auth_error = exc.code
-        return self._user
+        """The user of the bearer token, loaded once per request; None (with auth_error set) when invalid.
+
+        Root fields resolve concurrently: they all await the same load rather than racing it.
+        """
+        if self._user_load is None:
+            self._user_load = asyncio.ensure_future(self._load_user())
+        return await asyncio.shield(self._user_load)
+
+    async def _load_user(self) -> "User | None":
+        token = self.bearer_token()
+        if not token:
+            return None
+        try:
+            return await accounts_service.user_for_access_token(token, self.settings)
+        except DomainError as exc:
+            self.auth_error = exc.code
+            return None
 
 
 Info = _Info[Context, None]

@@ -1,20 +1,36 @@
 """Relay global IDs: decoding what clients send back into database ids."""
 
+from collections.abc import Iterable
+
 from strawberry import relay
 
 from src.services.errors import DomainError, ErrorCode
+
+# Primary keys are 32-bit integers: anything outside cannot exist (and must not reach the database).
+MAX_DB_ID = 2**31 - 1
+
+
+def db_id(value: object) -> int:
+    """A value usable as a primary key, or 0 (which no row has)."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return 0
+    return number if 1 <= number <= MAX_DB_ID else 0
+
+
+def db_ids(node_ids: Iterable[str]) -> list[int]:
+    """Node ids from global IDs as primary keys (0 for an impossible one, which matches nothing)."""
+    return [db_id(node_id) for node_id in node_ids]
 
 
 def decode_id(value: relay.GlobalID | str, type_name: str, *, field: str = "id") -> int:
     """The database id inside a global ID of the given type, or a DomainError naming the field."""
     try:
         gid = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(value)
-        if gid.type_name != type_name:
-            raise ValueError(gid.type_name)
-        return int(gid.node_id)
     except (ValueError, TypeError) as exc:
         raise DomainError(ErrorCode.NOT_FOUND, field=field) from exc
-
-
-def encode_id(type_name: str, node_id: int) -> relay.GlobalID:
-    return relay.GlobalID(type_name, str(node_id))
+    node_id = db_id(gid.node_id)
+    if gid.type_name != type_name or not node_id:
+        raise DomainError(ErrorCode.NOT_FOUND, field=field)
+    return node_id

@@ -12,13 +12,13 @@ from src.models.accounts import Role
 from src.models.markets import Market, Stall, StallStatus
 from src.schema.context import Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
-from src.schema.ids import decode_id
+from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import build_connection, limit_or_error
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
 from src.services.errors import DomainError
-from src.services.permissions import Action, may
+from src.services.permissions import may_review
 
 StallStatusEnum = strawberry.enum(StallStatus, name="StallStatus")
 StallDecisionEnum = strawberry.enum(markets_service.StallDecision, name="StallDecision")
@@ -108,7 +108,7 @@ class MarketType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        markets = await info.context.loaders.market_by_id.load_many([int(i) for i in node_ids])
+        markets = await info.context.loaders.market_by_id.load_many(db_ids(node_ids))
         return [cls.from_model(m) if m is not None and m.is_active else None for m in markets]
 
 
@@ -129,9 +129,7 @@ class StallType(relay.Node):
     async def status_reason(self, info: Info) -> str | None:
         viewer = await info.context.get_user()
         stall = Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id)
-        if may(viewer, Action.MANAGE, stall) or may(viewer, Action.ADMINISTER, stall):
-            return self.reason
-        return None
+        return self.reason if may_review(viewer, stall) else None
 
     @strawberry.field(graphql_type=MarketType)
     def market(self, info: Info) -> Any:
@@ -159,18 +157,14 @@ class StallType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = [int(i) for i in node_ids]
+        ids = db_ids(node_ids)
         viewer = await info.context.get_user()
         found = {s.id: s for s in await Stall.filter(id__in=ids)}
         visible = [
-            s if s is not None and (s.status == StallStatus.APPROVED or _may_review(viewer, s)) else None
+            s if s is not None and (s.status == StallStatus.APPROVED or may_review(viewer, s)) else None
             for s in (found.get(i) for i in ids)
         ]
         return [cls.from_model(s) if s is not None else None for s in visible]
-
-
-def _may_review(viewer: Any, stall: Stall) -> bool:
-    return may(viewer, Action.MANAGE, stall) or may(viewer, Action.ADMINISTER, stall)
 
 
 @strawberry.input

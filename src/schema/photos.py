@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from src.models.media import PhotoStatus, ProductPhoto
 from src.schema.context import Info
 from src.schema.errors import UserError, mutation_payload
-from src.schema.ids import decode_id
+from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
 from src.services import photos as photos_service
 from src.services.i18n import translate
@@ -89,7 +89,7 @@ class PhotoType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         # A READY photo is public; the others only to the product's trader.
-        ids = [int(i) for i in node_ids]
+        ids = db_ids(node_ids)
         viewer = await info.context.get_user()
         found = {p.id: p for p in await ProductPhoto.filter(id__in=ids).select_related("product__stall")}
         visible = [

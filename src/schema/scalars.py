@@ -7,8 +7,8 @@ import strawberry
 
 CURRENCY = "IDR"
 
-# Strawberry's built-in Decimal scalar serialises to a string, so 0.25 kg never turns into 0.2499….
-DecimalScalar = Decimal
+# Quantities use Strawberry's built-in Decimal scalar, which serialises to a string: 0.25 kg never
+# turns into 0.2499….
 
 
 @strawberry.type(description="An amount of money in whole units of its currency (rupiah have no cents).")

@@ -9,7 +9,7 @@ from strawberry import relay
 from src.models.accounts import Role
 from src.schema.context import Info
 from src.schema.errors import UserError, mutation_payload
-from src.schema.ids import decode_id
+from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
 from src.services import system as system_service
 from src.services.errors import DomainError
@@ -29,8 +29,9 @@ class HeartbeatType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = {r.id: r for r in await system_service.list_heartbeats(ids=[int(i) for i in node_ids])}
-        return [cls.from_view(rows[int(i)]) if int(i) in rows else None for i in node_ids]
+        ids = db_ids(node_ids)
+        rows = {r.id: r for r in await system_service.list_heartbeats(ids=ids)}
+        return [cls.from_view(rows[i]) if i in rows else None for i in ids]
 
 
 @strawberry.type

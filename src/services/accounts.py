@@ -9,6 +9,7 @@ from tortoise.timezone import now
 
 from src.models.accounts import BuyerType, Role, User
 from src.models.markets import Market
+from src.services import markets as markets_service
 from src.services import passwords, tokens
 from src.services.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.permissions import Action, authorize, is_trade_office, require_role
@@ -152,13 +153,6 @@ async def user_for_access_token(token: str, settings: Settings) -> User:
     return user
 
 
-async def get_market(market_id: int, *, field: str = "marketId") -> Market:
-    market = await Market.get_or_none(id=market_id)
-    if market is None:
-        raise DomainError(ErrorCode.NOT_FOUND, field=field)
-    return market
-
-
 async def create_staff_user(
     *, actor: User | None, phone: str, password: str, name: str, role: Role, market_id: int | None
 ) -> User:
@@ -169,7 +163,7 @@ async def create_staff_user(
         errors.add(DomainError(ErrorCode.INVALID_INPUT, field="role"))
     market = None
     if market_id is not None:
-        market = await get_market(market_id)
+        market = await markets_service.get_market(market_id)
         authorize(actor, Action.ADMINISTER, market)
     elif role == Role.COURIER or not is_trade_office(actor):
         # Only the trade office may create another trade-office admin (one with no market).

@@ -1,7 +1,7 @@
 """Products: created and edited only by their stall's trader, validated, archived instead of deleted."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -14,10 +14,9 @@ from src.services import search
 from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.markets import trader_stall
 from src.services.permissions import Action, authorize, require_role
+from src.services.quantities import check_quantity
 
 MAX_PRICE = 100_000_000  # Rp 100 juta per unit: anything above is a typo
-MAX_QUANTITY = Decimal("1000000")
-QUANTITY_PLACES = 3
 MAX_TIERS = 10
 NAME_MAX = 120
 DESCRIPTION_MAX = 2000
@@ -51,25 +50,6 @@ def parse_unit(value: str, *, field: str = "unit") -> Unit:
     except ValueError as exc:
         units = ", ".join(u.value for u in Unit)
         raise invalid(field, "UNKNOWN_UNIT", units=units) from exc
-
-
-def check_quantity(value: Decimal, *, field: str, allow_zero: bool = False) -> Decimal:
-    """A finite decimal with at most three places, positive (or zero when allowed)."""
-    try:
-        finite = value.is_finite()
-        exponent = value.as_tuple().exponent
-    except (AttributeError, InvalidOperation):
-        finite, exponent = False, 0
-    if not finite:
-        raise invalid(field)
-    if isinstance(exponent, int) and exponent < -QUANTITY_PLACES and value != value.quantize(Decimal("0.001")):
-        raise invalid(field, "TOO_MANY_DECIMALS", places=QUANTITY_PLACES)
-    if value < 0 or (value == 0 and not allow_zero):
-        key = "MUST_NOT_BE_NEGATIVE" if allow_zero else "MUST_BE_POSITIVE"
-        raise invalid(field, key)
-    if value > MAX_QUANTITY:
-        raise invalid(field)
-    return value.quantize(Decimal("0.001"))
 
 
 def check_price(value: int, *, field: str) -> int:

@@ -21,7 +21,7 @@ from src.models.markets import Stall, StallStatus
 from src.models.media import PhotoStatus
 from src.services import search
 from src.services.errors import DomainError, ErrorCode
-from src.services.permissions import Action, may
+from src.services.permissions import may_review
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -66,7 +66,7 @@ _COLUMNS = """
     m.id AS market_id, m.name AS market_name, m.address AS market_address, m.latitude AS market_latitude,
     m.longitude AS market_longitude, m.opening_hours AS market_opening_hours,
     m.delivery_radius_km AS market_delivery_radius_km, m.base_delivery_fee AS market_base_delivery_fee,
-    m.per_km_fee AS market_per_km_fee
+    m.per_km_fee AS market_per_km_fee, m.is_active AS market_is_active
 """
 _FROM = """
     FROM product p
@@ -107,9 +107,9 @@ def decode_cursor(cursor: str, sort: ProductSort) -> tuple[Any, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         sort_name, key, row_id = orjson.loads(base64.urlsafe_b64decode(padded))
-        if sort_name != sort.value or not isinstance(row_id, int):
+        if sort_name != sort.value or not isinstance(row_id, int) or not 0 < row_id < 2**31:
             raise ValueError(sort_name)
-        if sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC) and not isinstance(key, int):
+        if sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC) and not (isinstance(key, int) and 0 <= key < 2**31):
             raise ValueError(key)
         if key is not None and not isinstance(key, int | float):
             raise ValueError(key)
@@ -126,11 +126,20 @@ def page_size(first: int | None) -> int:
 
 
 async def _may_see_unlisted(viewer: User | None, stall_id: int | None) -> bool:
-    """A stall's own trader and its market's admins see its products before approval or while closed."""
     if viewer is None or stall_id is None:
         return False
     stall = await Stall.get_or_none(id=stall_id)
-    return stall is not None and (may(viewer, Action.MANAGE, stall) or may(viewer, Action.ADMINISTER, stall))
+    return stall is not None and may_review(viewer, stall)
+
+
+def is_listed(row: dict[str, Any]) -> bool:
+    """What buyers see: an active product of an approved, open stall in an active market."""
+    return (
+        row["status"] == ProductStatus.ACTIVE.value
+        and row["stall_status"] == StallStatus.APPROVED.value
+        and bool(row["stall_is_open"])
+        and bool(row["market_is_active"])
+    )
 
 
 async def list_products(
@@ -270,23 +279,19 @@ def _ordering(sort: ProductSort, score: str | None, after: tuple[Any, int] | Non
 
 
 async def product_rows(*, viewer: User | None, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Products by id with the same columns as a page; unlisted ones only for who may see them."""
+    """Products by id with the same columns as a page; unlisted ones only for who may review their stall."""
     if not ids:
         return {}
     connection = get_connection("default")
     sql = _Sql(connection.capabilities.dialect)
     placeholders = ", ".join(sql.param(i) for i in ids)
     rows = await connection.execute_query_dict(f"SELECT {_COLUMNS} {_FROM} WHERE p.id IN ({placeholders})", sql.params)
-    visible = {}
-    for row in rows:
-        listed = (
-            row["status"] == ProductStatus.ACTIVE.value
-            and row["stall_status"] == StallStatus.APPROVED.value
-            and bool(row["stall_is_open"])
-        )
-        if listed or await _may_see_unlisted(viewer, row["stall_id"]):
-            visible[row["id"]] = row
-    return visible
+    return {
+        row["id"]: row
+        for row in rows
+        if is_listed(row)
+        or may_review(viewer, Stall(id=row["stall_id"], market_id=row["market_id"], trader_id=row["stall_trader_id"]))
+    }
 
 
 async def _rows_for_products(

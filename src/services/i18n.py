@@ -126,6 +126,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Penyimpanan foto sedang bermasalah. Coba unggah lagi nanti.",
         "en": "Photo storage is having trouble. Try uploading again later.",
     },
+    "PROCESSING_FAILED": {
+        "id": "Foto gagal diproses. Coba unggah lagi.",
+        "en": "The photo could not be processed. Try uploading it again.",
+    },
     "PAGE_SIZE": {
         "id": "Jumlah per halaman harus antara 1 dan {max}.",
         "en": "The page size must be between 1 and {max}.",

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -13,8 +14,11 @@ from src.models.accounts import Role, User
 from src.models.markets import Market, Stall, StallStatus
 from src.services.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.permissions import Action, authorize, require_role
+from src.services.quantities import check_quantity
 
 REASON_MAX = 500
+MIN_RADIUS_KM = Decimal("0.5")
+MAX_RADIUS_KM = Decimal("50")
 
 
 class StallDecision(Enum):
@@ -70,9 +74,15 @@ async def update_market(*, actor: User | None, market_id: int, changes: MarketCh
             errors.add(DomainError(ErrorCode.INVALID_INPUT, field="openingHours"))
         market.opening_hours = hours
     if changes.delivery_radius_km is not None:
-        if not Decimal("0.5") <= changes.delivery_radius_km <= Decimal("50"):
+        radius = errors.run(
+            partial(
+                check_quantity, changes.delivery_radius_km, field="deliveryRadiusKm", places=2, maximum=MAX_RADIUS_KM
+            )
+        )
+        if radius is not None and radius < MIN_RADIUS_KM:
             errors.add(DomainError(ErrorCode.INVALID_INPUT, field="deliveryRadiusKm"))
-        market.delivery_radius_km = changes.delivery_radius_km
+        elif radius is not None:
+            market.delivery_radius_km = radius
     for field, value in (("baseDeliveryFee", changes.base_delivery_fee), ("perKmFee", changes.per_km_fee)):
         if value is not None and not 0 <= value <= 1_000_000:
             errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="MUST_NOT_BE_NEGATIVE"))
@@ -134,7 +144,9 @@ async def apply_for_stall(
         return await Stall.create(
             market=market, trader=trader, name=cleaned_name, stall_number=number, description=text
         )
-    except IntegrityError as exc:  # a race for the same stall number
+    except IntegrityError as exc:  # a race: this trader applying twice at once, or two traders for one number
+        if existing is None and await Stall.exists(trader_id=trader.id):
+            raise DomainError(ErrorCode.ALREADY_EXISTS, message_key="ALREADY_HAS_STALL") from exc
         raise DomainError(ErrorCode.ALREADY_EXISTS, field="stallNumber", message_key="STALL_NUMBER_TAKEN") from exc
 
 

@@ -48,6 +48,11 @@ def may(user: User | None, action: Action, obj: Any) -> bool:
     return False
 
 
+def may_review(user: User | None, stall: Any) -> bool:
+    """A stall's own trader, and its market's admins, see it (and its products) before it is listed."""
+    return may(user, Action.MANAGE, stall) or may(user, Action.ADMINISTER, stall)
+
+
 def authorize(user: User | None, action: Action, obj: Any) -> None:
     """Raise UNAUTHENTICATED for nobody, PERMISSION_DENIED for the wrong somebody."""
     if user is None:

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from tortoise.expressions import Q
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.catalog import Product
-from src.models.markets import Stall
 from src.models.media import PhotoStatus, ProductPhoto
 from src.services import imaging
+from src.services.catalog import get_product_for_owner
 from src.services.errors import DomainError, ErrorCode
 from src.services.permissions import Action, authorize
 from src.storage import PresignedUpload, Storage, StorageError
@@ -42,15 +43,6 @@ class PhotoUpload:
 
 def job_id(photo_id: int) -> str:
     return f"photo:{photo_id}"
-
-
-async def _owned_product(actor: User | None, product_id: int) -> Product:
-    product = await Product.get_or_none(id=product_id).select_related("stall")
-    if product is None:
-        raise DomainError(ErrorCode.NOT_FOUND, field="productId")
-    stall: Stall = product.stall
-    authorize(actor, Action.MANAGE, stall)
-    return product
 
 
 async def _owned_photo(actor: User | None, photo_id: int) -> ProductPhoto:
@@ -101,7 +93,7 @@ async def request_photo_upload(
     *, actor: User | None, product_id: int, content_type: str, byte_size: int, storage: Storage, settings: "Settings"
 ) -> PhotoUpload:
     """A place to upload one photo straight to storage, limited to the declared type and size."""
-    product = await _owned_product(actor, product_id)
+    product = await get_product_for_owner(actor=actor, product_id=product_id, field="productId")
     normalized = _check_content_type(content_type)
     _check_size(byte_size, settings, field="byteSize")
     photo = await _new_photo(product, content_type=normalized, byte_size=byte_size, settings=settings)
@@ -148,7 +140,7 @@ async def upload_product_photo(
     settings: "Settings",
 ) -> ProductPhoto:
     """A photo sent through the API (GraphQL multipart): stored as the original, then queued."""
-    product = await _owned_product(actor, product_id)
+    product = await get_product_for_owner(actor=actor, product_id=product_id, field="productId")
     _check_size(len(data), settings, field="file")
     detected = imaging.sniff_format(data)
     if detected is None:
@@ -177,10 +169,14 @@ async def _enqueue(queue: "ArqRedis", photo_id: int) -> None:
 
 
 async def delete_photo(*, actor: User | None, photo_id: int, storage: Storage) -> ProductPhoto:
-    """Remove a photo, its original and its variants."""
+    """Remove a photo, then (best effort) its original and variants: the row goes first, so no URL
+    ever points at a deleted object, and a job still running finds no row to finish."""
     photo = await _owned_photo(actor, photo_id)
-    await _delete_objects(photo, storage)
     await photo.delete()
+    try:
+        await _delete_objects(photo, storage)
+    except DomainError:
+        log.warning("photo %s deleted; some of its objects stay in storage", photo_id)
     return photo
 
 
@@ -205,7 +201,9 @@ async def _fail(photo: ProductPhoto, reason: str, *, storage: Storage) -> None:
         await _delete_objects(photo, storage, original=not keep_original)
     except DomainError:
         log.warning("could not clean up photo %s after failure %s", photo.id, reason)
-    await ProductPhoto.filter(id=photo.id).update(status=PhotoStatus.FAILED, failure_reason=reason, variants={})
+    await ProductPhoto.filter(id=photo.id).update(
+        status=PhotoStatus.FAILED, failure_reason=reason, variants={}, updated_at=now()
+    )
 
 
 class TransientPhotoError(Exception):
@@ -217,7 +215,7 @@ async def process(*, photo_id: int, storage: Storage, settings: "Settings", last
     photo = await ProductPhoto.get_or_none(id=photo_id)
     if photo is None or photo.status in (PhotoStatus.READY, PhotoStatus.FAILED):
         return photo.status if photo else None
-    await ProductPhoto.filter(id=photo.id).update(status=PhotoStatus.PROCESSING)
+    await ProductPhoto.filter(id=photo.id).update(status=PhotoStatus.PROCESSING, updated_at=now())
     try:
         original = await storage.get(photo.original_key)
     except StorageError as exc:
@@ -246,9 +244,17 @@ async def process(*, photo_id: int, storage: Storage, settings: "Settings", last
     except StorageError as exc:
         return await _transient(photo, storage, last_try, exc)
     # Only now does the photo point at its variants: until every one is stored, none is visible.
-    await ProductPhoto.filter(id=photo.id, status=PhotoStatus.PROCESSING).update(
-        status=PhotoStatus.READY, variants=variants, width=processed.width, height=processed.height, failure_reason=None
+    updated = await ProductPhoto.filter(id=photo.id, status=PhotoStatus.PROCESSING).update(
+        status=PhotoStatus.READY,
+        variants=variants,
+        width=processed.width,
+        height=processed.height,
+        failure_reason=None,
+        updated_at=now(),
     )
+    if not updated:  # deleted (or failed by the sweep) meanwhile: take back what this run wrote
+        await asyncio.gather(*(storage.delete(key) for key in variants.values()), return_exceptions=True)
+        return None
     return PhotoStatus.READY
 
 
@@ -263,17 +269,24 @@ async def _transient(photo: ProductPhoto, storage: Storage, last_try: bool, exc:
     if last_try:
         await _fail(photo, "STORAGE_UNAVAILABLE", storage=storage)
         return PhotoStatus.FAILED
-    await ProductPhoto.filter(id=photo.id).update(status=PhotoStatus.PENDING)
+    await ProductPhoto.filter(id=photo.id).update(status=PhotoStatus.PENDING, updated_at=now())
     raise TransientPhotoError(str(exc)) from exc
 
 
-async def pending_photo_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
+async def fail_stuck_photos(*, older_than: timedelta, storage: Storage) -> int:
+    """PROCESSING for far longer than any run takes: the worker died on every try. Say so."""
+    stuck = await ProductPhoto.filter(status=PhotoStatus.PROCESSING, updated_at__lt=now() - older_than).limit(100)
+    for photo in stuck:
+        await _fail(photo, "PROCESSING_FAILED", storage=storage)
+    return len(stuck)
+
+
+async def waiting_photo_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
     """Photos waiting longer than they should (their job was lost while Redis was down)."""
     cutoff = now() - older_than
-    rows = (
-        await ProductPhoto.filter(status=PhotoStatus.PENDING, queued_at__lt=cutoff)
-        .order_by("id")
-        .limit(limit)
-        .values("id")
+    # PENDING: the hand-over to the queue was lost. PROCESSING for a while: the worker died mid-job.
+    waiting = Q(status=PhotoStatus.PENDING, queued_at__lt=cutoff) | Q(
+        status=PhotoStatus.PROCESSING, updated_at__lt=cutoff
     )
+    rows = await ProductPhoto.filter(waiting).order_by("id").limit(limit).values("id")
     return [int(row["id"]) for row in rows]

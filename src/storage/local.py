@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,9 @@ class LocalStorage:
         return PresignedUpload(url=self.upload_url, method="POST", fields=fields)
 
     def _sign(self, policy: str) -> str:
-        return hmac.new(self.secret, policy.encode(), hashlib.sha256).hexdigest()
+        # A key of its own, derived from the secret: upload policies and access tokens never share one.
+        key = hmac.new(self.secret, b"pasar local upload policy", hashlib.sha256).digest()
+        return hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
 
     def verify_upload_policy(self, *, policy: str, signature: str, content_type: str) -> dict[str, Any]:
         """The policy of a direct upload, or UploadRefused (bad signature, expired, another content type)."""
@@ -138,9 +141,9 @@ class LocalStorage:
     async def check(self) -> None:
         def _check() -> None:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / ".ready"
-            probe.write_bytes(b"ok")
-            probe.unlink()
+            # A name of its own, so two checks at once never remove each other's probe.
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".ready-"):
+                pass
 
         try:
             await asyncio.to_thread(_check)

@@ -121,16 +121,6 @@ class S3Storage:
             )
         return f"{self.public_base_url}/{validate_key(key)}"
 
-    async def presigned_get_url(self, key: str, *, expires_in: int = 900) -> str:
-        return str(
-            await self._call(
-                "generate_presigned_url",
-                ClientMethod="get_object",
-                Params={"Bucket": self.bucket, "Key": validate_key(key)},
-                ExpiresIn=expires_in,
-            )
-        )
-
     async def presigned_upload(
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int = 900
     ) -> PresignedUpload:

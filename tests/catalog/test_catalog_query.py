@@ -215,3 +215,43 @@ async def test_search_forgives_typos_on_postgresql(gql: GraphQLClient) -> None:
         assert found == ["Kangkung segar"]  # pg_trgm word similarity
     else:
         assert found == []  # SQLite's fallback matches substrings only
+
+
+async def test_root_fields_share_one_login(gql: GraphQLClient, settings: Settings) -> None:
+    trader = await make_user(Role.TRADER, name="Bu Tin")
+    product = await make_product(await make_stall(trader=trader, is_open=False), name="Lapak tutup")
+    gql.token = token_for(trader, settings)
+    product_id = to_base64("Product", product.id)
+    for document in (
+        "query($id: ID!) { product(id: $id) { name } me { name } }",
+        "query($id: ID!) { me { name } product(id: $id) { name } }",
+    ):
+        assert await gql(document, {"id": product_id}) == {"product": {"name": "Lapak tutup"}, "me": {"name": "Bu Tin"}}
+
+
+async def test_impossible_ids_and_cursors_are_clear_errors(gql: GraphQLClient) -> None:
+    await make_product(await make_stall())
+    huge = to_base64("Product", 2**40)
+    assert await gql("query($id: ID!) { product(id: $id) { name } node(id: $id) { id } }", {"id": huge}) == {
+        "product": None,
+        "node": None,
+    }
+    import base64
+
+    import orjson
+
+    for key in (["NEWEST", None, 2**40], ["PRICE_ASC", 2**40, 1], ["PRICE_ASC", "cheap", 1]):
+        cursor = base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
+        sort = key[0]
+        errors = await gql.errors(CATALOG, {"after": cursor, "sort": sort})
+        assert errors[0]["extensions"]["code"] == "INVALID_INPUT", key
+
+
+async def test_products_of_an_inactive_market_are_hidden_everywhere(gql: GraphQLClient) -> None:
+    market = await make_market()
+    product = await make_product(await make_stall(market=market), name="Pasar tutup")
+    market.is_active = False
+    await market.save()
+    assert await _names(gql) == []
+    found = await gql("query($id: ID!) { product(id: $id) { name } }", {"id": to_base64("Product", product.id)})
+    assert found == {"product": None}

@@ -70,3 +70,14 @@ async def test_bad_market_values_change_nothing(gql: GraphQLClient, settings: Se
     ]
     stored = await Market.get(id=market.id)
     assert (stored.per_km_fee, stored.opening_hours) == (2000, "Setiap hari 04:00-14:00")
+
+
+async def test_a_radius_must_be_a_real_number_with_two_decimals(gql: GraphQLClient, settings: Settings) -> None:
+    market = await make_market()
+    gql.token = token_for(await make_user(Role.MARKET_ADMIN, market=market), settings)
+    for radius in ("NaN", "Infinity", "1.239", "60", "0.2"):
+        payload = await gql(UPDATE, {"input": {"id": to_base64("Market", market.id), "deliveryRadiusKm": radius}})
+        assert payload["updateMarket"]["errors"] == [{"field": "input.deliveryRadiusKm", "code": "INVALID_INPUT"}], (
+            radius
+        )
+    assert (await Market.get(id=market.id)).delivery_radius_km == 5

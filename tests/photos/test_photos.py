@@ -368,9 +368,68 @@ async def test_storage_outage_retries_then_fails(backend: Backend) -> None:
 async def test_the_sweep_queues_photos_whose_job_was_lost(backend: Backend, run_jobs: Any, redis: Any) -> None:
     await backend.upload(images.jpeg(64, 48))
     await redis.flushdb()  # the hand-over to the queue is lost
-    await ProductPhoto.all().update(queued_at=now() - timedelta(minutes=5))
+    await ProductPhoto.all().update(queued_at=now() - timedelta(minutes=20))
 
     app_queue = backend.http._transport.app.state.resources.queue  # type: ignore[attr-defined]
-    assert await sweep_pending_photos({"redis": app_queue}) == 1
+    ctx = {"redis": app_queue, "storage": build_storage(backend.settings)}
+    assert await sweep_pending_photos(ctx) == 1
+    assert await sweep_pending_photos(ctx) == 0  # queued once, whatever the number of sweeps
     await _process(backend, run_jobs)
     assert (await ProductPhoto.get(product_id=backend.product.id)).status == PhotoStatus.READY
+
+
+async def test_the_sweep_requeues_a_photo_whose_worker_died_and_gives_up_eventually(
+    backend: Backend, run_jobs: Any
+) -> None:
+    await backend.upload(images.jpeg(64, 48))
+    await _process(backend, run_jobs)
+    photo = await ProductPhoto.get(product_id=backend.product.id)
+    storage = build_storage(backend.settings)
+    app_queue = backend.http._transport.app.state.resources.queue  # type: ignore[attr-defined]
+    ctx = {"redis": app_queue, "storage": storage}
+
+    # A worker killed mid-job leaves the photo PROCESSING: after a while the sweep queues it again.
+    await ProductPhoto.filter(id=photo.id).update(
+        status=PhotoStatus.PROCESSING, updated_at=now() - timedelta(minutes=20)
+    )
+    assert await sweep_pending_photos(ctx) == 1
+    await _process(backend, run_jobs)
+    assert (await ProductPhoto.get(id=photo.id)).status == PhotoStatus.READY
+
+    # Stuck for hours (every try died): FAILED with a reason, and nothing left in storage.
+    await ProductPhoto.filter(id=photo.id).update(status=PhotoStatus.PROCESSING, updated_at=now() - timedelta(hours=3))
+    await sweep_pending_photos(ctx)
+    stuck = await ProductPhoto.get(id=photo.id)
+    assert (stuck.status, stuck.failure_reason) == (PhotoStatus.FAILED, "PROCESSING_FAILED")
+    assert await backend.stored_keys() == []
+
+
+async def test_a_photo_deleted_while_processing_leaves_nothing(backend: Backend) -> None:
+    await backend.upload(images.jpeg(300, 200))
+    photo = await ProductPhoto.get(product_id=backend.product.id)
+    storage = build_storage(backend.settings)
+
+    class DeletesMidway:
+        """Storage that lets the trader delete the photo while its variants are being written."""
+
+        def __init__(self) -> None:
+            self.deleted = False
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(storage, name)
+
+        async def put(self, key: str, data: bytes, **options: Any) -> None:
+            await storage.put(key, data, **options)
+            if not self.deleted and key.startswith("photos/"):
+                self.deleted = True
+                await backend.gql(DELETE, {"input": {"photoId": to_base64("ProductPhoto", photo.id)}})
+
+    result = await photos_service.process(
+        photo_id=photo.id,
+        storage=DeletesMidway(),
+        settings=backend.settings,
+        last_try=False,  # type: ignore[arg-type]
+    )
+    assert result is None
+    assert not await ProductPhoto.exists(id=photo.id)
+    assert await backend.stored_keys() == []
