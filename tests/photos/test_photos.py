@@ -169,7 +169,7 @@ async def test_multipart_upload_is_processed_into_eight_variants(backend: Backen
     assert (photo["status"], photo["width"], photo["height"]) == ("READY", 1600, 1200)
     await _check_variants(backend, photo, long_edge=1600)
     product = (await backend.gql(PRODUCT, {"id": backend.product_id}))["product"]
-    assert product["thumbnail"] == photo["tw"]
+    assert product["thumbnail"].split("?")[0] == photo["tw"].split("?")[0]  # presigned URLs carry a time
 
 
 async def test_direct_upload_then_complete(backend: Backend, run_jobs: Any) -> None:
