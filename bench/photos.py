@@ -1,0 +1,169 @@
+"""How fast and how lean the photo pipeline is, beside a naive one, on 12 MP phone-sized JPEGs.
+
+Both make the same 8 outputs (THUMB 160, SMALL 320, MEDIUM 640, LARGE 1280 px long edge, in WebP and
+JPEG with the same encoder settings) from the same photos:
+- pipeline: `src.services.imaging.process`, the code the `process_product_photo` job runs
+  (draft decoding at a reduced DCT scale, EXIF orientation, each size made from the previous one);
+- naive: full decode, then `thumbnail(LANCZOS)` from the full image for each size.
+Each runs in a fresh child process, so its peak RSS (VmHWM) is its own.
+
+    uv run python bench/photos.py [--photos 6] [--repeat 3]
+"""
+
+import argparse
+import io
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def make_photo(path: Path, seed: int) -> None:
+    """A 4000 × 3000 JPEG that compresses like a photo: gradients, shapes and sensor-like noise."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    width, height = 4000, 3000
+    base = Image.merge(
+        "RGB",
+        [
+            Image.linear_gradient("L").resize((width, height)),
+            Image.radial_gradient("L").resize((width, height)),
+            Image.linear_gradient("L").rotate(90 + seed * 7).resize((width, height)),
+        ],
+    )
+    draw = ImageDraw.Draw(base)
+    for i in range(40):
+        x, y = (seed * 97 + i * 211) % width, (seed * 53 + i * 149) % height
+        draw.ellipse((x, y, x + 300 + i * 5, y + 200 + i * 3), fill=((i * 37) % 255, (i * 91) % 255, (i * 13) % 255))
+    noise = Image.effect_noise((width // 4, height // 4), 40).resize((width, height)).convert("RGB")
+    photo = Image.blend(base.filter(ImageFilter.GaussianBlur(2)), noise, 0.15)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # held upright, as phones store it
+    photo.save(path, "JPEG", quality=90, exif=exif.tobytes())
+
+
+def _naive(data: bytes) -> int:
+    from PIL import Image, ImageOps
+
+    from src.services.imaging import FORMATS, SIZES
+
+    written = 0
+    original = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    for long_edge in SIZES.values():
+        copy = original.copy()
+        copy.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
+        for pillow_format, _, options in FORMATS.values():
+            buffer = io.BytesIO()
+            copy.save(buffer, pillow_format, **options)
+            written += 1
+    return written
+
+
+def _pipeline(data: bytes) -> int:
+    from src.services.imaging import process
+
+    return len(process(data, max_pixels=50_000_000).variants)
+
+
+def child(method: str, files: list[str], repeat: int) -> None:
+    """Run one method over the photos (after one warm-up) and print timings and peak RSS as JSON."""
+    work = {"naive": _naive, "pipeline": _pipeline}[method]
+    photos = [Path(f).read_bytes() for f in files]
+    assert work(photos[0]) == 8
+    times = []
+    for _ in range(repeat):
+        for data in photos:
+            started = time.perf_counter()
+            work(data)
+            times.append((time.perf_counter() - started) * 1000)
+    print(json.dumps({"times_ms": times, "peak_rss_mb": _peak_rss_mb()}))
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh with exec; ru_maxrss would carry the
+    parent's peak (from making the photos) into the child."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _run_child(method: str, files: list[Path], repeat: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", method, "--repeat", str(repeat), *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    times = result["times_ms"]
+    return {"median_ms": statistics.median(times), "p90_ms": sorted(times)[int(len(times) * 0.9) - 1], **result}
+
+
+def _bomb_refusal_ms() -> float:
+    """How long a 20,000 × 20,000 image takes to be refused (its header is read, never its pixels)."""
+    import struct
+    import zlib
+
+    from src.services.imaging import ImageRejected, process
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
+        + chunk(b"IEND", b"")
+    )
+    started = time.perf_counter()
+    try:
+        process(bomb, max_pixels=50_000_000)
+    except ImageRejected:
+        return (time.perf_counter() - started) * 1000
+    raise AssertionError("the bomb was not refused")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", choices=["naive", "pipeline"])
+    parser.add_argument("files", nargs="*")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.files, args.repeat)
+        return
+
+    with tempfile.TemporaryDirectory() as folder:
+        files = [Path(folder) / f"photo-{i}.jpg" for i in range(args.photos)]
+        for i, path in enumerate(files):
+            make_photo(path, i)
+        sizes = [p.stat().st_size / 1e6 for p in files]
+        print(f"photos: {len(files)} × 4000 × 3000 JPEG (EXIF rotated), {statistics.mean(sizes):.1f} MB average")
+        print(f"outputs per photo: 8 (4 sizes × WebP and JPEG); each method {args.repeat} × over all photos\n")
+        naive = _run_child("naive", files, args.repeat)
+        pipeline = _run_child("pipeline", files, args.repeat)
+
+    print(f"{'':10} {'ms/photo (median)':>18} {'p90 ms':>8} {'photos/min/process':>19} {'peak RSS MB':>12}")
+    for name, result in (("naive", naive), ("pipeline", pipeline)):
+        per_minute = 60_000 / result["median_ms"]
+        print(
+            f"{name:10} {result['median_ms']:>18.0f} {result['p90_ms']:>8.0f} {per_minute:>19.0f}"
+            f" {result['peak_rss_mb']:>12.0f}"
+        )
+    print(f"\npipeline ÷ naive: time {pipeline['median_ms'] / naive['median_ms']:.2f}", end="")
+    print(f", peak memory {pipeline['peak_rss_mb'] / naive['peak_rss_mb']:.2f}")
+    print(f"a 20,000 × 20,000 image is refused in {_bomb_refusal_ms():.2f} ms (header only)")
+
+
+if __name__ == "__main__":
+    main()
