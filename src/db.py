@@ -15,6 +15,8 @@ MODEL_MODULES = [
     "src.models.catalog",
     "src.models.accounts",
     "src.models.media",
+    "src.models.orders",
+    "src.models.outbox",
 ]
 MIGRATIONS_MODULE = "migrations"
 

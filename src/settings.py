@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     max_photos_per_product: int = Field(default=8, ge=1)
     photo_jobs_per_worker: int = Field(default=2, ge=1)
 
+    cod_max_total: int = Field(default=3_000_000, ge=0)  # rupiah
+    payment_timeout_minutes: int = Field(default=60, ge=1)
+    slot_days_ahead: int = Field(default=3, ge=0)
+    slot_capacity: int = Field(default=150, ge=1)  # orders per market, day and window
+    # Order cut-off per delivery window, on the day of delivery (WIB).
+    slot_cutoffs: dict[str, str] = {"MORNING": "05:00", "MIDDAY": "09:00", "AFTERNOON": "13:00"}
+    weighed_tolerance: float = Field(default=0.10, ge=0, le=0.5)
+
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1)

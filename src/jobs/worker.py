@@ -8,6 +8,7 @@ from arq.cron import cron
 from arq.worker import Worker, func
 
 from src import db
+from src.jobs.orders import expire_unpaid_orders
 from src.jobs.photos import JOB_TIMEOUT as PHOTO_JOB_TIMEOUT
 from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
 from src.jobs.photos import process_product_photo, sweep_pending_photos
@@ -24,6 +25,7 @@ FUNCTIONS = [
 ]
 CRON_JOBS = [
     cron(sweep_pending_photos, name="sweep_pending_photos", minute=None, second=17, unique=True, run_at_startup=True),
+    cron(expire_unpaid_orders, name="expire_unpaid_orders", minute=None, second=41, unique=True),
 ]
 
 

@@ -22,6 +22,7 @@ from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
 from src.schema.fastpath import CatalogFastPath
 from src.schema.markets import MarketsMutation, MarketsQuery
+from src.schema.orders import OrdersMutation, OrdersQuery
 from src.schema.photos import PhotosMutation
 from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
@@ -31,12 +32,12 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 @strawberry.type
-class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery):
+class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery, OrdersQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SystemMutation, AccountsMutation, MarketsMutation, CatalogMutation, PhotosMutation):
+class Mutation(SystemMutation, AccountsMutation, MarketsMutation, CatalogMutation, PhotosMutation, OrdersMutation):
     pass
 
 

@@ -130,6 +130,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Foto gagal diproses. Coba unggah lagi.",
         "en": "The photo could not be processed. Try uploading it again.",
     },
+    "DIFFERENT_MARKET": {
+        "id": "Keranjang hanya untuk satu pasar. Kosongkan keranjang untuk belanja di pasar lain.",
+        "en": "A cart holds one market's goods. Clear it to shop at another market.",
+    },
+    "OUT_OF_STOCK": {"id": "Stok tidak cukup (tersisa {available}).", "en": "Not enough stock ({available} left)."},
+    "OUT_OF_DELIVERY_AREA": {
+        "id": "Alamat di luar jangkauan antar pasar ini ({radius} km).",
+        "en": "The address is beyond this market's delivery radius ({radius} km).",
+    },
+    "SLOT_UNAVAILABLE": {
+        "id": "Jadwal antar tidak tersedia. Pilih hari ini sampai {days} hari ke depan, sebelum batas pesan.",
+        "en": "This delivery slot is not available. Pick today to {days} days ahead, before its cut-off.",
+    },
+    "SLOT_FULL": {"id": "Jadwal antar ini sudah penuh.", "en": "This delivery slot is full."},
+    "COD_LIMIT": {
+        "id": "Bayar di tempat maksimal {limit}. Pilih transfer bank atau QRIS.",
+        "en": "Cash on delivery is limited to {limit}. Choose bank transfer or QRIS.",
+    },
+    "IDEMPOTENCY_KEY_REUSED": {
+        "id": "Kunci pesanan ini sudah dipakai untuk pesanan lain.",
+        "en": "This idempotency key was used for a different order.",
+    },
+    "CART_EMPTY": {"id": "Keranjang kosong.", "en": "The cart is empty."},
+    "QUANTITY_NOT_ON_STEP": {
+        "id": "Jumlah minimal {minimum}, dengan kelipatan {step}.",
+        "en": "At least {minimum}, in steps of {step}.",
+    },
+    "ORDER_STATE": {
+        "id": "Tidak dapat dilakukan: status pesanan {status}.",
+        "en": "Not possible while the order is {status}.",
+    },
+    "NOT_WEIGHED": {"id": "Barang ini tidak ditimbang.", "en": "This item is not weighed."},
+    "OUTSIDE_TOLERANCE": {
+        "id": "Berat timbangan boleh berbeda paling banyak {percent}% dari pesanan.",
+        "en": "The weighed amount may differ from the order by at most {percent}%.",
+    },
     "PAGE_SIZE": {
         "id": "Jumlah per halaman harus antara 1 dan {max}.",
         "en": "The page size must be between 1 and {max}.",

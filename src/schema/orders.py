@@ -1,0 +1,617 @@
+"""Cart and orders: the buyer's cart, placing orders, the traders' parts, cancelling and payment."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from src.models.accounts import Role
+from src.models.orders import (
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    SlotWindow,
+    StallOrder,
+    StallOrderStatus,
+)
+from src.schema.catalog import ProductType
+from src.schema.context import Info
+from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.ids import db_ids, decode_id
+from src.schema.markets import Location, MarketType, StallType
+from src.schema.pagination import build_connection, limit_or_error
+from src.schema.permissions import IsAuthenticated, current_user
+from src.schema.scalars import Money, decimal_value, money
+from src.services import money as money_rules
+from src.services import orders as orders_service
+from src.services.catalog_queries import product_rows
+from src.services.errors import DomainError, DomainErrors
+
+OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
+StallOrderStatusEnum = strawberry.enum(StallOrderStatus, name="StallOrderStatus")
+PaymentMethodEnum = strawberry.enum(PaymentMethod, name="PaymentMethod")
+PaymentStatusEnum = strawberry.enum(PaymentStatus, name="PaymentStatus")
+SlotWindowEnum = strawberry.enum(SlotWindow, name="SlotWindow")
+
+
+@strawberry.type
+class DeliverySlot:
+    date: date
+    window: SlotWindow
+
+
+@strawberry.type
+class Address:
+    line: str
+    area: str
+    recipient_name: str
+    recipient_phone: str
+    location: Location
+
+
+@strawberry.type
+class TimelineEvent:
+    type: str
+    at: datetime
+    actor: str | None = strawberry.field(description="Who did it (name); null for the system.")
+    message: str
+
+
+@strawberry.type(name="OrderItem")
+class OrderItemType(relay.Node):
+    id: relay.NodeID[int]
+    product_name: str
+    unit: str
+    unit_price: Money
+    quantity: Decimal
+    fulfilled_quantity: Decimal | None
+    is_weighed: bool
+    line_total: Money
+    note: str
+
+    @classmethod
+    def from_model(cls, item: OrderItem) -> "OrderItemType":
+        return cls(
+            id=item.id,
+            product_name=item.product_name,
+            unit=item.unit,
+            unit_price=money(item.unit_price),
+            quantity=decimal_value(item.quantity),
+            fulfilled_quantity=decimal_value(item.fulfilled_quantity) if item.fulfilled_quantity is not None else None,
+            is_weighed=item.is_weighed,
+            line_total=money(item.line_total),
+            note=item.note,
+        )
+
+
+@strawberry.type(name="StallOrder")
+class StallOrderType(relay.Node):
+    id: relay.NodeID[int]
+    status: StallOrderStatus
+    subtotal: Money
+    reject_reason: str | None
+    stall_id: strawberry.Private[int]
+    order_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def stall(self, info: Info) -> StallType:
+        from src.models.markets import Stall
+
+        return StallType.from_model(await Stall.get(id=self.stall_id))
+
+    @strawberry.field
+    async def items(self) -> list[OrderItemType]:
+        return [OrderItemType.from_model(i) for i in await OrderItem.filter(stall_order_id=self.id).order_by("id")]
+
+    @strawberry.field(description="The order this part belongs to (its trader sees only this part of it).")
+    async def order(self, info: Info) -> "OrderType | None":
+        found = await orders_service.get_order(actor=await info.context.get_user(), order_id=self.order_id)
+        return OrderType.from_model(*found) if found else None
+
+    @classmethod
+    def from_model(cls, part: StallOrder) -> "StallOrderType":
+        return cls(
+            id=part.id,
+            status=part.status,
+            subtotal=money(part.subtotal),
+            reject_reason=part.reject_reason,
+            stall_id=part.stall_id,
+            order_id=part.order_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        viewer = await info.context.get_user()
+        result: list[Any] = []
+        for part_id in db_ids(node_ids):
+            part = await StallOrder.get_or_none(id=part_id)
+            found = await orders_service.get_order(actor=viewer, order_id=part.order_id) if part else None
+            result.append(cls.from_model(part) if part and found and part in found[1] else None)
+        return result
+
+
+@strawberry.type(name="Order")
+class OrderType(relay.Node):
+    id: relay.NodeID[int]
+    number: str
+    status: OrderStatus
+    payment_method: PaymentMethod
+    payment_status: PaymentStatus
+    payment_due_at: datetime | None
+    subtotal: Money
+    delivery_fee: Money
+    total: Money
+    distance_km: Decimal
+    address: Address
+    delivery_slot: DeliverySlot
+    note: str
+    cancel_reason: str | None
+    created_at: datetime
+    market_id: strawberry.Private[int]
+    parts: strawberry.Private[list[StallOrder]]
+
+    @strawberry.field
+    async def market(self, info: Info) -> MarketType:
+        return MarketType.from_model(await info.context.loaders.market_by_id.load(self.market_id))
+
+    @strawberry.field(description="The stalls' parts this viewer may see: all for the buyer and admins.")
+    def stall_orders(self) -> list[StallOrderType]:
+        return [StallOrderType.from_model(p) for p in self.parts]
+
+    @strawberry.field
+    async def timeline(self) -> list[TimelineEvent]:
+        events = await OrderEvent.filter(order_id=self.id).select_related("actor").order_by("created_at", "id")
+        return [
+            TimelineEvent(type=e.type, at=e.created_at, actor=e.actor.name if e.actor else None, message=e.message)
+            for e in events
+        ]
+
+    @classmethod
+    def from_model(cls, order: Order, parts: list[StallOrder]) -> "OrderType":
+        return cls(
+            id=order.id,
+            number=order.number,
+            status=order.status,
+            payment_method=order.payment_method,
+            payment_status=order.payment_status,
+            payment_due_at=order.payment_due_at,
+            subtotal=money(order.subtotal),
+            delivery_fee=money(order.delivery_fee),
+            total=money(order.total),
+            distance_km=decimal_value(order.distance_km),
+            address=Address(
+                line=order.address_line,
+                area=order.address_area,
+                recipient_name=order.recipient_name,
+                recipient_phone=order.recipient_phone,
+                location=Location(lat=float(order.latitude), lng=float(order.longitude)),
+            ),
+            delivery_slot=DeliverySlot(date=order.slot_date, window=order.slot_window),
+            note=order.note,
+            cancel_reason=order.cancel_reason,
+            created_at=order.created_at,
+            market_id=order.market_id,
+            parts=parts,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        viewer = await info.context.get_user()
+        result: list[Any] = []
+        for order_id in db_ids(node_ids):
+            found = await orders_service.get_order(actor=viewer, order_id=order_id)
+            result.append(cls.from_model(*found) if found else None)
+        return result
+
+
+@strawberry.type
+class CartLine:
+    quantity: Decimal
+    note: str
+    line_total: Money
+    product_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def product(self, info: Info) -> ProductType | None:
+        rows = await product_rows(viewer=await info.context.get_user(), ids=[self.product_id])
+        return ProductType.from_row(rows[self.product_id]) if self.product_id in rows else None
+
+
+@strawberry.input
+class LocationInput:
+    lat: float
+    lng: float
+
+
+@strawberry.type
+class Cart:
+    items: list[CartLine]
+    market_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def market(self, info: Info) -> MarketType | None:
+        if self.market_id is None:
+            return None
+        return MarketType.from_model(await info.context.loaders.market_by_id.load(self.market_id))
+
+    @strawberry.field(name="subtotal")
+    def subtotal_field(self) -> Money:
+        return money(self.subtotal_amount())
+
+    def subtotal_amount(self) -> int:
+        return sum(i.line_total.amount for i in self.items)
+
+    @strawberry.field(description="The delivery fee to a location; null outside the market's radius.")
+    async def delivery_fee(self, info: Info, address: LocationInput) -> Money | None:
+        if self.market_id is None:
+            return None
+        market = await info.context.loaders.market_by_id.load(self.market_id)
+        try:
+            return money(orders_service.quote_delivery(market, address.lat, address.lng)[1])
+        except DomainError:
+            return None
+
+    @strawberry.field(description="Subtotal plus the delivery fee to a location (the subtotal without one).")
+    async def total(self, info: Info, address: LocationInput | None = None) -> Money:
+        fee = await self.delivery_fee(info, address) if address else None
+        return money(self.subtotal_amount() + (fee.amount if fee else 0))
+
+
+def _cart(items: list[CartItem]) -> Cart:
+    from src.services.orders import unit_price
+
+    lines = [
+        CartLine(
+            quantity=decimal_value(i.quantity),
+            note=i.note,
+            line_total=money(
+                money_rules.line_total(i.quantity, unit_price(i.product.price, list(i.product.price_tiers), i.quantity))
+            ),
+            product_id=i.product_id,
+        )
+        for i in items
+    ]
+    return Cart(items=lines, market_id=items[0].product.stall.market_id if items else None)
+
+
+@strawberry.input
+class CartItemInput:
+    product_id: relay.GlobalID
+    quantity: Decimal
+    note: str | None = None
+
+
+@strawberry.input
+class RemoveFromCartInput:
+    product_id: relay.GlobalID
+
+
+@strawberry.input
+class OrderItemInput:
+    product_id: relay.GlobalID
+    quantity: Decimal
+    note: str | None = None
+
+
+@strawberry.input
+class AddressInput:
+    line: str
+    recipient_name: str
+    recipient_phone: str
+    location: LocationInput
+    area: str | None = None
+
+
+@strawberry.input
+class DeliverySlotInput:
+    date: date
+    window: SlotWindow
+
+
+@strawberry.input
+class PlaceOrderInput:
+    address: AddressInput
+    delivery_slot: DeliverySlotInput
+    payment_method: PaymentMethod
+    idempotency_key: str
+    items: list[OrderItemInput] | None = None
+    note: str | None = None
+
+
+@strawberry.input
+class StallOrderInput:
+    stall_order_id: relay.GlobalID
+
+
+@strawberry.input
+class RejectStallOrderInput:
+    stall_order_id: relay.GlobalID
+    reason: str
+
+
+@strawberry.input
+class SetFulfilledQuantityInput:
+    order_item_id: relay.GlobalID
+    quantity: Decimal
+
+
+@strawberry.input
+class CancelOrderInput:
+    order_id: relay.GlobalID
+    reason: str
+
+
+@strawberry.input
+class ConfirmPaymentInput:
+    order_id: relay.GlobalID
+
+
+@strawberry.type
+class CartPayload:
+    cart: Cart | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OrderPayload:
+    order: OrderType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class StallOrderPayload:
+    stall_order: StallOrderType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OrderItemPayload:
+    order_item: OrderItemType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def _order_result(info: Info, order: Order) -> dict[str, Any]:
+    found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order.id)
+    return {"order": OrderType.from_model(*found) if found else None}
+
+
+def _order_request(input: PlaceOrderInput) -> orders_service.OrderRequest:
+    items = None
+    if input.items is not None:
+        items = [
+            orders_service.ItemInput(
+                product_id=decode_id(i.product_id, "Product", field=f"items.{n}.productId"),
+                quantity=i.quantity,
+                note=i.note or "",
+            )
+            for n, i in enumerate(input.items)
+        ]
+    return orders_service.OrderRequest(
+        items=items,
+        address=orders_service.AddressInput(
+            line=input.address.line,
+            recipient_name=input.address.recipient_name,
+            recipient_phone=input.address.recipient_phone,
+            lat=input.address.location.lat,
+            lng=input.address.location.lng,
+            area=input.address.area or "",
+        ),
+        slot=orders_service.SlotInput(date=input.delivery_slot.date, window=input.delivery_slot.window),
+        payment_method=input.payment_method,
+        note=input.note or "",
+        idempotency_key=input.idempotency_key,
+    )
+
+
+def _after_id(info: Info, after: str | None, type_name: str) -> int | None:
+    try:
+        return decode_id(after, type_name, field="after") if after else None
+    except (DomainError, DomainErrors) as exc:
+        raise graphql_error(exc, info.context.language) from exc
+
+
+@strawberry.type
+class OrdersQuery:
+    @strawberry.field(description="The buyer's cart.")
+    async def cart(self, info: Info) -> Cart:
+        try:
+            return _cart(await orders_service.get_cart(actor=await info.context.get_user()))
+        except DomainError as exc:
+            raise graphql_error(exc, info.context.language) from exc
+
+    @strawberry.field(description="The buyer's orders, newest first.")
+    async def my_orders(
+        self, info: Info, first: int | None = None, after: str | None = None, status: OrderStatus | None = None
+    ) -> relay.Connection[OrderType]:
+        limit = limit_or_error(info, first)
+        try:
+            rows = await orders_service.my_orders(
+                actor=await info.context.get_user(),
+                status=status,
+                after_id=_after_id(info, after, "Order"),
+                limit=limit + 1,
+            )
+        except DomainError as exc:
+            raise graphql_error(exc, info.context.language) from exc
+        nodes = []
+        for order in rows[:limit]:
+            found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order.id)
+            if found:
+                nodes.append(OrderType.from_model(*found))
+        return build_connection(
+            nodes,
+            has_next_page=len(rows) > limit,
+            cursor=lambda n: relay.to_base64("Order", n.id),
+            had_cursor=bool(after),
+        )
+
+    @strawberry.field(
+        description="An order, for its buyer, its traders (their part), its market's admins.",
+        extensions=[strawberry.permission.PermissionExtension(permissions=[IsAuthenticated()])],
+    )
+    async def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
+        try:
+            order_id = decode_id(id, "Order")
+        except DomainError:
+            return None
+        found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order_id)
+        return OrderType.from_model(*found) if found else None
+
+    @strawberry.field(description="The trader's parts of orders, newest first.")
+    async def stall_orders(
+        self, info: Info, first: int | None = None, after: str | None = None, status: StallOrderStatus | None = None
+    ) -> relay.Connection[StallOrderType]:
+        limit = limit_or_error(info, first)
+        try:
+            rows = await orders_service.stall_orders(
+                actor=await info.context.get_user(),
+                status=status,
+                after_id=_after_id(info, after, "StallOrder"),
+                limit=limit + 1,
+            )
+        except DomainError as exc:
+            raise graphql_error(exc, info.context.language) from exc
+        return build_connection(
+            [StallOrderType.from_model(p) for p in rows[:limit]],
+            has_next_page=len(rows) > limit,
+            cursor=lambda n: relay.to_base64("StallOrder", n.id),
+            had_cursor=bool(after),
+        )
+
+
+@strawberry.type
+class OrdersMutation:
+    @strawberry.mutation(description="Buyer: add a product to the cart (one market at a time).")
+    async def add_to_cart(self, info: Info, input: CartItemInput) -> CartPayload:
+        async def work() -> dict[str, Any]:
+            items = await orders_service.add_to_cart(
+                actor=await current_user(info, Role.BUYER),
+                product_id=decode_id(input.product_id, "Product", field="productId"),
+                quantity=input.quantity,
+                note=input.note or "",
+            )
+            return {"cart": _cart(items)}
+
+        return await mutation_payload(info, CartPayload, work())
+
+    @strawberry.mutation(description="Buyer: change the quantity (or note) of a product in the cart.")
+    async def update_cart_item(self, info: Info, input: CartItemInput) -> CartPayload:
+        async def work() -> dict[str, Any]:
+            items = await orders_service.update_cart_item(
+                actor=await current_user(info, Role.BUYER),
+                product_id=decode_id(input.product_id, "Product", field="productId"),
+                quantity=input.quantity,
+                note=input.note,
+            )
+            return {"cart": _cart(items)}
+
+        return await mutation_payload(info, CartPayload, work())
+
+    @strawberry.mutation(description="Buyer: take a product out of the cart.")
+    async def remove_from_cart(self, info: Info, input: RemoveFromCartInput) -> CartPayload:
+        async def work() -> dict[str, Any]:
+            items = await orders_service.remove_from_cart(
+                actor=await current_user(info, Role.BUYER),
+                product_id=decode_id(input.product_id, "Product", field="productId"),
+            )
+            return {"cart": _cart(items)}
+
+        return await mutation_payload(info, CartPayload, work())
+
+    @strawberry.mutation(description="Buyer: empty the cart.")
+    async def clear_cart(self, info: Info) -> CartPayload:
+        async def work() -> dict[str, Any]:
+            return {"cart": _cart(await orders_service.clear_cart(actor=await current_user(info, Role.BUYER)))}
+
+        return await mutation_payload(info, CartPayload, work())
+
+    @strawberry.mutation(description="Buyer: place an order from the cart or from explicit items (idempotent per key).")
+    async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderPayload:
+        async def work() -> dict[str, Any]:
+            actor = await current_user(info, Role.BUYER)
+            order = await orders_service.place_order(
+                actor=actor, request=_order_request(input), settings=info.context.settings
+            )
+            return await _order_result(info, order)
+
+        return await mutation_payload(info, OrderPayload, work())
+
+    @strawberry.mutation(description="Trader: accept their part of an order.")
+    async def accept_stall_order(self, info: Info, input: StallOrderInput) -> StallOrderPayload:
+        async def work() -> dict[str, Any]:
+            part = await orders_service.accept_stall_order(
+                actor=await current_user(info),
+                stall_order_id=decode_id(input.stall_order_id, "StallOrder", field="stallOrderId"),
+            )
+            return {"stall_order": StallOrderType.from_model(part)}
+
+        return await mutation_payload(info, StallOrderPayload, work())
+
+    @strawberry.mutation(description="Trader: reject their part; its stock returns and the order is recomputed.")
+    async def reject_stall_order(self, info: Info, input: RejectStallOrderInput) -> StallOrderPayload:
+        async def work() -> dict[str, Any]:
+            part = await orders_service.reject_stall_order(
+                actor=await current_user(info),
+                stall_order_id=decode_id(input.stall_order_id, "StallOrder", field="stallOrderId"),
+                reason=input.reason,
+            )
+            return {"stall_order": StallOrderType.from_model(part)}
+
+        return await mutation_payload(info, StallOrderPayload, work())
+
+    @strawberry.mutation(description="Trader: the weighed quantity of a weighed item (within the tolerance).")
+    async def set_fulfilled_quantity(self, info: Info, input: SetFulfilledQuantityInput) -> OrderItemPayload:
+        async def work() -> dict[str, Any]:
+            item = await orders_service.set_fulfilled_quantity(
+                actor=await current_user(info),
+                order_item_id=decode_id(input.order_item_id, "OrderItem", field="orderItemId"),
+                quantity=input.quantity,
+                settings=info.context.settings,
+            )
+            return {"order_item": OrderItemType.from_model(item)}
+
+        return await mutation_payload(info, OrderItemPayload, work())
+
+    @strawberry.mutation(description="Trader: their part is packed and ready for the courier.")
+    async def mark_stall_order_ready(self, info: Info, input: StallOrderInput) -> StallOrderPayload:
+        async def work() -> dict[str, Any]:
+            part = await orders_service.mark_stall_order_ready(
+                actor=await current_user(info),
+                stall_order_id=decode_id(input.stall_order_id, "StallOrder", field="stallOrderId"),
+            )
+            return {"stall_order": StallOrderType.from_model(part)}
+
+        return await mutation_payload(info, StallOrderPayload, work())
+
+    @strawberry.mutation(description="Buyer before pickup, market admin before delivery: cancel; stock returns.")
+    async def cancel_order(self, info: Info, input: CancelOrderInput) -> OrderPayload:
+        async def work() -> dict[str, Any]:
+            order = await orders_service.cancel_order(
+                actor=await current_user(info),
+                order_id=decode_id(input.order_id, "Order", field="orderId"),
+                reason=input.reason,
+            )
+            return await _order_result(info, order)
+
+        return await mutation_payload(info, OrderPayload, work())
+
+    @strawberry.mutation(description="Market admin: a bank transfer or QRIS payment arrived.")
+    async def confirm_payment(self, info: Info, input: ConfirmPaymentInput) -> OrderPayload:
+        async def work() -> dict[str, Any]:
+            order = await orders_service.confirm_payment(
+                actor=await current_user(info), order_id=decode_id(input.order_id, "Order", field="orderId")
+            )
+            return await _order_result(info, order)
+
+        return await mutation_payload(info, OrderPayload, work())

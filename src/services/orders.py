@@ -1,0 +1,691 @@
+"""Orders: placing them (stock, fees, slots, payment, idempotency), the traders' part, cancelling, paying.
+
+Stock never goes below zero however many buyers race: placement locks the products' rows in id order
+(PostgreSQL `SELECT … FOR UPDATE`; SQLite runs transactions one at a time) and checks stock under the lock.
+Every status change goes through one transition table; anything else is INVALID_STATE.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import partial
+from zoneinfo import ZoneInfo
+
+import orjson
+from tortoise.exceptions import IntegrityError
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from src.models.accounts import Role, User
+from src.models.catalog import PriceTier, Product, ProductStatus
+from src.models.markets import Market, Stall, StallStatus
+from src.models.orders import (
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderNumberCounter,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    SlotWindow,
+    StallOrder,
+    StallOrderStatus,
+)
+from src.models.outbox import OutboxEvent
+from src.services import money
+from src.services.catalog import on_step
+from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.permissions import Action, authorize, may, require_role
+from src.services.phones import normalize_phone
+from src.services.quantities import check_quantity
+from src.settings import Settings
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+ORDER_TRANSITIONS: set[tuple[OrderStatus, OrderStatus]] = {
+    (OrderStatus.AWAITING_PAYMENT, OrderStatus.PLACED),
+    (OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED),
+    (OrderStatus.PLACED, OrderStatus.PROCESSING),
+    (OrderStatus.PLACED, OrderStatus.READY_FOR_PICKUP),  # the only accepted part became ready at once
+    (OrderStatus.PLACED, OrderStatus.CANCELLED),
+    (OrderStatus.PROCESSING, OrderStatus.READY_FOR_PICKUP),
+    (OrderStatus.PROCESSING, OrderStatus.CANCELLED),
+    (OrderStatus.READY_FOR_PICKUP, OrderStatus.OUT_FOR_DELIVERY),
+    (OrderStatus.READY_FOR_PICKUP, OrderStatus.CANCELLED),
+    (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED),
+    (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.CANCELLED),
+}
+STALL_ORDER_TRANSITIONS: set[tuple[StallOrderStatus, StallOrderStatus]] = {
+    (StallOrderStatus.PENDING, StallOrderStatus.ACCEPTED),
+    (StallOrderStatus.PENDING, StallOrderStatus.REJECTED),
+    (StallOrderStatus.PENDING, StallOrderStatus.CANCELLED),
+    (StallOrderStatus.ACCEPTED, StallOrderStatus.READY),
+    (StallOrderStatus.ACCEPTED, StallOrderStatus.CANCELLED),
+    (StallOrderStatus.READY, StallOrderStatus.CANCELLED),
+}
+# A buyer may cancel until the courier has the goods; the market's admin until delivery.
+BUYER_MAY_CANCEL = {
+    OrderStatus.AWAITING_PAYMENT,
+    OrderStatus.PLACED,
+    OrderStatus.PROCESSING,
+    OrderStatus.READY_FOR_PICKUP,
+}
+LIVE_PARTS = {StallOrderStatus.PENDING, StallOrderStatus.ACCEPTED, StallOrderStatus.READY}
+
+
+def move_order(order: Order, target: OrderStatus) -> None:
+    if (order.status, target) not in ORDER_TRANSITIONS:
+        raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+    order.status = target
+
+
+def move_stall_order(part: StallOrder, target: StallOrderStatus) -> None:
+    if (part.status, target) not in STALL_ORDER_TRANSITIONS:
+        raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=part.status.value)
+    part.status = target
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    product_id: int
+    quantity: Decimal
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    line: str
+    recipient_name: str
+    recipient_phone: str
+    lat: float
+    lng: float
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class SlotInput:
+    date: date
+    window: SlotWindow
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    items: list[ItemInput] | None  # None: the cart
+    address: AddressInput
+    slot: SlotInput
+    payment_method: PaymentMethod
+    note: str
+    idempotency_key: str
+
+
+# ---------------------------------------------------------------------------------------------- prices
+
+
+def unit_price(price: int, tiers: list[PriceTier], quantity: Decimal) -> int:
+    """The best price for this quantity: the wholesale tier with the largest minimum it reaches."""
+    best = price
+    for tier in sorted(tiers, key=lambda t: t.min_quantity):
+        if quantity >= tier.min_quantity:
+            best = min(best, tier.price)
+    return best
+
+
+def listed(product: Product) -> bool:
+    stall: Stall = product.stall
+    market: Market = stall.market
+    return (
+        product.status == ProductStatus.ACTIVE
+        and stall.status == StallStatus.APPROVED
+        and stall.is_open
+        and market.is_active
+    )
+
+
+def _check_item_quantity(product: Product, quantity: Decimal, field: str) -> Decimal:
+    checked = check_quantity(quantity, field=field)
+    if not on_step(checked, minimum=product.min_quantity, step=product.quantity_step):
+        raise invalid(
+            field, "QUANTITY_NOT_ON_STEP", minimum=_plain(product.min_quantity), step=_plain(product.quantity_step)
+        )
+    return checked
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+# ---------------------------------------------------------------------------------------------- cart
+
+
+async def _cart_items(buyer: User) -> list[CartItem]:
+    return (
+        await CartItem.filter(buyer_id=buyer.id)
+        .select_related("product__stall__market")
+        .prefetch_related("product__price_tiers")
+        .order_by("id")
+    )
+
+
+async def get_cart(*, actor: User | None) -> list[CartItem]:
+    return await _cart_items(require_role(actor, Role.BUYER))
+
+
+async def add_to_cart(*, actor: User | None, product_id: int, quantity: Decimal, note: str) -> list[CartItem]:
+    """Add (or add to) a product; one market at a time: another market's product is DIFFERENT_MARKET."""
+    buyer = require_role(actor, Role.BUYER)
+    product = await Product.get_or_none(id=product_id).select_related("stall__market")
+    if product is None or not listed(product):
+        raise DomainError(ErrorCode.NOT_FOUND, field="productId")
+    items = await _cart_items(buyer)
+    if any(i.product.stall.market_id != product.stall.market_id for i in items):
+        raise DomainError(ErrorCode.DIFFERENT_MARKET, field="productId")
+    existing = next((i for i in items if i.product_id == product.id), None)
+    total = _check_item_quantity(product, quantity + (existing.quantity if existing else 0), "quantity")
+    if existing:
+        existing.quantity, existing.note = total, (note or existing.note)[:200]
+        await existing.save()
+    else:
+        await CartItem.create(buyer=buyer, product=product, quantity=total, note=(note or "")[:200])
+    return await _cart_items(buyer)
+
+
+async def update_cart_item(
+    *, actor: User | None, product_id: int, quantity: Decimal, note: str | None
+) -> list[CartItem]:
+    buyer = require_role(actor, Role.BUYER)
+    item = await CartItem.get_or_none(buyer_id=buyer.id, product_id=product_id).select_related("product")
+    if item is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="productId")
+    item.quantity = _check_item_quantity(item.product, quantity, "quantity")
+    if note is not None:
+        item.note = note[:200]
+    await item.save()
+    return await _cart_items(buyer)
+
+
+async def remove_from_cart(*, actor: User | None, product_id: int) -> list[CartItem]:
+    buyer = require_role(actor, Role.BUYER)
+    if not await CartItem.filter(buyer_id=buyer.id, product_id=product_id).delete():
+        raise DomainError(ErrorCode.NOT_FOUND, field="productId")
+    return await _cart_items(buyer)
+
+
+async def clear_cart(*, actor: User | None) -> list[CartItem]:
+    buyer = require_role(actor, Role.BUYER)
+    await CartItem.filter(buyer_id=buyer.id).delete()
+    return []
+
+
+def quote_delivery(market: Market, lat: float, lng: float) -> tuple[Decimal, int]:
+    """(distance, fee) from the market to an address; beyond the radius is OUT_OF_DELIVERY_AREA."""
+    distance = money.distance_km(float(market.latitude), float(market.longitude), lat, lng)
+    if distance > market.delivery_radius_km:
+        raise DomainError(
+            ErrorCode.OUT_OF_DELIVERY_AREA, field="address.location", radius=_plain(market.delivery_radius_km)
+        )
+    fee = money.delivery_fee(base=market.base_delivery_fee, per_km=market.per_km_fee, distance_km=distance)
+    return distance, fee
+
+
+# ---------------------------------------------------------------------------------------------- placing
+
+
+def _request_hash(request: OrderRequest, items: list[ItemInput]) -> str:
+    canonical = {
+        "items": sorted([i.product_id, str(i.quantity.normalize()), i.note] for i in items),
+        "address": [request.address.line, request.address.area, request.address.recipient_name,
+                    request.address.recipient_phone, round(request.address.lat, 6), round(request.address.lng, 6)],
+        "slot": [request.slot.date.isoformat(), request.slot.window.value],
+        "payment": request.payment_method.value,
+        "note": request.note,
+    }  # fmt: skip
+    return hashlib.sha256(orjson.dumps(canonical)).hexdigest()
+
+
+async def _replay(buyer: User, key: str, request_hash: str) -> Order | None:
+    """The order an earlier request with this key made, if any; another request with the key is refused."""
+    existing = await Order.get_or_none(buyer_id=buyer.id, idempotency_key=key)
+    if existing is not None and existing.request_hash != request_hash:
+        raise DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
+    return existing
+
+
+def _check_slot(slot: SlotInput, settings: Settings, errors: ErrorCollector) -> None:
+    today = now().astimezone(WIB).date()
+    if not today <= slot.date <= today + timedelta(days=settings.slot_days_ahead):
+        errors.add(DomainError(ErrorCode.SLOT_UNAVAILABLE, field="deliverySlot.date", days=settings.slot_days_ahead))
+        return
+    cutoff_hour, cutoff_minute = (int(p) for p in settings.slot_cutoffs[slot.window.value].split(":"))
+    cutoff = datetime.combine(slot.date, time(cutoff_hour, cutoff_minute), tzinfo=WIB)
+    if now() >= cutoff:
+        errors.add(DomainError(ErrorCode.SLOT_UNAVAILABLE, field="deliverySlot.window", days=settings.slot_days_ahead))
+
+
+def _check_address(address: AddressInput, errors: ErrorCollector) -> str | None:
+    if not address.line.strip() or len(address.line) > 255:
+        errors.add(invalid("address.line", "REQUIRED"))
+    if not address.recipient_name.strip() or len(address.recipient_name) > 120:
+        errors.add(invalid("address.recipientName", "REQUIRED"))
+    if not (-90 <= address.lat <= 90 and -180 <= address.lng <= 180):
+        errors.add(invalid("address.location"))
+    return errors.run(lambda: normalize_phone(address.recipient_phone, field="address.recipientPhone"))
+
+
+async def place_order(*, actor: User | None, request: OrderRequest, settings: Settings) -> Order:
+    """Place an order in one transaction. The same key and request give the same order, even racing."""
+    buyer = require_role(actor, Role.BUYER)
+    key = request.idempotency_key.strip()
+    if not 1 <= len(key) <= 100:
+        raise invalid("idempotencyKey", "REQUIRED")
+    from_cart = request.items is None
+    items = request.items
+    if items is None:
+        items = [ItemInput(c.product_id, c.quantity, c.note) for c in await CartItem.filter(buyer_id=buyer.id)]
+    request_hash = _request_hash(request, items)
+    if (existing := await _replay(buyer, key, request_hash)) is not None:
+        return existing
+    if not items:
+        raise invalid("items", "CART_EMPTY")
+
+    errors = ErrorCollector()
+    phone = _check_address(request.address, errors)
+    _check_slot(request.slot, settings, errors)
+    if len(request.note) > 500:
+        errors.add(invalid("note", "TOO_LONG", max_length=500))
+    try:
+        order = await _place(buyer, request, items, key, request_hash, phone or "", errors, settings, from_cart)
+    except IntegrityError:
+        # Another request with this key won the race: answer with its order.
+        existing = await _replay(buyer, key, request_hash)
+        if existing is None:
+            raise
+        return existing
+    return order
+
+
+async def _place(
+    buyer: User,
+    request: OrderRequest,
+    items: list[ItemInput],
+    key: str,
+    request_hash: str,
+    phone: str,
+    errors: ErrorCollector,
+    settings: Settings,
+    from_cart: bool,
+) -> Order:
+    ids = sorted({i.product_id for i in items})
+    async with in_transaction():
+        # The products' rows locked in id order: racing buyers queue here, and never deadlock.
+        products = {p.id: p for p in await Product.filter(id__in=ids).select_for_update().order_by("id")}
+        await Product.fetch_for_list(list(products.values()), "stall__market", "price_tiers")
+        market: Market | None = None
+        lines: list[tuple[Product, Decimal, int, str]] = []
+        wanted: dict[int, Decimal] = {}
+        for index, item in enumerate(items):
+            where = f"items.{index}"
+            product = products.get(item.product_id)
+            if product is None or not listed(product):
+                errors.add(DomainError(ErrorCode.NOT_FOUND, field=f"{where}.productId"))
+                continue
+            if market is None:
+                market = product.stall.market
+            elif product.stall.market_id != market.id:
+                errors.add(DomainError(ErrorCode.DIFFERENT_MARKET, field=f"{where}.productId"))
+                continue
+            quantity = errors.run(partial(_check_item_quantity, product, item.quantity, f"{where}.quantity"))
+            if quantity is None:
+                continue
+            wanted[product.id] = wanted.get(product.id, Decimal(0)) + quantity
+            if wanted[product.id] > product.stock:
+                errors.add(
+                    DomainError(ErrorCode.OUT_OF_STOCK, field=f"{where}.quantity", available=_plain(product.stock))
+                )
+                continue
+            price = unit_price(product.price, list(product.price_tiers), quantity)
+            lines.append((product, quantity, price, item.note[:200]))
+        distance, fee = Decimal(0), 0
+        if market is not None:
+            try:
+                distance, fee = quote_delivery(market, request.address.lat, request.address.lng)
+            except DomainError as exc:
+                errors.add(exc)
+            taken = (
+                await Order.filter(market_id=market.id, slot_date=request.slot.date, slot_window=request.slot.window)
+                .exclude(status=OrderStatus.CANCELLED)
+                .count()
+            )
+            if taken >= settings.slot_capacity:
+                errors.add(DomainError(ErrorCode.SLOT_FULL, field="deliverySlot.window"))
+        subtotal = sum(money.line_total(q, price) for _, q, price, _ in lines)
+        total = subtotal + fee
+        if request.payment_method == PaymentMethod.COD and total > settings.cod_max_total:
+            errors.add(
+                DomainError(ErrorCode.COD_LIMIT, field="paymentMethod", limit=money.rupiah(settings.cod_max_total))
+            )
+        errors.raise_if_any()
+        assert market is not None
+
+        for product_id, quantity in wanted.items():
+            product = products[product_id]
+            product.stock = product.stock - quantity
+            await product.save(update_fields=["stock", "updated_at"])
+        awaiting = request.payment_method != PaymentMethod.COD
+        order = await Order.create(
+            number=await _next_number(),
+            buyer=buyer,
+            market=market,
+            status=OrderStatus.AWAITING_PAYMENT if awaiting else OrderStatus.PLACED,
+            payment_method=request.payment_method,
+            payment_due_at=now() + timedelta(minutes=settings.payment_timeout_minutes) if awaiting else None,
+            subtotal=subtotal,
+            delivery_fee=fee,
+            total=total,
+            distance_km=distance,
+            address_line=request.address.line.strip(),
+            address_area=request.address.area.strip(),
+            recipient_name=request.address.recipient_name.strip(),
+            recipient_phone=phone,
+            latitude=Decimal(str(round(request.address.lat, 6))),
+            longitude=Decimal(str(round(request.address.lng, 6))),
+            slot_date=request.slot.date,
+            slot_window=request.slot.window,
+            note=request.note.strip(),
+            idempotency_key=key,
+            request_hash=request_hash,
+        )
+        by_stall: dict[int, list[tuple[Product, Decimal, int, str]]] = {}
+        for line in lines:
+            by_stall.setdefault(line[0].stall_id, []).append(line)
+        for stall_id, stall_lines in by_stall.items():
+            part = await StallOrder.create(
+                order=order, stall_id=stall_id, subtotal=sum(money.line_total(q, p) for _, q, p, _ in stall_lines)
+            )
+            await OrderItem.bulk_create(
+                [
+                    OrderItem(
+                        stall_order=part,
+                        product=product,
+                        product_name=product.name,
+                        unit=product.unit.value,
+                        unit_price=price,
+                        quantity=quantity,
+                        is_weighed=product.is_weighed,
+                        line_total=money.line_total(quantity, price),
+                        note=note,
+                    )
+                    for product, quantity, price, note in stall_lines
+                ]
+            )
+        await _event(order, "AWAITING_PAYMENT" if awaiting else "PLACED", buyer)
+        if from_cart:
+            await CartItem.filter(buyer_id=buyer.id).delete()
+    return order
+
+
+async def _next_number() -> str:
+    """PSR-<WIB date>-<that day's sequence>: one counter row per day, incremented under its lock."""
+    day = now().astimezone(WIB).date()
+    counter = await OrderNumberCounter.select_for_update().get_or_none(day=day)
+    if counter is None:
+        # The first order of the day; a racing transaction creating it too fails and is retried by the caller.
+        counter = await OrderNumberCounter.create(day=day, last_number=0)
+        counter = await OrderNumberCounter.select_for_update().get(day=day)
+    counter.last_number += 1
+    await counter.save(update_fields=["last_number"])
+    return f"PSR-{day:%Y%m%d}-{counter.last_number:04d}"
+
+
+async def _event(order: Order, kind: str, actor: User | None, message: str = "") -> None:
+    """A timeline step and, committed with it, the outbox event that will notify people."""
+    await OrderEvent.create(order=order, type=kind, actor=actor, message=message[:500])
+    await OutboxEvent.create(
+        topic=f"order.{kind.lower()}", payload={"order_id": order.id, "actor_id": actor and actor.id}
+    )
+
+
+# ---------------------------------------------------------------------------------------------- traders
+
+
+async def _stall_order_for(actor: User | None, stall_order_id: int) -> StallOrder:
+    part = await StallOrder.get_or_none(id=stall_order_id).select_related("stall", "order")
+    if part is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="stallOrderId")
+    authorize(actor, Action.MANAGE, part.stall)
+    return part
+
+
+async def _lock_order(order_id: int) -> Order:
+    return await Order.select_for_update().get(id=order_id)
+
+
+async def accept_stall_order(*, actor: User | None, stall_order_id: int) -> StallOrder:
+    part = await _stall_order_for(actor, stall_order_id)
+    async with in_transaction():
+        order = await _lock_order(part.order_id)
+        part = await StallOrder.select_for_update().get(id=part.id)
+        if order.status not in (OrderStatus.PLACED, OrderStatus.PROCESSING):
+            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+        move_stall_order(part, StallOrderStatus.ACCEPTED)
+        await part.save()
+        if order.status == OrderStatus.PLACED:
+            move_order(order, OrderStatus.PROCESSING)
+            await order.save()
+        await _event(order, "STALL_ACCEPTED", actor)
+    return part
+
+
+async def reject_stall_order(*, actor: User | None, stall_order_id: int, reason: str) -> StallOrder:
+    """A trader cannot supply their part: its stock returns, the order is recomputed (or cancelled)."""
+    part = await _stall_order_for(actor, stall_order_id)
+    cleaned = " ".join((reason or "").split())
+    if not cleaned:
+        raise invalid("reason", "REASON_REQUIRED")
+    async with in_transaction():
+        order = await _lock_order(part.order_id)
+        part = await StallOrder.select_for_update().get(id=part.id)
+        if order.status in (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+        move_stall_order(part, StallOrderStatus.REJECTED)
+        part.reject_reason = cleaned[:500]
+        await part.save()
+        await _return_stock(await OrderItem.filter(stall_order_id=part.id))
+        await _event(order, "STALL_REJECTED", actor, cleaned)
+        await _settle(order, actor)
+    return part
+
+
+async def set_fulfilled_quantity(
+    *, actor: User | None, order_item_id: int, quantity: Decimal, settings: Settings
+) -> OrderItem:
+    """The weighed amount of a weighed item, within the tolerance; the line and totals follow it."""
+    item = await OrderItem.get_or_none(id=order_item_id).select_related("stall_order__stall")
+    if item is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="orderItemId")
+    authorize(actor, Action.MANAGE, item.stall_order.stall)
+    if not item.is_weighed:
+        raise DomainError(ErrorCode.INVALID_STATE, field="orderItemId", message_key="NOT_WEIGHED")
+    weighed = check_quantity(quantity, field="quantity")
+    tolerance = item.quantity * Decimal(str(settings.weighed_tolerance))
+    if abs(weighed - item.quantity) > tolerance:
+        raise invalid("quantity", "OUTSIDE_TOLERANCE", percent=round(settings.weighed_tolerance * 100))
+    async with in_transaction():
+        order = await _lock_order(item.stall_order.order_id)
+        part = await StallOrder.select_for_update().get(id=item.stall_order_id)
+        if part.status != StallOrderStatus.ACCEPTED:
+            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=part.status.value)
+        item = await OrderItem.select_for_update().get(id=item.id)
+        previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
+        if item.product_id is not None:
+            product = await Product.select_for_update().get(id=item.product_id)
+            # What was weighed out beyond the order leaves the stock too (never below zero).
+            product.stock = max(Decimal(0), product.stock + previous - weighed)
+            await product.save(update_fields=["stock", "updated_at"])
+        item.fulfilled_quantity = weighed
+        item.line_total = money.line_total(weighed, item.unit_price)
+        await item.save()
+        await _event(order, "WEIGHED", actor, f"{item.product_name}: {_plain(weighed)}")
+        await _settle(order, actor)
+    return item
+
+
+async def mark_stall_order_ready(*, actor: User | None, stall_order_id: int) -> StallOrder:
+    part = await _stall_order_for(actor, stall_order_id)
+    async with in_transaction():
+        order = await _lock_order(part.order_id)
+        part = await StallOrder.select_for_update().get(id=part.id)
+        move_stall_order(part, StallOrderStatus.READY)
+        await part.save()
+        await _event(order, "STALL_READY", actor)
+        await _settle(order, actor)
+    return part
+
+
+async def _settle(order: Order, actor: User | None) -> None:
+    """Recompute the totals from the live parts; cancel when none is left; ready when all are ready."""
+    parts = await StallOrder.filter(order_id=order.id)
+    live = [p for p in parts if p.status in LIVE_PARTS]
+    for part in live:
+        part.subtotal = sum(i.line_total for i in await OrderItem.filter(stall_order_id=part.id))
+        await part.save(update_fields=["subtotal", "updated_at"])
+    order.subtotal = sum(p.subtotal for p in live)
+    order.total = order.subtotal + order.delivery_fee
+    if not live:
+        move_order(order, OrderStatus.CANCELLED)
+        order.cancel_reason = "ALL_PARTS_REJECTED"
+        order.payment_status = (
+            PaymentStatus.VOID if order.payment_status == PaymentStatus.UNPAID else order.payment_status
+        )
+        await _event(order, "CANCELLED", actor, "ALL_PARTS_REJECTED")
+    elif all(p.status == StallOrderStatus.READY for p in live) and order.status in (
+        OrderStatus.PLACED,
+        OrderStatus.PROCESSING,
+    ):
+        move_order(order, OrderStatus.READY_FOR_PICKUP)
+        await _event(order, "READY_FOR_PICKUP", actor)
+    await order.save()
+
+
+async def _return_stock(items: list[OrderItem]) -> None:
+    for item in sorted(items, key=lambda i: i.product_id or 0):
+        if item.product_id is None:
+            continue
+        product = await Product.select_for_update().get_or_none(id=item.product_id)
+        if product is not None:
+            product.stock = product.stock + (
+                item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
+            )
+            await product.save(update_fields=["stock", "updated_at"])
+
+
+# ---------------------------------------------------------------------------------------------- buyers, admins
+
+
+async def cancel_order(*, actor: User | None, order_id: int, reason: str) -> Order:
+    """The buyer before pickup, the market's admin before delivery; the stock comes back."""
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="orderId")
+    is_buyer = actor is not None and actor.id == order.buyer_id
+    if not is_buyer:
+        authorize(actor, Action.ADMINISTER, order)
+    cleaned = " ".join((reason or "").split())
+    if not cleaned:
+        raise invalid("reason", "REASON_REQUIRED")
+    return await _cancel(order.id, actor, cleaned[:500], buyer=is_buyer)
+
+
+async def _cancel(order_id: int, actor: User | None, reason: str, *, buyer: bool) -> Order:
+    async with in_transaction():
+        order = await _lock_order(order_id)
+        if buyer and order.status not in BUYER_MAY_CANCEL:
+            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+        move_order(order, OrderStatus.CANCELLED)
+        order.cancel_reason = reason
+        if order.payment_status == PaymentStatus.UNPAID:
+            order.payment_status = PaymentStatus.VOID
+        await order.save()
+        for part in await StallOrder.filter(order_id=order.id).select_for_update():
+            if part.status in LIVE_PARTS:
+                await _return_stock(await OrderItem.filter(stall_order_id=part.id))
+                move_stall_order(part, StallOrderStatus.CANCELLED)
+                await part.save()
+        await _event(order, "CANCELLED", actor, reason)
+    return order
+
+
+async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="orderId")
+    authorize(actor, Action.ADMINISTER, order)
+    async with in_transaction():
+        order = await _lock_order(order.id)
+        move_order(order, OrderStatus.PLACED)
+        order.payment_status = PaymentStatus.PAID
+        await order.save()
+        await _event(order, "PAYMENT_CONFIRMED", actor)
+    return order
+
+
+async def expire_unpaid_orders() -> int:
+    """Cancel transfer/QRIS orders whose payment did not come in time, returning their stock."""
+    expired = await Order.filter(status=OrderStatus.AWAITING_PAYMENT, payment_due_at__lt=now()).values_list(
+        "id", flat=True
+    )
+    count = 0
+    for order_id in expired:
+        try:
+            await _cancel(int(order_id), None, "PAYMENT_EXPIRED", buyer=False)  # type: ignore[call-overload]
+            count += 1
+        except DomainError:
+            continue  # paid or cancelled meanwhile
+    return count
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def may_view(user: User | None, order: Order, stall_trader_ids: set[int]) -> bool:
+    """The buyer, the traders of its parts, its market's admins (and, with delivery, its courier)."""
+    if user is None:
+        return False
+    return user.id == order.buyer_id or user.id in stall_trader_ids or may(user, Action.ADMINISTER, order)
+
+
+async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[StallOrder]] | None:
+    """An order and the parts this user may see (a trader sees only their own), or None."""
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        return None
+    parts = await StallOrder.filter(order_id=order.id).select_related("stall").order_by("id")
+    traders = {p.stall.trader_id for p in parts}
+    if not may_view(actor, order, traders):
+        return None
+    full_view = actor is not None and (actor.id == order.buyer_id or may(actor, Action.ADMINISTER, order))
+    visible = parts if full_view else [p for p in parts if actor is not None and p.stall.trader_id == actor.id]
+    return order, visible
+
+
+async def my_orders(*, actor: User | None, status: OrderStatus | None, after_id: int | None, limit: int) -> list[Order]:
+    buyer = require_role(actor, Role.BUYER)
+    query = Order.filter(buyer_id=buyer.id)
+    if status is not None:
+        query = query.filter(status=status)
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    return await query.order_by("-id").limit(limit)
+
+
+async def stall_orders(
+    *, actor: User | None, status: StallOrderStatus | None, after_id: int | None, limit: int
+) -> list[StallOrder]:
+    trader = require_role(actor, Role.TRADER)
+    query = StallOrder.filter(stall__trader_id=trader.id)
+    if status is not None:
+        query = query.filter(status=status)
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    return await query.order_by("-id").limit(limit).select_related("stall", "order")
