@@ -160,12 +160,10 @@ def _plain(value: Decimal) -> str:
 
 
 async def _cart_items(buyer: User) -> list[CartItem]:
-    return (
-        await CartItem.filter(buyer_id=buyer.id)
-        .select_related("product__stall__market")
-        .prefetch_related("product__price_tiers")
-        .order_by("id")
-    )
+    items = await CartItem.filter(buyer_id=buyer.id).select_related("product__stall__market").order_by("id")
+    if items:
+        await Product.fetch_for_list([i.product for i in items], "price_tiers")
+    return items
 
 
 async def get_cart(*, actor: User | None) -> list[CartItem]:
