@@ -400,3 +400,38 @@ async def test_only_buyers_place_orders(shop: dict[str, Any], gql: GraphQLClient
         payload = (await gql(PLACE, {"input": _gql_input(shop["market"], [(shop["beras"], "1")], "x")}))["placeOrder"]
         assert payload["errors"] == [{"field": None, "code": "PERMISSION_DENIED"}]
     assert await Order.all().count() == 0
+
+
+MY_ORDERS = """query($first: Int, $after: String, $status: OrderStatus) {
+  myOrders(first: $first, after: $after, status: $status) {
+    edges { node { number status } } pageInfo { hasNextPage endCursor } } }"""
+STALL_ORDERS = """query($status: StallOrderStatus) {
+  stallOrders(status: $status) { edges { node { status items { productName } order { number } } } } }"""
+
+
+async def test_buyers_and_traders_list_their_own(shop: dict[str, Any], gql: GraphQLClient, settings: Settings) -> None:
+    for key in ("a", "b", "c"):
+        await orders_service.place_order(
+            actor=shop["buyer"], request=_request(shop["market"], [(shop["beras"], "1")], key=key), settings=settings
+        )
+    other = await orders_service.place_order(
+        actor=await make_user(), request=_request(shop["market"], [(shop["ikan"], "1")], key="z"), settings=settings
+    )
+    await orders_service.cancel_order(
+        actor=shop["buyer"], order_id=(await Order.filter(buyer_id=shop["buyer"].id).first()).id, reason="x"
+    )  # type: ignore[union-attr]
+
+    gql.token = token_for(shop["buyer"], settings)
+    page = (await gql(MY_ORDERS, {"first": 2}))["myOrders"]
+    assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"] is True
+    rest = (await gql(MY_ORDERS, {"first": 2, "after": page["pageInfo"]["endCursor"]}))["myOrders"]
+    numbers = [e["node"]["number"] for e in page["edges"] + rest["edges"]]
+    assert len(set(numbers)) == 3 and other.number not in numbers
+    cancelled = (await gql(MY_ORDERS, {"status": "CANCELLED"}))["myOrders"]["edges"]
+    assert [e["node"]["status"] for e in cancelled] == ["CANCELLED"]
+
+    gql.token = token_for(await shop["stalls"][1].trader, settings)
+    parts = (await gql(STALL_ORDERS, {"status": "PENDING"}))["stallOrders"]["edges"]
+    assert len(parts) == 2 and {p["node"]["items"][0]["productName"] for p in parts} == {"Beras"}
+    gql.token = token_for(shop["buyer"], settings)
+    assert (await gql.errors(STALL_ORDERS, {}))[0]["extensions"]["code"] == "PERMISSION_DENIED"
