@@ -315,6 +315,8 @@ async def _place(
     from_cart: bool,
 ) -> Order:
     ids = sorted({i.product_id for i in items})
+    day = _order_day()
+    await _ensure_counter(day)
     async with in_transaction():
         # The products' rows locked in id order: racing buyers queue here, and never deadlock.
         products = {p.id: p for p in await Product.filter(id__in=ids).select_for_update().order_by("id")}
@@ -372,7 +374,7 @@ async def _place(
             await product.save(update_fields=["stock", "updated_at"])
         awaiting = request.payment_method != PaymentMethod.COD
         order = await Order.create(
-            number=await _next_number(),
+            number=await _next_number(day),
             buyer=buyer,
             market=market,
             status=OrderStatus.AWAITING_PAYMENT if awaiting else OrderStatus.PLACED,
@@ -423,14 +425,24 @@ async def _place(
     return order
 
 
-async def _next_number() -> str:
-    """PSR-<WIB date>-<that day's sequence>: one counter row per day, incremented under its lock."""
-    day = now().astimezone(WIB).date()
-    counter = await OrderNumberCounter.select_for_update().get_or_none(day=day)
-    if counter is None:
-        # The first order of the day; a racing transaction creating it too fails and is retried by the caller.
-        counter = await OrderNumberCounter.create(day=day, last_number=0)
-        counter = await OrderNumberCounter.select_for_update().get(day=day)
+def _order_day() -> date:
+    return now().astimezone(WIB).date()
+
+
+async def _ensure_counter(day: date) -> None:
+    """The day's counter row, made outside the order's transaction: two first orders of a day racing
+    to create it must not abort an order (a failed INSERT spoils a PostgreSQL transaction)."""
+    if await OrderNumberCounter.exists(day=day):
+        return
+    try:
+        await OrderNumberCounter.create(day=day, last_number=0)
+    except IntegrityError:
+        pass  # the other one made it
+
+
+async def _next_number(day: date) -> str:
+    """PSR-<WIB date>-<that day's sequence>: the day's counter row, incremented under its lock."""
+    counter = await OrderNumberCounter.select_for_update().get(day=day)
     counter.last_number += 1
     await counter.save(update_fields=["last_number"])
     return f"PSR-{day:%Y%m%d}-{counter.last_number:04d}"

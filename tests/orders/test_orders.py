@@ -435,3 +435,22 @@ async def test_buyers_and_traders_list_their_own(shop: dict[str, Any], gql: Grap
     assert len(parts) == 2 and {p["node"]["items"][0]["productName"] for p in parts} == {"Beras"}
     gql.token = token_for(shop["buyer"], settings)
     assert (await gql.errors(STALL_ORDERS, {}))[0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_the_first_orders_of_a_day_racing_get_distinct_numbers(shop: dict[str, Any], settings: Settings) -> None:
+    products = [
+        await make_product(shop["stalls"][0], name=f"Sayur {i}", min_quantity=Decimal("1"), quantity_step=Decimal("1"))
+        for i in range(20)
+    ]
+    buyers = [await make_user() for _ in products]
+    orders = await asyncio.gather(
+        *(
+            orders_service.place_order(
+                actor=buyer, request=_request(shop["market"], [(product, "1")], key="first"), settings=settings
+            )
+            for buyer, product in zip(buyers, products, strict=True)
+        )
+    )
+    numbers = sorted(o.number for o in orders)
+    assert len(set(numbers)) == 20
+    assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, 21))
