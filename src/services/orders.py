@@ -320,6 +320,10 @@ async def _place(
     async with in_transaction():
         # The products' rows locked in id order: racing buyers queue here, and never deadlock.
         products = {p.id: p for p in await Product.filter(id__in=ids).select_for_update().order_by("id")}
+        # A twin of this request (same key) may have placed the order while this one waited for the locks:
+        # answer with that order rather than with what is left of the stock.
+        if (existing := await _replay(buyer, key, request_hash)) is not None:
+            return existing
         await Product.fetch_for_list(list(products.values()), "stall__market", "price_tiers")
         market: Market | None = None
         lines: list[tuple[Product, Decimal, int, str]] = []

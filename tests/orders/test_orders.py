@@ -454,3 +454,14 @@ async def test_the_first_orders_of_a_day_racing_get_distinct_numbers(shop: dict[
     numbers = sorted(o.number for o in orders)
     assert len(set(numbers)) == 20
     assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, 21))
+
+
+async def test_twins_racing_for_the_last_unit_both_get_the_order(shop: dict[str, Any], settings: Settings) -> None:
+    last = await make_product(shop["stalls"][0], name="Terakhir", stock=Decimal("1"), min_quantity=Decimal("1"),
+                              quantity_step=Decimal("1"))  # fmt: skip
+    request = _request(shop["market"], [(last, "1")], key="twin")
+    orders = await asyncio.gather(
+        *(orders_service.place_order(actor=shop["buyer"], request=request, settings=settings) for _ in range(10))
+    )
+    assert len({o.id for o in orders}) == 1  # no OUT_OF_STOCK for the retries: they get their order
+    assert (await Product.get(id=last.id)).stock == 0
