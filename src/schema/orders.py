@@ -1,6 +1,6 @@
 """Cart and orders: the buyer's cart, placing orders, the traders' parts, cancelling and payment."""
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -414,6 +414,22 @@ def _order_request(input: PlaceOrderInput) -> orders_service.OrderRequest:
     )
 
 
+async def _stall_order_change(
+    info: Info, change: Callable[..., Awaitable[StallOrder]], stall_order_id: relay.GlobalID, **options: Any
+) -> StallOrderPayload:
+    """A trader's change to their part of an order, answered with the part."""
+
+    async def work() -> dict[str, Any]:
+        part = await change(
+            actor=await current_user(info),
+            stall_order_id=decode_id(stall_order_id, "StallOrder", field="stallOrderId"),
+            **options,
+        )
+        return {"stall_order": StallOrderType.from_model(part)}
+
+    return await mutation_payload(info, StallOrderPayload, work())
+
+
 def _after_id(info: Info, after: str | None, type_name: str) -> int | None:
     try:
         return decode_id(after, type_name, field="after") if after else None
@@ -549,26 +565,13 @@ class OrdersMutation:
 
     @strawberry.mutation(description="Trader: accept their part of an order.")
     async def accept_stall_order(self, info: Info, input: StallOrderInput) -> StallOrderPayload:
-        async def work() -> dict[str, Any]:
-            part = await orders_service.accept_stall_order(
-                actor=await current_user(info),
-                stall_order_id=decode_id(input.stall_order_id, "StallOrder", field="stallOrderId"),
-            )
-            return {"stall_order": StallOrderType.from_model(part)}
-
-        return await mutation_payload(info, StallOrderPayload, work())
+        return await _stall_order_change(info, orders_service.accept_stall_order, input.stall_order_id)
 
     @strawberry.mutation(description="Trader: reject their part; its stock returns and the order is recomputed.")
     async def reject_stall_order(self, info: Info, input: RejectStallOrderInput) -> StallOrderPayload:
-        async def work() -> dict[str, Any]:
-            part = await orders_service.reject_stall_order(
-                actor=await current_user(info),
-                stall_order_id=decode_id(input.stall_order_id, "StallOrder", field="stallOrderId"),
-                reason=input.reason,
-            )
-            return {"stall_order": StallOrderType.from_model(part)}
-
-        return await mutation_payload(info, StallOrderPayload, work())
+        return await _stall_order_change(
+            info, orders_service.reject_stall_order, input.stall_order_id, reason=input.reason
+        )
 
     @strawberry.mutation(description="Trader: the weighed quantity of a weighed item (within the tolerance).")
     async def set_fulfilled_quantity(self, info: Info, input: SetFulfilledQuantityInput) -> OrderItemPayload:
@@ -585,14 +588,7 @@ class OrdersMutation:
 
     @strawberry.mutation(description="Trader: their part is packed and ready for the courier.")
     async def mark_stall_order_ready(self, info: Info, input: StallOrderInput) -> StallOrderPayload:
-        async def work() -> dict[str, Any]:
-            part = await orders_service.mark_stall_order_ready(
-                actor=await current_user(info),
-                stall_order_id=decode_id(input.stall_order_id, "StallOrder", field="stallOrderId"),
-            )
-            return {"stall_order": StallOrderType.from_model(part)}
-
-        return await mutation_payload(info, StallOrderPayload, work())
+        return await _stall_order_change(info, orders_service.mark_stall_order_ready, input.stall_order_id)
 
     @strawberry.mutation(description="Buyer before pickup, market admin before delivery: cancel; stock returns.")
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> OrderPayload:
