@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "src.models.media",
     "src.models.orders",
     "src.models.outbox",
+    "src.models.notifications",
 ]
 MIGRATIONS_MODULE = "migrations"
 

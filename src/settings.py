@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     slot_cutoffs: dict[str, str] = {"MORNING": "05:00", "MIDDAY": "09:00", "AFTERNOON": "13:00"}
     weighed_tolerance: float = Field(default=0.10, ge=0, le=0.5)
 
+    # Notification channels (in-app is always on).
+    email_enabled: bool = False
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    email_from: str = "Pasar Online <noreply@pasar.malangkota.go.id>"
+    webhook_enabled: bool = False
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1)

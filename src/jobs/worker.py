@@ -8,6 +8,13 @@ from arq.cron import cron
 from arq.worker import Worker, func
 
 from src import db
+from src.jobs.notifications import MAX_TRIES as NOTIFICATION_MAX_TRIES
+from src.jobs.notifications import (
+    deliver_outbox_event,
+    relay_outbox,
+    send_notification_email,
+    send_notification_webhook,
+)
 from src.jobs.orders import expire_unpaid_orders
 from src.jobs.photos import JOB_TIMEOUT as PHOTO_JOB_TIMEOUT
 from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
@@ -21,11 +28,15 @@ log = logging.getLogger(__name__)
 
 FUNCTIONS = [
     func(record_heartbeat, name="record_heartbeat", max_tries=3),
+    func(deliver_outbox_event, name="deliver_outbox_event", max_tries=NOTIFICATION_MAX_TRIES),
+    func(send_notification_email, name="send_notification_email", max_tries=NOTIFICATION_MAX_TRIES),
+    func(send_notification_webhook, name="send_notification_webhook", max_tries=NOTIFICATION_MAX_TRIES),
     func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=PHOTO_JOB_TIMEOUT),
 ]
 CRON_JOBS = [
     cron(sweep_pending_photos, name="sweep_pending_photos", minute=None, second=17, unique=True, run_at_startup=True),
     cron(expire_unpaid_orders, name="expire_unpaid_orders", minute=None, second=41, unique=True),
+    cron(relay_outbox, name="relay_outbox", second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=True),
 ]
 
 

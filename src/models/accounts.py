@@ -45,6 +45,7 @@ class User(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_login_at = fields.DatetimeField(null=True)
+    language = fields.CharField(max_length=2, default="id", description="id or en: messages sent to this user")
     # Access tokens issued at or before this moment are refused (set when the account is deactivated).
     sessions_revoked_at = fields.DatetimeField(null=True)
 

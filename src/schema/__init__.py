@@ -22,6 +22,7 @@ from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
 from src.schema.fastpath import CatalogFastPath
 from src.schema.markets import MarketsMutation, MarketsQuery
+from src.schema.notifications import NotificationsMutation, NotificationsQuery
 from src.schema.orders import OrdersMutation, OrdersQuery
 from src.schema.photos import PhotosMutation
 from src.schema.scalars import Money
@@ -32,12 +33,20 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 @strawberry.type
-class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery, OrdersQuery):
+class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery, OrdersQuery, NotificationsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SystemMutation, AccountsMutation, MarketsMutation, CatalogMutation, PhotosMutation, OrdersMutation):
+class Mutation(
+    SystemMutation,
+    AccountsMutation,
+    MarketsMutation,
+    CatalogMutation,
+    PhotosMutation,
+    OrdersMutation,
+    NotificationsMutation,
+):
     pass
 
 

@@ -30,6 +30,7 @@ from src.schema.pagination import build_connection, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import money as money_rules
+from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services.catalog_queries import product_rows
 from src.services.errors import DomainError, DomainErrors
@@ -382,6 +383,7 @@ class OrderItemPayload:
 
 
 async def _order_result(info: Info, order: Order) -> dict[str, Any]:
+    await notifications_service.hand_over(info.context.queue)  # the change is committed: tell people now
     found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order.id)
     return {"order": OrderType.from_model(*found) if found else None}
 
@@ -425,6 +427,7 @@ async def _stall_order_change(
             stall_order_id=decode_id(stall_order_id, "StallOrder", field="stallOrderId"),
             **options,
         )
+        await notifications_service.hand_over(info.context.queue)
         return {"stall_order": StallOrderType.from_model(part)}
 
     return await mutation_payload(info, StallOrderPayload, work())
@@ -582,6 +585,7 @@ class OrdersMutation:
                 quantity=input.quantity,
                 settings=info.context.settings,
             )
+            await notifications_service.hand_over(info.context.queue)
             return {"order_item": OrderItemType.from_model(item)}
 
         return await mutation_payload(info, OrderItemPayload, work())

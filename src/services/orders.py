@@ -452,12 +452,15 @@ async def _next_number(day: date) -> str:
     return f"PSR-{day:%Y%m%d}-{counter.last_number:04d}"
 
 
-async def _event(order: Order, kind: str, actor: User | None, message: str = "") -> None:
+async def _event(
+    order: Order, kind: str, actor: User | None, message: str = "", *, part: StallOrder | None = None
+) -> None:
     """A timeline step and, committed with it, the outbox event that will notify people."""
     await OrderEvent.create(order=order, type=kind, actor=actor, message=message[:500])
-    await OutboxEvent.create(
-        topic=f"order.{kind.lower()}", payload={"order_id": order.id, "actor_id": actor and actor.id}
-    )
+    payload = {"order_id": order.id, "actor_id": actor and actor.id, "message": message[:500]}
+    if part is not None:
+        payload["stall_order_id"] = part.id
+    await OutboxEvent.create(topic=f"order.{kind.lower()}", payload=payload)
 
 
 # ---------------------------------------------------------------------------------------------- traders
@@ -487,7 +490,7 @@ async def accept_stall_order(*, actor: User | None, stall_order_id: int) -> Stal
         if order.status == OrderStatus.PLACED:
             move_order(order, OrderStatus.PROCESSING)
             await order.save()
-        await _event(order, "STALL_ACCEPTED", actor)
+        await _event(order, "STALL_ACCEPTED", actor, part=part)
     return part
 
 
@@ -506,7 +509,7 @@ async def reject_stall_order(*, actor: User | None, stall_order_id: int, reason:
         part.reject_reason = cleaned[:500]
         await part.save()
         await _return_stock(await OrderItem.filter(stall_order_id=part.id))
-        await _event(order, "STALL_REJECTED", actor, cleaned)
+        await _event(order, "STALL_REJECTED", actor, cleaned, part=part)
         await _settle(order, actor)
     return part
 

@@ -1,0 +1,102 @@
+"""In-app notifications: the user's own list, the unread count, marking them read."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.permission import PermissionExtension
+from strawberry.scalars import JSON
+
+from src.models.notifications import Notification
+from src.schema.context import Info
+from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.ids import decode_id
+from src.schema.pagination import build_connection, limit_or_error
+from src.schema.permissions import IsAuthenticated, current_user
+from src.services import notifications as notifications_service
+from src.services.errors import DomainError
+
+
+@strawberry.type(name="Notification")
+class NotificationType(relay.Node):
+    id: relay.NodeID[int]
+    type: str
+    title: str
+    body: str
+    read: bool
+    created_at: datetime
+    data: JSON
+
+    @classmethod
+    def from_model(cls, notification: Notification) -> "NotificationType":
+        return cls(
+            id=notification.id,
+            type=notification.type,
+            title=notification.title,
+            body=notification.body,
+            read=notification.read_at is not None,
+            created_at=notification.created_at,
+            data=notification.data,  # type: ignore[arg-type]
+        )
+
+
+@strawberry.input
+class MarkNotificationsReadInput:
+    ids: list[relay.GlobalID]
+
+
+@strawberry.type
+class MarkNotificationsReadPayload:
+    count: int = 0
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class NotificationsQuery:
+    @strawberry.field(
+        description="The user's own notifications, newest first.",
+        extensions=[PermissionExtension(permissions=[IsAuthenticated()])],
+    )
+    async def notifications(
+        self, info: Info, first: int | None = None, after: str | None = None, unread_only: bool = False
+    ) -> relay.Connection[NotificationType]:
+        user = await info.context.get_user()
+        assert user is not None
+        limit = limit_or_error(info, first)
+        try:
+            after_id = decode_id(after, "Notification", field="after") if after else None
+        except DomainError as exc:
+            raise graphql_error(exc, info.context.language) from exc
+        rows = await notifications_service.list_for(
+            user=user, unread_only=unread_only, after_id=after_id, limit=limit + 1
+        )
+        return build_connection(
+            [NotificationType.from_model(n) for n in rows[:limit]],
+            has_next_page=len(rows) > limit,
+            cursor=lambda n: relay.to_base64("Notification", n.id),
+            had_cursor=bool(after),
+        )
+
+    @strawberry.field(
+        description="How many of the user's notifications are unread.",
+        extensions=[PermissionExtension(permissions=[IsAuthenticated()])],
+    )
+    async def unread_notification_count(self, info: Info) -> int:
+        user = await info.context.get_user()
+        assert user is not None
+        return await notifications_service.unread_count(user=user)
+
+
+@strawberry.type
+class NotificationsMutation:
+    @strawberry.mutation(description="Mark the user's own notifications read (others' ids are ignored).")
+    async def mark_notifications_read(
+        self, info: Info, input: MarkNotificationsReadInput
+    ) -> MarkNotificationsReadPayload:
+        async def work() -> dict[str, Any]:
+            user = await current_user(info)
+            ids = [decode_id(i, "Notification", field="ids") for i in input.ids]
+            return {"count": await notifications_service.mark_read(user=user, ids=ids)}
+
+        return await mutation_payload(info, MarkNotificationsReadPayload, work())

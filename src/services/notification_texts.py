@@ -1,0 +1,115 @@
+"""What notifications say, in Indonesian (the default) and English: order number, what changed, what next.
+
+Rupiah are written the Indonesian way (Rp 13.300) and times in WIB, whatever the language.
+"""
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+DAYS = {
+    "id": ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+MONTHS = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}  # fmt: skip
+WINDOWS = {
+    "id": {"MORNING": "pagi (07.00–10.00)", "MIDDAY": "siang (11.00–13.00)", "AFTERNOON": "sore (15.00–17.00)"},
+    "en": {
+        "MORNING": "morning (07:00–10:00)",
+        "MIDDAY": "midday (11:00–13:00)",
+        "AFTERNOON": "afternoon (15:00–17:00)",
+    },
+}
+PAYMENT = {
+    "id": {"COD": "bayar di tempat", "BANK_TRANSFER": "transfer bank", "QRIS": "QRIS"},
+    "en": {"COD": "cash on delivery", "BANK_TRANSFER": "bank transfer", "QRIS": "QRIS"},
+}
+
+# template name -> language -> (title, body)
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "order_placed_trader": {
+        "id": ("Pesanan baru {number}", "Pesanan baru untuk {stall}: {items}. Bagian Anda {subtotal}, diantar {slot}. "
+               "Terima atau tolak di aplikasi."),
+        "en": ("New order {number}", "New order for {stall}: {items}. Your part is {subtotal}, delivered {slot}. "
+               "Accept or reject it in the app."),
+    },
+    "order_placed_buyer": {
+        "id": ("Pesanan {number} diterima", "Terima kasih! Total {total} (ongkir {fee}), {payment}. "
+               "Diantar {slot}."),
+        "en": ("Order {number} received", "Thank you! Total {total} (delivery {fee}), {payment}. "
+               "Delivered {slot}."),
+    },
+    "order_awaiting_payment_buyer": {
+        "id": ("Bayar pesanan {number}", "Selesaikan pembayaran {total} melalui {payment} sebelum {due} WIB, "
+               "atau pesanan batal otomatis."),
+        "en": ("Pay for order {number}", "Pay {total} by {payment} before {due} WIB, or the order is cancelled."),
+    },
+    "stall_accepted_buyer": {
+        "id": ("Pesanan {number} disiapkan", "{stall} sedang menyiapkan pesanan Anda."),
+        "en": ("Order {number} is being prepared", "{stall} is preparing your order."),
+    },
+    "stall_rejected_buyer": {
+        "id": ("Sebagian pesanan {number} ditolak", "{stall} tidak dapat memenuhi pesanan: {reason}. "
+               "Total baru {total}."),
+        "en": ("Part of order {number} rejected", "{stall} cannot supply its part: {reason}. New total {total}."),
+    },
+    "weighed_buyer": {
+        "id": ("Berat pesanan {number} berubah", "{item} ditimbang {quantity}. Total baru {total}."),
+        "en": ("Weight changed in order {number}", "{item} weighed {quantity}. New total {total}."),
+    },
+    "payment_confirmed_buyer": {
+        "id": ("Pembayaran {number} diterima", "Pembayaran {total} sudah kami terima. Pesanan diteruskan ke pedagang."),
+        "en": ("Payment for {number} received", "We received {total}. The order goes to the traders."),
+    },
+    "payment_confirmed_trader": {
+        "id": ("Pesanan {number} sudah dibayar", "Siapkan bagian Anda ({subtotal}) untuk diantar {slot}."),
+        "en": ("Order {number} is paid", "Prepare your part ({subtotal}) for delivery {slot}."),
+    },
+    "ready_buyer": {
+        "id": ("Pesanan {number} siap diantar", "Semua barang sudah siap. Kurir akan mengantar {slot}."),
+        "en": ("Order {number} is ready", "Everything is packed. A courier delivers it {slot}."),
+    },
+    "cancelled_buyer": {
+        "id": ("Pesanan {number} dibatalkan", "Pesanan dibatalkan: {reason}."),
+        "en": ("Order {number} cancelled", "The order was cancelled: {reason}."),
+    },
+    "cancelled_trader": {
+        "id": ("Pesanan {number} dibatalkan", "Pesanan dibatalkan: {reason}. Stok sudah dikembalikan."),
+        "en": ("Order {number} cancelled", "The order was cancelled: {reason}. The stock has been returned."),
+    },
+    "payment_expired_buyer": {
+        "id": ("Pesanan {number} batal", "Pembayaran tidak diterima sebelum {due} WIB, jadi pesanan dibatalkan."),
+        "en": ("Order {number} cancelled", "No payment arrived before {due} WIB, so the order was cancelled."),
+    },
+}  # fmt: skip
+
+REASONS = {
+    "PAYMENT_EXPIRED": {"id": "pembayaran tidak diterima tepat waktu", "en": "the payment did not arrive in time"},
+    "ALL_PARTS_REJECTED": {"id": "semua pedagang menolak", "en": "every trader rejected it"},
+}
+
+
+def slot_text(day: date, window: str, language: str) -> str:
+    """Sabtu, 28 November 2026 pagi (07.00–10.00)."""
+    lang = language if language in DAYS else "id"
+    return f"{DAYS[lang][day.weekday()]}, {day.day} {MONTHS[lang][day.month - 1]} {day.year} {WINDOWS[lang][window]}"
+
+
+def time_text(moment: datetime) -> str:
+    return moment.astimezone(WIB).strftime("%d-%m-%Y %H.%M")
+
+
+def reason_text(reason: str, language: str) -> str:
+    return REASONS.get(reason, {}).get(language, reason)
+
+
+def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
+    texts = TEMPLATES[template].get(language) or TEMPLATES[template]["id"]
+    return texts[0].format(**params), texts[1].format(**params)

@@ -1,0 +1,303 @@
+"""Notifications: from outbox events to one notification per recipient, and delivery on each channel.
+
+The outbox event commits with the change that causes it. It is handed to arq right after the commit
+(and by a sweep for events whose hand-over was lost); the job makes the notifications (one per event and
+recipient, so a second run makes none) and queues one delivery job per channel, which sends at most
+once after success: a SENT delivery is never sent again.
+"""
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+import aiosmtplib
+import httpx
+import orjson
+from tortoise.exceptions import IntegrityError
+from tortoise.timezone import now
+
+from src.models.accounts import User
+from src.models.notifications import DeliveryStatus, Notification
+from src.models.orders import Order, OrderItem, PaymentMethod, PaymentStatus, StallOrder, StallOrderStatus
+from src.models.outbox import OutboxEvent
+from src.services import notification_texts as texts
+from src.services.money import rupiah
+from src.settings import Settings
+
+if TYPE_CHECKING:
+    from arq.connections import ArqRedis
+
+log = logging.getLogger(__name__)
+
+DELIVER_EVENT_JOB = "deliver_outbox_event"
+EMAIL_JOB = "send_notification_email"
+WEBHOOK_JOB = "send_notification_webhook"
+
+
+class TransientDeliveryError(Exception):
+    """The channel may work later (server down, 5xx, timeout): retry with backoff."""
+
+
+class PermanentDeliveryError(Exception):
+    """The channel refused this message for good (a 4xx): record it as failed."""
+
+
+# ---------------------------------------------------------------------------------------------- hand-over
+
+
+async def hand_over(queue: "ArqRedis", *, limit: int = 200) -> int:
+    """Queue the jobs of outbox events not yet handed over; stops quietly while Redis is down."""
+    from src.services import queue as queue_service
+    from src.services.errors import DomainError
+
+    handed = 0
+    for event in await OutboxEvent.filter(dispatched_at__isnull=True).order_by("id").limit(limit):
+        try:
+            await queue_service.enqueue(queue, DELIVER_EVENT_JOB, event.id, job_id=f"outbox:{event.id}")
+        except DomainError:
+            break  # Redis is down: the sweep hands these over once it is back
+        await OutboxEvent.filter(id=event.id).update(dispatched_at=now())
+        handed += 1
+    return handed
+
+
+# ---------------------------------------------------------------------------------------------- recipients
+
+
+@dataclass(frozen=True)
+class Message:
+    user: User
+    template: str
+    params: dict[str, Any]
+
+
+async def _order_context(order_id: int) -> tuple[Order, list[StallOrder]]:
+    order = await Order.get(id=order_id).select_related("buyer")
+    parts = await StallOrder.filter(order_id=order.id).select_related("stall__trader").order_by("id")
+    return order, parts
+
+
+def _order_params(order: Order, language: str) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "total": rupiah(order.total),
+        "subtotal": rupiah(order.subtotal),
+        "fee": rupiah(order.delivery_fee),
+        "payment": texts.PAYMENT[language][order.payment_method.value],
+        "slot": texts.slot_text(order.slot_date, order.slot_window.value, language),
+        "due": texts.time_text(order.payment_due_at) if order.payment_due_at else "",
+        "reason": texts.reason_text(order.cancel_reason or "", language),
+    }
+
+
+async def _part_params(part: StallOrder, order: Order, language: str) -> dict[str, Any]:
+    items = await OrderItem.filter(stall_order_id=part.id).order_by("id")
+    listing = ", ".join(f"{i.product_name} {format(i.quantity.normalize(), 'f')} {i.unit.lower()}" for i in items)
+    return {
+        **_order_params(order, language),
+        "stall": part.stall.name,
+        "items": listing,
+        "subtotal": rupiah(part.subtotal),
+        "reason": part.reject_reason or texts.reason_text(order.cancel_reason or "", language),
+    }
+
+
+async def messages_for(event: OutboxEvent) -> list[Message]:
+    """Who hears about an event, and what they are told."""
+    payload = event.payload
+    order, parts = await _order_context(int(payload["order_id"]))  # type: ignore[call-overload]
+    buyer = order.buyer
+    kind = event.topic.removeprefix("order.")
+    part = next((p for p in parts if p.id == payload.get("stall_order_id")), None)
+    live = [p for p in parts if p.status != StallOrderStatus.REJECTED]
+    result: list[Message] = []
+
+    async def to_traders(template: str, which: list[StallOrder]) -> None:
+        for p in which:
+            trader = p.stall.trader
+            result.append(Message(trader, template, await _part_params(p, order, trader.language)))
+
+    def to_buyer(template: str, **extra: Any) -> None:
+        result.append(Message(buyer, template, {**_order_params(order, buyer.language), **extra}))
+
+    if kind == "placed":
+        await to_traders("order_placed_trader", live)
+        to_buyer("order_placed_buyer")
+    elif kind == "awaiting_payment":
+        to_buyer("order_awaiting_payment_buyer")
+    elif kind == "payment_confirmed":
+        await to_traders("payment_confirmed_trader", live)
+        to_buyer("payment_confirmed_buyer")
+    elif kind in ("stall_accepted", "stall_rejected") and part is not None:
+        template = "stall_accepted_buyer" if kind == "stall_accepted" else "stall_rejected_buyer"
+        result.append(Message(buyer, template, await _part_params(part, order, buyer.language)))
+    elif kind == "weighed":
+        item, _, quantity = str(payload.get("message", "")).partition(": ")
+        to_buyer("weighed_buyer", item=item, quantity=quantity)
+    elif kind == "ready_for_pickup":
+        to_buyer("ready_buyer")
+    elif kind == "cancelled":
+        expired = order.cancel_reason == "PAYMENT_EXPIRED"
+        to_buyer("payment_expired_buyer" if expired else "cancelled_buyer")
+        # Traders heard of the order only once it was placed: COD at once, transfer and QRIS once paid.
+        traders_knew = order.payment_method == PaymentMethod.COD or order.payment_status == PaymentStatus.PAID
+        if not expired and traders_knew:
+            await to_traders("cancelled_trader", [p for p in parts if p.status == StallOrderStatus.CANCELLED])
+    return result
+
+
+async def create_notifications(*, event_id: int, settings: Settings) -> list[Notification]:
+    """The event's notifications (made once: a second run finds them and makes none)."""
+    event = await OutboxEvent.get_or_none(id=event_id)
+    if event is None:
+        return []
+    made: list[Notification] = []
+    for message in await messages_for(event):
+        user = message.user
+        title, body = texts.render(message.template, user.language, message.params)
+        email = DeliveryStatus.PENDING if settings.email_enabled and user.email else DeliveryStatus.SKIPPED
+        webhook = (
+            DeliveryStatus.PENDING if settings.webhook_enabled and settings.webhook_url else DeliveryStatus.SKIPPED
+        )
+        try:
+            notification = await Notification.create(
+                user=user,
+                event=event,
+                type=event.topic,
+                language=user.language,
+                title=title,
+                body=body,
+                template=message.template,
+                params=message.params,
+                data={"orderId": event.payload.get("order_id"), "orderNumber": message.params.get("number")},
+                email_status=email,
+                webhook_status=webhook,
+            )
+        except IntegrityError:
+            notification = await Notification.get(event_id=event.id, user_id=user.id)
+        made.append(notification)
+    return made
+
+
+# ---------------------------------------------------------------------------------------------- channels
+
+
+async def _claim(notification_id: int, channel: str) -> Notification | None:
+    """The notification, if this channel still has to send it (PENDING, or SENDING after a crash)."""
+    status_field = f"{channel}_status"
+    claimed = await Notification.filter(
+        id=notification_id, **{f"{status_field}__in": [DeliveryStatus.PENDING, DeliveryStatus.SENDING]}
+    ).update(**{status_field: DeliveryStatus.SENDING})
+    if not claimed:
+        return None
+    return await Notification.get(id=notification_id).select_related("user")
+
+
+async def _record(notification: Notification, channel: str, status: DeliveryStatus, error: str | None) -> None:
+    attempts = getattr(notification, f"{channel}_attempts") + 1
+    await Notification.filter(id=notification.id).update(
+        **{f"{channel}_status": status, f"{channel}_attempts": attempts, f"{channel}_error": error and error[:500]}
+    )
+
+
+async def deliver(*, notification_id: int, channel: str, settings: Settings, last_try: bool) -> DeliveryStatus | None:
+    """Send one notification on one channel. Transient faults raise TransientDeliveryError (retry)."""
+    notification = await _claim(notification_id, channel)
+    if notification is None:
+        return None  # sent already, failed for good, or not for this channel
+    send = _send_email if channel == "email" else _send_webhook
+    try:
+        await send(notification, settings)
+    except PermanentDeliveryError as exc:
+        await _record(notification, channel, DeliveryStatus.FAILED, str(exc))
+        return DeliveryStatus.FAILED
+    except TransientDeliveryError as exc:
+        status = DeliveryStatus.FAILED if last_try else DeliveryStatus.PENDING
+        await _record(notification, channel, status, str(exc))
+        if last_try:
+            return DeliveryStatus.FAILED
+        raise
+    await _record(notification, channel, DeliveryStatus.SENT, None)
+    return DeliveryStatus.SENT
+
+
+async def _send_email(notification: Notification, settings: Settings) -> None:
+    message = EmailMessage()
+    message["From"] = settings.email_from
+    message["To"] = notification.user.email or ""
+    message["Subject"] = notification.title
+    message["Message-ID"] = f"<notification-{notification.id}@pasar-online>"
+    message["Content-Language"] = notification.language
+    message.set_content(notification.body)
+    try:
+        await aiosmtplib.send(
+            message,
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            start_tls=settings.smtp_starttls,
+            timeout=10,
+        )
+    except aiosmtplib.SMTPResponseException as exc:
+        if 500 <= exc.code < 600:
+            raise PermanentDeliveryError(f"SMTP {exc.code}: {exc.message}") from exc
+        raise TransientDeliveryError(f"SMTP {exc.code}: {exc.message}") from exc
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise TransientDeliveryError(f"SMTP: {exc}") from exc
+
+
+def webhook_body(notification: Notification) -> bytes:
+    return orjson.dumps(
+        {
+            "id": notification.id,
+            "phone": notification.user.phone,
+            "template": notification.template,
+            "params": notification.params,
+            "language": notification.language,
+        }
+    )
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def _send_webhook(notification: Notification, settings: Settings) -> None:
+    body = webhook_body(notification)
+    headers = {"Content-Type": "application/json", "Idempotency-Key": f"notification-{notification.id}"}
+    if settings.webhook_secret:
+        headers["X-Pasar-Signature"] = sign(body, settings.webhook_secret.get_secret_value())
+    try:
+        async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client:
+            response = await client.post(str(settings.webhook_url), content=body, headers=headers)
+    except httpx.HTTPError as exc:  # timeouts and refused connections
+        raise TransientDeliveryError(f"webhook: {type(exc).__name__}: {exc}") from exc
+    if response.status_code >= 500:
+        raise TransientDeliveryError(f"webhook answered {response.status_code}")
+    if response.status_code >= 400:
+        raise PermanentDeliveryError(f"webhook answered {response.status_code}: {response.text[:200]}")
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+async def list_for(*, user: User, unread_only: bool, after_id: int | None, limit: int) -> list[Notification]:
+    query = Notification.filter(user_id=user.id)
+    if unread_only:
+        query = query.filter(read_at__isnull=True)
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    return await query.order_by("-id").limit(limit)
+
+
+async def unread_count(*, user: User) -> int:
+    return await Notification.filter(user_id=user.id, read_at__isnull=True).count()
+
+
+async def mark_read(*, user: User, ids: list[int]) -> int:
+    """Mark the user's own notifications read; ids of other people's are ignored."""
+    return await Notification.filter(user_id=user.id, id__in=ids, read_at__isnull=True).update(read_at=now())
