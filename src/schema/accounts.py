@@ -30,6 +30,7 @@ class UserType(relay.Node):
     buyer_type: BuyerType | None
     business_name: str | None
     is_active: bool
+    language: str = strawberry.field(description="id or en: the language of messages sent to this user.")
     market_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The market a courier or market admin belongs to; null for the trade office.")
@@ -57,6 +58,7 @@ class UserType(relay.Node):
             buyer_type=user.buyer_type,
             business_name=user.business_name,
             is_active=user.is_active,
+            language=user.language,
             market_id=user.market_id,
         )
 
@@ -181,6 +183,7 @@ class AccountsMutation:
                 business_name=input.business_name,
                 settings=info.context.settings,
                 client_address=info.context.client_address,
+                language=info.context.language,  # the language the app asks in is the one we write in
             )
             return _session(session)
 

@@ -12,6 +12,7 @@ from src.models.markets import Market
 from src.services import markets as markets_service
 from src.services import passwords, tokens
 from src.services.errors import DomainError, ErrorCode, ErrorCollector
+from src.services.i18n import LANGUAGES
 from src.services.permissions import Action, authorize, is_trade_office, require_role
 from src.services.phones import normalize_phone
 from src.services.throttle import LoginThrottle
@@ -77,8 +78,9 @@ async def register(
     business_name: str | None,
     settings: Settings,
     client_address: str | None = None,
+    language: str = "id",
 ) -> Session:
-    """A buyer or trader signs themselves up and is logged in."""
+    """A buyer or trader signs themselves up and is logged in; messages reach them in `language`."""
     errors = ErrorCollector()
     if role not in SELF_SERVICE_ROLES:
         errors.add(DomainError(ErrorCode.PERMISSION_DENIED, field="role"))
@@ -110,6 +112,7 @@ async def register(
         buyer_type=buyer_type,
         business_name=business,
         password_hash=await passwords.hash_password(password),
+        language=language if language in LANGUAGES else "id",
     )
     return Session(user=user, tokens=await tokens.issue_tokens(user, settings, client_address=client_address))
 

@@ -367,3 +367,13 @@ async def test_an_unpaid_order_that_expires_tells_the_buyer(
     await run_jobs(settings=notify_settings)
     subjects = [m["Subject"] for m in mailbox[0].to("sri@example.id")]
     assert f"Pesanan {order.number} batal" in subjects
+
+
+async def test_people_are_written_to_in_the_language_they_signed_up_in(gql: GraphQLClient) -> None:
+    register = """mutation($phone: String!) { register(input: {phone: $phone, password: "kopi-tubruk-malang",
+      name: "Tourist"}) { user { language } errors { code } } }"""
+    gql.language = "en"
+    english = (await gql(register, {"phone": "0812-9999-0001"}))["register"]
+    gql.language = None
+    indonesian = (await gql(register, {"phone": "0812-9999-0002"}))["register"]
+    assert (english["user"]["language"], indonesian["user"]["language"]) == ("en", "id")
