@@ -4,6 +4,7 @@ import asyncio
 import logging
 from typing import Any
 
+import httpx
 from arq.cron import cron
 from arq.worker import Worker, func
 
@@ -47,9 +48,13 @@ async def on_startup(ctx: dict[str, Any]) -> None:
         await db.init_orm(settings)
     ctx["storage"] = build_storage(settings)
     ctx["photo_slots"] = asyncio.Semaphore(settings.photo_jobs_per_worker)
+    # One HTTP client for every webhook call: connections and TLS setup are reused.
+    ctx["http"] = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    if "http" in ctx:
+        await ctx["http"].aclose()
     if not ctx.get("orm_managed_outside"):
         await db.close_orm()
 

@@ -11,7 +11,8 @@ class OutboxEvent(Model):
     topic = fields.CharField(max_length=60)
     payload: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
-    dispatched_at = fields.DatetimeField(null=True, db_index=True)
+    dispatched_at = fields.DatetimeField(null=True, db_index=True)  # handed to arq
+    processed_at = fields.DatetimeField(null=True)  # its notifications made and their deliveries queued
 
     class Meta:
         table = "outbox_event"

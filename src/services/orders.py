@@ -230,9 +230,10 @@ def quote_delivery(market: Market, lat: float, lng: float) -> tuple[Decimal, int
 # ---------------------------------------------------------------------------------------------- placing
 
 
-def _request_hash(request: OrderRequest, items: list[ItemInput]) -> str:
+def _request_hash(request: OrderRequest, items: list[ItemInput] | None) -> str:
+    listed_items = None if items is None else sorted([i.product_id, str(i.quantity.normalize()), i.note] for i in items)
     canonical = {
-        "items": sorted([i.product_id, str(i.quantity.normalize()), i.note] for i in items),
+        "items": "cart" if listed_items is None else listed_items,
         "address": [request.address.line, request.address.area, request.address.recipient_name,
                     request.address.recipient_phone, round(request.address.lat, 6), round(request.address.lng, 6)],
         "slot": [request.slot.date.isoformat(), request.slot.window.value],
@@ -278,12 +279,13 @@ async def place_order(*, actor: User | None, request: OrderRequest, settings: Se
     if not 1 <= len(key) <= 100:
         raise invalid("idempotencyKey", "REQUIRED")
     from_cart = request.items is None
+    # The request as sent: "the cart" (which the first success empties), not what the cart holds now.
+    request_hash = _request_hash(request, request.items)
+    if (existing := await _replay(buyer, key, request_hash)) is not None:
+        return existing
     items = request.items
     if items is None:
         items = [ItemInput(c.product_id, c.quantity, c.note) for c in await CartItem.filter(buyer_id=buyer.id)]
-    request_hash = _request_hash(request, items)
-    if (existing := await _replay(buyer, key, request_hash)) is not None:
-        return existing
     if not items:
         raise invalid("items", "CART_EMPTY")
 
@@ -356,6 +358,8 @@ async def _place(
                 distance, fee = quote_delivery(market, request.address.lat, request.address.lng)
             except DomainError as exc:
                 errors.add(exc)
+            # The market's row is the slot's lock: counting and taking a place happen as one step.
+            await Market.select_for_update().get(id=market.id)
             taken = (
                 await Order.filter(market_id=market.id, slot_date=request.slot.date, slot_window=request.slot.window)
                 .exclude(status=OrderStatus.CANCELLED)
@@ -503,7 +507,8 @@ async def reject_stall_order(*, actor: User | None, stall_order_id: int, reason:
     async with in_transaction():
         order = await _lock_order(part.order_id)
         part = await StallOrder.select_for_update().get(id=part.id)
-        if order.status in (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+        # Traders act on placed orders only: an unpaid transfer order is not theirs to handle yet.
+        if order.status not in (OrderStatus.PLACED, OrderStatus.PROCESSING, OrderStatus.READY_FOR_PICKUP):
             raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
         move_stall_order(part, StallOrderStatus.REJECTED)
         part.reject_reason = cleaned[:500]
@@ -537,8 +542,10 @@ async def set_fulfilled_quantity(
         previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
         if item.product_id is not None:
             product = await Product.select_for_update().get(id=item.product_id)
-            # What was weighed out beyond the order leaves the stock too (never below zero).
-            product.stock = max(Decimal(0), product.stock + previous - weighed)
+            # What is weighed out beyond the order leaves the stock too, so it must be there.
+            if weighed - previous > product.stock:
+                raise DomainError(ErrorCode.OUT_OF_STOCK, field="quantity", available=_plain(product.stock))
+            product.stock = product.stock + previous - weighed
             await product.save(update_fields=["stock", "updated_at"])
         item.fulfilled_quantity = weighed
         item.line_total = money.line_total(weighed, item.unit_price)
@@ -611,24 +618,27 @@ async def cancel_order(*, actor: User | None, order_id: int, reason: str) -> Ord
     cleaned = " ".join((reason or "").split())
     if not cleaned:
         raise invalid("reason", "REASON_REQUIRED")
-    return await _cancel(order.id, actor, cleaned[:500], buyer=is_buyer)
+    return await _cancel(order.id, actor, cleaned[:500], allowed=BUYER_MAY_CANCEL if is_buyer else None)
 
 
-async def _cancel(order_id: int, actor: User | None, reason: str, *, buyer: bool) -> Order:
+async def _cancel(order_id: int, actor: User | None, reason: str, *, allowed: set[OrderStatus] | None = None) -> Order:
+    """Cancel under the order's lock; `allowed` limits the statuses this caller may cancel from."""
     async with in_transaction():
         order = await _lock_order(order_id)
-        if buyer and order.status not in BUYER_MAY_CANCEL:
+        if allowed is not None and order.status not in allowed:
             raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
         move_order(order, OrderStatus.CANCELLED)
         order.cancel_reason = reason
         if order.payment_status == PaymentStatus.UNPAID:
             order.payment_status = PaymentStatus.VOID
         await order.save()
-        for part in await StallOrder.filter(order_id=order.id).select_for_update():
-            if part.status in LIVE_PARTS:
-                await _return_stock(await OrderItem.filter(stall_order_id=part.id))
-                move_stall_order(part, StallOrderStatus.CANCELLED)
-                await part.save()
+        parts = await StallOrder.filter(order_id=order.id).select_for_update().order_by("id")
+        live = [p for p in parts if p.status in LIVE_PARTS]
+        # Every part's items at once, so the products are locked in id order as everywhere else.
+        await _return_stock(await OrderItem.filter(stall_order_id__in=[p.id for p in live]))
+        for part in live:
+            move_stall_order(part, StallOrderStatus.CANCELLED)
+            await part.save()
         await _event(order, "CANCELLED", actor, reason)
     return order
 
@@ -649,16 +659,15 @@ async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
 
 async def expire_unpaid_orders() -> int:
     """Cancel transfer/QRIS orders whose payment did not come in time, returning their stock."""
-    expired = await Order.filter(status=OrderStatus.AWAITING_PAYMENT, payment_due_at__lt=now()).values_list(
-        "id", flat=True
-    )
+    expired = await Order.filter(status=OrderStatus.AWAITING_PAYMENT, payment_due_at__lt=now()).values("id")
     count = 0
-    for order_id in expired:
+    for row in expired:
         try:
-            await _cancel(int(order_id), None, "PAYMENT_EXPIRED", buyer=False)  # type: ignore[call-overload]
+            # Only from AWAITING_PAYMENT, checked under the lock: a payment confirmed meanwhile wins.
+            await _cancel(int(row["id"]), None, "PAYMENT_EXPIRED", allowed={OrderStatus.AWAITING_PAYMENT})
             count += 1
         except DomainError:
-            continue  # paid or cancelled meanwhile
+            continue
     return count
 
 
@@ -700,7 +709,7 @@ async def stall_orders(
     *, actor: User | None, status: StallOrderStatus | None, after_id: int | None, limit: int
 ) -> list[StallOrder]:
     trader = require_role(actor, Role.TRADER)
-    query = StallOrder.filter(stall__trader_id=trader.id)
+    query = StallOrder.filter(stall__trader_id=trader.id).exclude(order__status=OrderStatus.AWAITING_PAYMENT)
     if status is not None:
         query = query.filter(status=status)
     if after_id is not None:

@@ -377,3 +377,44 @@ async def test_people_are_written_to_in_the_language_they_signed_up_in(gql: Grap
     gql.language = None
     indonesian = (await gql(register, {"phone": "0812-9999-0002"}))["register"]
     assert (english["user"]["language"], indonesian["user"]["language"]) == ("en", "id")
+
+
+@pytest.mark.parametrize(("script", "status", "calls"), [([429, 200], "SENT", 2), ([301], "FAILED", 1)])
+async def test_busy_gateways_are_retried_and_redirects_are_failures(
+    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+    receiver: tuple[Receiver, int], script: list[int], status: str, calls: int,
+) -> None:  # fmt: skip
+    quiet = notify_settings.model_copy(update={"email_enabled": False})
+    receiver[0].script = list(script)
+    await _place(notify_gql, shop, quiet, key="transfer", payment="BANK_TRANSFER")  # the buyer only
+    await run_jobs(settings=quiet)
+    [waiting] = await Notification.filter(template="order_awaiting_payment_buyer")
+    assert (waiting.webhook_status.value, len(receiver[0].calls)) == (status, calls)
+
+
+async def test_what_a_lost_job_left_behind_is_finished_by_the_relay(
+    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any, mailbox: Any,
+    redis: Any,
+) -> None:  # fmt: skip
+    await _place(notify_gql, shop, notify_settings)
+    await redis.flushdb()  # the event's job vanished after the hand-over (a worker died with it)
+    event = await OutboxEvent.get(topic="order.placed")
+    assert event.dispatched_at is not None and event.processed_at is None
+    await OutboxEvent.filter(id=event.id).update(dispatched_at=now() - timedelta(minutes=30))
+    queue = create_queue(notify_settings)
+    try:
+        assert await relay_outbox({"redis": queue}) == 1  # handed over again
+        await run_jobs(settings=notify_settings)
+        assert len(mailbox[0].messages) == 3
+        # A delivery whose job was lost (left SENDING) is queued again, and sent once.
+        buyer_note = await Notification.get(user_id=shop["buyer"].id)
+        await Notification.filter(id=buyer_note.id).update(
+            email_status=DeliveryStatus.SENDING, created_at=now() - timedelta(minutes=30)
+        )
+        await relay_outbox({"redis": queue})
+    finally:
+        await queue.aclose()
+    await run_jobs(settings=notify_settings)
+    assert len(mailbox[0].to("sri@example.id")) == 2  # the lost one was delivered again (at least once)
+    assert (await Notification.get(id=buyer_note.id)).email_status == DeliveryStatus.SENT
+    assert (await OutboxEvent.get(id=event.id)).processed_at is not None

@@ -20,6 +20,7 @@ from src.models.orders import (
     PaymentStatus,
     SlotWindow,
     StallOrder,
+    StallOrderStatus,
 )
 from src.models.outbox import OutboxEvent
 from src.services import money
@@ -465,3 +466,95 @@ async def test_twins_racing_for_the_last_unit_both_get_the_order(shop: dict[str,
     )
     assert len({o.id for o in orders}) == 1  # no OUT_OF_STOCK for the retries: they get their order
     assert (await Product.get(id=last.id)).stock == 0
+
+
+async def test_retrying_an_order_from_the_cart_gets_the_same_order(shop: dict[str, Any], settings: Settings) -> None:
+    await orders_service.add_to_cart(actor=shop["buyer"], product_id=shop["beras"].id, quantity=Decimal("2"), note="")
+    request = _request(shop["market"], None, key="from-cart")
+    first = await orders_service.place_order(actor=shop["buyer"], request=request, settings=settings)
+    again = await orders_service.place_order(actor=shop["buyer"], request=request, settings=settings)  # cart now empty
+    assert again.id == first.id
+
+
+async def test_weighing_out_more_than_the_stock_is_refused(shop: dict[str, Any], settings: Settings) -> None:
+    await Product.filter(id=shop["ikan"].id).update(stock=Decimal("1"))
+    order = await orders_service.place_order(
+        actor=shop["buyer"], request=_request(shop["market"], [(shop["ikan"], "1")]), settings=settings
+    )
+    part = await StallOrder.get(order_id=order.id)
+    trader = await shop["stalls"][0].trader
+    await orders_service.accept_stall_order(actor=trader, stall_order_id=part.id)
+    item = await OrderItem.get(stall_order_id=part.id)
+    assert await _codes(
+        orders_service.set_fulfilled_quantity(
+            actor=trader, order_item_id=item.id, quantity=Decimal("1.05"), settings=settings
+        )
+    ) == [("quantity", ErrorCode.OUT_OF_STOCK)]
+    await orders_service.cancel_order(actor=shop["buyer"], order_id=order.id, reason="batal")
+    assert (await Product.get(id=shop["ikan"].id)).stock == Decimal("1")  # exactly what there was
+
+
+async def test_a_full_slot_stays_full_when_buyers_race(shop: dict[str, Any], settings: Settings) -> None:
+    one_place = settings.model_copy(update={"slot_capacity": 1})
+    products = [
+        await make_product(shop["stalls"][0], name=f"Slot {i}", min_quantity=Decimal("1"), quantity_step=Decimal("1"))
+        for i in range(8)
+    ]
+    buyers = [await make_user() for _ in products]
+
+    async def place(buyer: User, product: Product) -> str:
+        try:
+            await orders_service.place_order(
+                actor=buyer, request=_request(shop["market"], [(product, "1")], key="slot"), settings=one_place
+            )
+        except (DomainError, DomainErrors):
+            return "REFUSED"
+        return "ORDER"
+
+    outcomes = await asyncio.gather(*(place(b, p) for b, p in zip(buyers, products, strict=True)))
+    assert outcomes.count("ORDER") == 1
+
+
+async def test_expiry_never_cancels_a_paid_order(shop: dict[str, Any], settings: Settings) -> None:
+    order = await orders_service.place_order(
+        actor=shop["buyer"], request=_request(shop["market"], [(shop["beras"], "1")], method=PaymentMethod.QRIS),
+        settings=settings,
+    )  # fmt: skip
+    await Order.filter(id=order.id).update(payment_due_at=now() - timedelta(minutes=5))
+    admin = await make_user(Role.MARKET_ADMIN, market=shop["market"])
+    await orders_service.confirm_payment(actor=admin, order_id=order.id)  # paid just before the job ran
+    assert await orders_service.expire_unpaid_orders() == 0
+    assert await _codes(
+        orders_service._cancel(order.id, None, "PAYMENT_EXPIRED", allowed={OrderStatus.AWAITING_PAYMENT})
+    ) == [(None, ErrorCode.INVALID_STATE)]
+    assert (await Order.get(id=order.id)).status == OrderStatus.PLACED
+
+
+async def test_the_stall_order_table_and_other_traders(shop: dict[str, Any], settings: Settings) -> None:
+    for status in StallOrderStatus:
+        for target in StallOrderStatus:
+            probe = StallOrder(status=status)
+            if (status, target) in orders_service.STALL_ORDER_TRANSITIONS:
+                orders_service.move_stall_order(probe, target)
+                assert probe.status == target
+            else:
+                with pytest.raises(DomainError):
+                    orders_service.move_stall_order(probe, target)
+    order = await orders_service.place_order(
+        actor=shop["buyer"], request=_request(shop["market"], [(shop["ikan"], "1")]), settings=settings
+    )
+    part = await StallOrder.get(order_id=order.id)
+    item = await OrderItem.get(stall_order_id=part.id)
+    for outsider in (await shop["stalls"][1].trader, shop["buyer"], await make_user(Role.MARKET_ADMIN)):
+        assert await _codes(orders_service.reject_stall_order(actor=outsider, stall_order_id=part.id, reason="x")) == [
+            (None, ErrorCode.PERMISSION_DENIED)
+        ]
+        assert await _codes(orders_service.mark_stall_order_ready(actor=outsider, stall_order_id=part.id)) == [
+            (None, ErrorCode.PERMISSION_DENIED)
+        ]
+        assert await _codes(
+            orders_service.set_fulfilled_quantity(
+                actor=outsider, order_item_id=item.id, quantity=Decimal("1"), settings=settings
+            )
+        ) == [(None, ErrorCode.PERMISSION_DENIED)]
+    assert (await StallOrder.get(id=part.id)).status == StallOrderStatus.PENDING
