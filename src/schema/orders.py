@@ -148,11 +148,11 @@ class OrderType(relay.Node):
     payment_method: PaymentMethod
     payment_status: PaymentStatus
     payment_due_at: datetime | None
-    subtotal: Money
-    delivery_fee: Money
-    total: Money
-    distance_km: Decimal
-    address: Address
+    subtotal: Money = strawberry.field(description="The items' total; for a trader, their own part's.")
+    delivery_fee: Money | None = strawberry.field(description="Null for a trader (not their part).")
+    total: Money | None = strawberry.field(description="Null for a trader (not their part).")
+    distance_km: Decimal | None
+    address: Address | None = strawberry.field(description="Where it goes; null for a trader.")
     delivery_slot: DeliverySlot
     note: str
     cancel_reason: str | None
@@ -177,7 +177,16 @@ class OrderType(relay.Node):
         ]
 
     @classmethod
-    def from_model(cls, order: Order, parts: list[StallOrder]) -> "OrderType":
+    def from_model(cls, order: Order, parts: list[StallOrder], full_view: bool = True) -> "OrderType":
+        """The order as this viewer may see it: a trader sees their own part's money, not the buyer's
+        address or the order's total."""
+        address = Address(
+            line=order.address_line,
+            area=order.address_area,
+            recipient_name=order.recipient_name,
+            recipient_phone=order.recipient_phone,
+            location=Location(lat=float(order.latitude), lng=float(order.longitude)),
+        )
         return cls(
             id=order.id,
             number=order.number,
@@ -185,17 +194,11 @@ class OrderType(relay.Node):
             payment_method=order.payment_method,
             payment_status=order.payment_status,
             payment_due_at=order.payment_due_at,
-            subtotal=money(order.subtotal),
-            delivery_fee=money(order.delivery_fee),
-            total=money(order.total),
-            distance_km=decimal_value(order.distance_km),
-            address=Address(
-                line=order.address_line,
-                area=order.address_area,
-                recipient_name=order.recipient_name,
-                recipient_phone=order.recipient_phone,
-                location=Location(lat=float(order.latitude), lng=float(order.longitude)),
-            ),
+            subtotal=money(order.subtotal if full_view else sum(p.subtotal for p in parts)),
+            delivery_fee=money(order.delivery_fee) if full_view else None,
+            total=money(order.total) if full_view else None,
+            distance_km=decimal_value(order.distance_km) if full_view else None,
+            address=address if full_view else None,
             delivery_slot=DeliverySlot(date=order.slot_date, window=order.slot_window),
             note=order.note,
             cancel_reason=order.cancel_reason,

@@ -681,8 +681,9 @@ def may_view(user: User | None, order: Order, stall_trader_ids: set[int]) -> boo
     return user.id == order.buyer_id or user.id in stall_trader_ids or may(user, Action.ADMINISTER, order)
 
 
-async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[StallOrder]] | None:
-    """An order and the parts this user may see (a trader sees only their own), or None."""
+async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[StallOrder], bool] | None:
+    """An order, the parts this user may see and whether they see all of it (the buyer and the market's
+    admins do; a trader sees only their own part), or None."""
     order = await Order.get_or_none(id=order_id)
     if order is None:
         return None
@@ -692,7 +693,7 @@ async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[S
         return None
     full_view = actor is not None and (actor.id == order.buyer_id or may(actor, Action.ADMINISTER, order))
     visible = parts if full_view else [p for p in parts if actor is not None and p.stall.trader_id == actor.id]
-    return order, visible
+    return order, visible, full_view
 
 
 async def my_orders(*, actor: User | None, status: OrderStatus | None, after_id: int | None, limit: int) -> list[Order]:

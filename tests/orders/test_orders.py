@@ -350,6 +350,10 @@ async def test_who_may_see_and_change_an_order(shop: dict[str, Any], gql: GraphQ
     gql.token = token_for(trader_a, settings)
     seen = (await gql(ORDER, {"id": order["id"]}))["order"]
     assert [p["id"] for p in seen["stallOrders"]] == [order["stallOrders"][0]["id"]]  # their own part only
+    assert seen["subtotal"] == order["stallOrders"][0]["subtotal"]  # their part's money, not the order's
+    assert (seen["total"], seen["deliveryFee"]) == (None, None)
+    address = await gql("query($id: ID!) { order(id: $id) { address { line recipientPhone } } }", {"id": order["id"]})
+    assert address == {"order": {"address": None}}
     other_part = order["stallOrders"][1]["id"]
     assert (await gql(ACCEPT, {"id": other_part}))["acceptStallOrder"]["errors"] == [{"code": "PERMISSION_DENIED"}]
     assert (await gql(CANCEL, {"id": order["id"]}))["cancelOrder"]["errors"] == [{"code": "PERMISSION_DENIED"}]
