@@ -110,6 +110,12 @@ def reason_text(reason: str, language: str) -> str:
     return REASONS.get(reason, {}).get(language, reason)
 
 
+def quantity_text(quantity: str, unit: str, language: str) -> str:
+    """0,35 kg in Indonesian (a decimal comma), 0.35 kg in English."""
+    number = quantity.replace(".", ",") if language == "id" else quantity
+    return f"{number} {unit.lower()}".strip()
+
+
 def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
     texts = TEMPLATES[template].get(language) or TEMPLATES[template]["id"]
     return texts[0].format(**params), texts[1].format(**params)

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from tortoise.timezone import now
 
 from src.models.accounts import User
 from src.models.notifications import DeliveryStatus, Notification
-from src.models.orders import Order, OrderItem, PaymentMethod, PaymentStatus, StallOrder, StallOrderStatus
+from src.models.orders import Order, PaymentMethod, PaymentStatus, StallOrderStatus
 from src.models.outbox import OutboxEvent
 from src.services import notification_texts as texts
 from src.services.money import rupiah
@@ -95,78 +95,78 @@ class Message:
     params: dict[str, Any]
 
 
-async def _order_context(order_id: int) -> tuple[Order, list[StallOrder]]:
-    order = await Order.get(id=order_id).select_related("buyer")
-    parts = await StallOrder.filter(order_id=order.id).select_related("stall__trader").order_by("id")
-    return order, parts
-
-
-def _order_params(order: Order, language: str) -> dict[str, Any]:
+def _order_params(order: dict[str, Any], language: str) -> dict[str, Any]:
+    due = order["payment_due_at"]
     return {
-        "number": order.number,
-        "total": rupiah(order.total),
-        "subtotal": rupiah(order.subtotal),
-        "fee": rupiah(order.delivery_fee),
-        "payment": texts.PAYMENT[language][order.payment_method.value],
-        "slot": texts.slot_text(order.slot_date, order.slot_window.value, language),
-        "due": texts.time_text(order.payment_due_at) if order.payment_due_at else "",
-        "reason": texts.reason_text(order.cancel_reason or "", language),
+        "number": order["number"],
+        "total": rupiah(order["total"]),
+        "subtotal": rupiah(order["subtotal"]),
+        "fee": rupiah(order["delivery_fee"]),
+        "payment": texts.PAYMENT[language][order["payment_method"]],
+        "slot": texts.slot_text(date.fromisoformat(order["slot_date"]), order["slot_window"], language),
+        "due": texts.time_text(datetime.fromisoformat(due)) if due else "",
+        "reason": texts.reason_text(order["cancel_reason"] or "", language),
     }
 
 
-async def _part_params(part: StallOrder, order: Order, language: str) -> dict[str, Any]:
-    items = await OrderItem.filter(stall_order_id=part.id).order_by("id")
-    listing = ", ".join(f"{i.product_name} {format(i.quantity.normalize(), 'f')} {i.unit.lower()}" for i in items)
+def _part_params(part: dict[str, Any], order: dict[str, Any], language: str) -> dict[str, Any]:
+    listing = ", ".join(f"{name} {texts.quantity_text(qty, unit, language)}" for name, qty, unit in part["items"])
     return {
         **_order_params(order, language),
-        "stall": part.stall.name,
+        "stall": part["stall"],
         "items": listing,
-        "subtotal": rupiah(part.subtotal),
-        "reason": part.reject_reason or texts.reason_text(order.cancel_reason or "", language),
+        "subtotal": rupiah(part["subtotal"]),
+        "reason": part["reject_reason"] or texts.reason_text(order["cancel_reason"] or "", language),
     }
 
 
 async def messages_for(event: OutboxEvent) -> list[Message]:
-    """Who hears about an event, and what they are told."""
+    """Who hears about an event, and what they are told: from the order as it was at the event."""
+    from src.services.orders import snapshot
+
     payload = event.payload
-    order, parts = await _order_context(int(payload["order_id"]))  # type: ignore[call-overload]
-    buyer = order.buyer
+    order: dict[str, Any] = payload.get("order") or await snapshot(await Order.get(id=payload["order_id"]))  # type: ignore[assignment]
+    parts: list[dict[str, Any]] = order["parts"]
+    people = {u.id: u for u in await User.filter(id__in=[order["buyer_id"], *(p["trader_id"] for p in parts)])}
+    buyer = people[order["buyer_id"]]
     kind = event.topic.removeprefix("order.")
-    part = next((p for p in parts if p.id == payload.get("stall_order_id")), None)
-    live = [p for p in parts if p.status != StallOrderStatus.REJECTED]
+    part = next((p for p in parts if p["id"] == payload.get("stall_order_id")), None)
+    live = [p for p in parts if p["status"] != StallOrderStatus.REJECTED.value]
     result: list[Message] = []
 
-    async def to_traders(template: str, which: list[StallOrder]) -> None:
+    def to_traders(template: str, which: list[dict[str, Any]]) -> None:
         for p in which:
-            trader = p.stall.trader
-            result.append(Message(trader, template, await _part_params(p, order, trader.language)))
+            trader = people[p["trader_id"]]
+            result.append(Message(trader, template, _part_params(p, order, trader.language)))
 
     def to_buyer(template: str, **extra: Any) -> None:
         result.append(Message(buyer, template, {**_order_params(order, buyer.language), **extra}))
 
     if kind == "placed":
-        await to_traders("order_placed_trader", live)
+        to_traders("order_placed_trader", live)
         to_buyer("order_placed_buyer")
     elif kind == "awaiting_payment":
         to_buyer("order_awaiting_payment_buyer")
     elif kind == "payment_confirmed":
-        await to_traders("payment_confirmed_trader", live)
+        to_traders("payment_confirmed_trader", live)
         to_buyer("payment_confirmed_buyer")
     elif kind in ("stall_accepted", "stall_rejected") and part is not None:
         template = "stall_accepted_buyer" if kind == "stall_accepted" else "stall_rejected_buyer"
-        result.append(Message(buyer, template, await _part_params(part, order, buyer.language)))
+        result.append(Message(buyer, template, _part_params(part, order, buyer.language)))
     elif kind == "weighed":
-        item, _, quantity = str(payload.get("message", "")).partition(": ")
-        to_buyer("weighed_buyer", item=item, quantity=quantity)
+        quantity = texts.quantity_text(str(payload.get("quantity", "")), str(payload.get("unit", "")), buyer.language)
+        to_buyer("weighed_buyer", item=payload.get("item", ""), quantity=quantity)
     elif kind == "ready_for_pickup":
         to_buyer("ready_buyer")
     elif kind == "cancelled":
-        expired = order.cancel_reason == "PAYMENT_EXPIRED"
+        expired = order["cancel_reason"] == "PAYMENT_EXPIRED"
         to_buyer("payment_expired_buyer" if expired else "cancelled_buyer")
         # Traders heard of the order only once it was placed: COD at once, transfer and QRIS once paid.
-        traders_knew = order.payment_method == PaymentMethod.COD or order.payment_status == PaymentStatus.PAID
+        traders_knew = order["payment_method"] == PaymentMethod.COD.value or order["payment_status"] == (
+            PaymentStatus.PAID.value
+        )
         if not expired and traders_knew:
-            await to_traders("cancelled_trader", [p for p in parts if p.status == StallOrderStatus.CANCELLED])
+            to_traders("cancelled_trader", [p for p in parts if p["status"] == StallOrderStatus.CANCELLED.value])
     return result
 
 

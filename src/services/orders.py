@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -457,14 +458,62 @@ async def _next_number(day: date) -> str:
 
 
 async def _event(
-    order: Order, kind: str, actor: User | None, message: str = "", *, part: StallOrder | None = None
+    order: Order,
+    kind: str,
+    actor: User | None,
+    message: str = "",
+    *,
+    part: StallOrder | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """A timeline step and, committed with it, the outbox event that will notify people."""
+    """A timeline step and, committed with it, the outbox event that will notify people. The event
+    carries the order as it is now, so a notification sent late still tells what was true then."""
     await OrderEvent.create(order=order, type=kind, actor=actor, message=message[:500])
-    payload = {"order_id": order.id, "actor_id": actor and actor.id, "message": message[:500]}
+    payload: dict[str, Any] = {
+        "order_id": order.id,
+        "actor_id": actor and actor.id,
+        "message": message[:500],
+        "order": await snapshot(order),
+        **(extra or {}),
+    }
     if part is not None:
         payload["stall_order_id"] = part.id
     await OutboxEvent.create(topic=f"order.{kind.lower()}", payload=payload)
+
+
+async def snapshot(order: Order) -> dict[str, Any]:
+    """The order and its parts as plain data, for messages about it."""
+    parts = await StallOrder.filter(order_id=order.id).select_related("stall").order_by("id")
+    items = await OrderItem.filter(stall_order_id__in=[p.id for p in parts]).order_by("id")
+    return {
+        "number": order.number,
+        "buyer_id": order.buyer_id,
+        "total": order.total,
+        "subtotal": order.subtotal,
+        "delivery_fee": order.delivery_fee,
+        "payment_method": order.payment_method.value,
+        "payment_status": order.payment_status.value,
+        "slot_date": order.slot_date.isoformat(),
+        "slot_window": order.slot_window.value,
+        "payment_due_at": order.payment_due_at.isoformat() if order.payment_due_at else None,
+        "cancel_reason": order.cancel_reason,
+        "parts": [
+            {
+                "id": p.id,
+                "stall": p.stall.name,
+                "trader_id": p.stall.trader_id,
+                "subtotal": p.subtotal,
+                "status": p.status.value,
+                "reject_reason": p.reject_reason,
+                "items": [
+                    [i.product_name, _plain(i.fulfilled_quantity or i.quantity), i.unit]
+                    for i in items
+                    if i.stall_order_id == p.id
+                ],
+            }
+            for p in parts
+        ],
+    }
 
 
 # ---------------------------------------------------------------------------------------------- traders
@@ -514,6 +563,7 @@ async def reject_stall_order(*, actor: User | None, stall_order_id: int, reason:
         part.reject_reason = cleaned[:500]
         await part.save()
         await _return_stock(await OrderItem.filter(stall_order_id=part.id))
+        await _recompute(order)  # the event tells the new total
         await _event(order, "STALL_REJECTED", actor, cleaned, part=part)
         await _settle(order, actor)
     return part
@@ -550,7 +600,14 @@ async def set_fulfilled_quantity(
         item.fulfilled_quantity = weighed
         item.line_total = money.line_total(weighed, item.unit_price)
         await item.save()
-        await _event(order, "WEIGHED", actor, f"{item.product_name}: {_plain(weighed)}")
+        await _recompute(order)  # the event tells the new total
+        await _event(
+            order,
+            "WEIGHED",
+            actor,
+            f"{item.product_name}: {_plain(weighed)}",
+            extra={"item": item.product_name, "quantity": _plain(weighed), "unit": item.unit},
+        )
         await _settle(order, actor)
     return item
 
@@ -567,8 +624,8 @@ async def mark_stall_order_ready(*, actor: User | None, stall_order_id: int) -> 
     return part
 
 
-async def _settle(order: Order, actor: User | None) -> None:
-    """Recompute the totals from the live parts; cancel when none is left; ready when all are ready."""
+async def _recompute(order: Order) -> list[StallOrder]:
+    """The live parts' subtotals and the order's totals from their items (saved); returns the live parts."""
     parts = await StallOrder.filter(order_id=order.id)
     live = [p for p in parts if p.status in LIVE_PARTS]
     for part in live:
@@ -576,6 +633,13 @@ async def _settle(order: Order, actor: User | None) -> None:
         await part.save(update_fields=["subtotal", "updated_at"])
     order.subtotal = sum(p.subtotal for p in live)
     order.total = order.subtotal + order.delivery_fee
+    await order.save(update_fields=["subtotal", "total", "updated_at"])
+    return live
+
+
+async def _settle(order: Order, actor: User | None) -> None:
+    """After a part changed: totals recomputed; cancelled when no part is left; ready when all are ready."""
+    live = await _recompute(order)
     if not live:
         move_order(order, OrderStatus.CANCELLED)
         order.cancel_reason = "ALL_PARTS_REJECTED"

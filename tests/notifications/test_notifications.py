@@ -192,7 +192,7 @@ async def test_a_new_order_reaches_each_trader_and_the_buyer_on_every_channel(
     [to_slamet] = box.to("slamet@example.id")
     assert to_slamet["Subject"] == f"Pesanan baru {order['number']}"
     body = to_slamet.text()
-    assert "Ikan tongkol 0.35 kg" in body and "Rp 13.300" in body  # 0.35 kg × Rp 38.000
+    assert "Ikan tongkol 0,35 kg" in body and "Rp 13.300" in body  # 0.35 kg × Rp 38.000, a decimal comma
     [to_lilik] = box.to("lilik@example.id")
     assert to_lilik["Subject"] == f"New order {order['number']}" and "Rp 13.300" in to_lilik.text()
     [receipt] = box.to("sri@example.id")
@@ -418,3 +418,26 @@ async def test_what_a_lost_job_left_behind_is_finished_by_the_relay(
     assert len(mailbox[0].to("sri@example.id")) == 2  # the lost one was delivered again (at least once)
     assert (await Notification.get(id=buyer_note.id)).email_status == DeliveryStatus.SENT
     assert (await OutboxEvent.get(id=event.id)).processed_at is not None
+
+
+async def test_a_late_notification_tells_what_was_true_at_the_event(
+    shop: dict[str, Any], notify_settings: Settings, run_jobs: Any, mailbox: Any,
+) -> None:  # fmt: skip
+    down = notify_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_free_port()}/0"})
+    app = create_app(down, manage_orm=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            order = await _place(GraphQLClient(http), shop, down)  # told nobody yet: Redis is down
+    placed = await Order.get(number=order["number"])
+    part_b = (await StallOrder.filter(order_id=placed.id).order_by("id"))[1]
+    await orders_service.reject_stall_order(actor=shop["traders"][1], stall_order_id=part_b.id, reason="Habis")
+    queue = create_queue(notify_settings)
+    try:
+        await relay_outbox({"redis": queue})
+    finally:
+        await queue.aclose()
+    await run_jobs(settings=notify_settings)
+    receipt = next(m for m in mailbox[0].to("sri@example.id") if "diterima" in m["Subject"])
+    placed_total = f"Rp {order['total']['amount']:,}".replace(",", ".")
+    assert placed_total in receipt.text()  # the total when it was placed, not after the rejection
+    assert len(mailbox[0].to("lilik@example.id")) == 1  # Bu Lilik still heard of the new order first
