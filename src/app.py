@@ -12,6 +12,8 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -22,6 +24,7 @@ from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
 from src import db
+from src.http import GuardMiddleware
 from src.jobs.queue import create_queue
 from src.schema import build_schema, fastpath
 from src.schema.context import Context
@@ -231,6 +234,24 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     if settings.storage_backend == "local":
         routes.append(Route("/media/{key:path}", media))
         routes.append(Route("/uploads", local_upload, methods=["POST"]))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        Middleware(
+            GuardMiddleware,
+            max_body=settings.max_request_bytes,
+            max_upload_body=settings.max_photo_bytes + 1024 * 1024,
+            production=settings.is_production,
+        )
+    ]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "Accept-Language", *PREFLIGHT_HEADERS],
+                max_age=600,
+            )
+        )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     graphql.app = app
     return app

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1)
+    # Requests per window: registrations per client address an hour, orders and uploads per user a minute.
+    rate_registrations_per_hour: int = Field(default=20, ge=1)
+    rate_orders_per_minute: int = Field(default=30, ge=1)
+    rate_uploads_per_minute: int = Field(default=30, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
     default_language: Literal["id", "en"] = "id"
 
@@ -82,6 +86,8 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=5000, ge=100)
     # Answer supported catalog queries from rows without per-field resolvers (see src/schema/fastpath.py).
     graphql_fast_path: bool = True
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024)  # JSON bodies; uploads: max_photo_bytes + 1 MB
+    cors_origins: list[str] = []  # the web frontends' origins, e.g. ["https://pasar.malangkota.go.id"]
     # Freeze start-up objects out of garbage collection and collect less often (shorter tail latencies).
     gc_freeze: bool = True
 

@@ -14,6 +14,7 @@ from src.schema.ids import decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
+from src.services import ratelimit
 from src.services.throttle import LoginThrottle
 
 RoleEnum = strawberry.enum(Role, name="Role")
@@ -173,6 +174,13 @@ class AccountsMutation:
     @strawberry.mutation(description="Sign up as a buyer or a trader; the new user is logged in.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         async def work() -> dict[str, Any]:
+            await ratelimit.hit(
+                info.context.queue,
+                action="register",
+                who=info.context.client_address,
+                limit=info.context.settings.rate_registrations_per_hour,
+                window_seconds=3600,
+            )
             session = await accounts_service.register(
                 phone=input.phone,
                 password=input.password,

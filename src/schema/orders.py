@@ -32,6 +32,7 @@ from src.schema.scalars import Money, decimal_value, money
 from src.services import money as money_rules
 from src.services import notifications as notifications_service
 from src.services import orders as orders_service
+from src.services import ratelimit
 from src.services.catalog_queries import product_rows
 from src.services.errors import DomainError, DomainErrors
 
@@ -562,6 +563,13 @@ class OrdersMutation:
     async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderPayload:
         async def work() -> dict[str, Any]:
             actor = await current_user(info, Role.BUYER)
+            await ratelimit.hit(
+                info.context.queue,
+                action="order",
+                who=str(actor.id),
+                limit=info.context.settings.rate_orders_per_minute,
+                window_seconds=60,
+            )
             order = await orders_service.place_order(
                 actor=actor, request=_order_request(input), settings=info.context.settings
             )

@@ -16,6 +16,7 @@ from src.schema.errors import UserError, mutation_payload
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
 from src.services import photos as photos_service
+from src.services import ratelimit
 from src.services.i18n import translate
 from src.services.permissions import Action, may
 from src.storage import Storage
@@ -155,8 +156,10 @@ class PhotosMutation:
     @strawberry.mutation(description="Trader: a presigned upload straight to storage, for one photo of a product.")
     async def request_photo_upload(self, info: Info, input: RequestPhotoUploadInput) -> RequestPhotoUploadPayload:
         async def work() -> dict[str, Any]:
+            actor = await current_user(info)
+            await _upload_rate(info, actor.id)
             result = await photos_service.request_photo_upload(
-                actor=await current_user(info),
+                actor=actor,
                 product_id=decode_id(input.product_id, "Product", field="productId"),
                 content_type=input.content_type,
                 byte_size=input.byte_size,
@@ -193,6 +196,7 @@ class PhotosMutation:
     async def upload_product_photo(self, info: Info, input: UploadProductPhotoInput) -> PhotoPayload:
         async def work() -> dict[str, Any]:
             actor = await current_user(info)
+            await _upload_rate(info, actor.id)
             limit = info.context.settings.max_photo_bytes
             file: UploadFile = input.file  # type: ignore[assignment]  # Starlette's upload behind the scalar
             try:
@@ -222,6 +226,16 @@ class PhotosMutation:
             return {"photo": PhotoType.from_model(photo)}
 
         return await mutation_payload(info, PhotoPayload, work())
+
+
+async def _upload_rate(info: Info, user_id: int) -> None:
+    await ratelimit.hit(
+        info.context.queue,
+        action="upload",
+        who=str(user_id),
+        limit=info.context.settings.rate_uploads_per_minute,
+        window_seconds=60,
+    )
 
 
 async def photo_fresh(photo: ProductPhoto) -> ProductPhoto:

@@ -1,0 +1,124 @@
+"""Hostile and malformed requests: each refused clearly, none answered with a 500 or a changed database."""
+
+from typing import Any
+
+import httpx
+import pytest
+from strawberry.relay import to_base64
+
+from src.app import create_app
+from src.models.accounts import Role, User
+from src.settings import Settings
+from tests.factories import make_stall, make_user, token_for
+from tests.support.graphql import GraphQLClient
+
+INJECTIONS = ["Robert'); DROP TABLE user_account;--", "<script>alert('x')</script>", "' OR 1=1 --", "${7*7}{{7*7}}"]
+
+
+def _deep_query(depth: int) -> str:
+    inner = "name"
+    for _ in range(depth):
+        inner = f"stalls {{ edges {{ node {{ market {{ {inner} }} }} }} }}"
+    return f'{{ market(id: "{to_base64("Market", 1)}") {{ {inner} }} }}'
+
+
+async def _post(http: httpx.AsyncClient, **kwargs: Any) -> httpx.Response:
+    return await http.post("/graphql", **kwargs)
+
+
+async def test_deep_nesting_is_refused(http: httpx.AsyncClient) -> None:
+    body = (await _post(http, json={"query": _deep_query(8)})).json()
+    assert body["data"] is None
+    assert "depth" in body["errors"][0]["message"].lower()
+
+
+async def test_a_thousand_aliases_are_refused(http: httpx.AsyncClient) -> None:
+    query = "{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }"
+    body = (await _post(http, json={"query": query})).json()
+    assert body["data"] is None
+    assert "alias" in body["errors"][0]["message"].lower()
+
+
+async def test_a_one_megabyte_query_is_refused_before_it_is_read(http: httpx.AsyncClient) -> None:
+    query = "{ __typename " + " " * (1024 * 1024) + "}"
+    response = await _post(http, json={"query": query})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_many_tokens_are_refused(http: httpx.AsyncClient) -> None:
+    query = "{ " + " ".join("__typename" for _ in range(6000)) + " }"
+    body = (await _post(http, json={"query": query})).json()
+    assert body.get("data") is None and body["errors"]
+
+
+async def test_batched_operations_are_refused(http: httpx.AsyncClient) -> None:
+    response = await _post(http, json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}])
+    assert response.status_code == 400
+    assert "batch" in response.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"query": "{ __typename }"', "application/json"),
+        (b"{ __typename }", "text/plain"),
+        (b"q=1", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_malformed_bodies_and_wrong_content_types_are_400(
+    http: httpx.AsyncClient, content: bytes, content_type: str
+) -> None:
+    response = await _post(http, content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 400
+
+
+async def test_security_headers_on_every_answer(http: httpx.AsyncClient) -> None:
+    for response in (await http.get("/healthz"), await _post(http, json={"query": "{ __typename }"})):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_cors_allows_only_the_listed_origins(clean_db: None, settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"cors_origins": ["https://pasar.example.id"]}), manage_orm=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+            allowed = await http.options("/graphql", headers={"Origin": "https://pasar.example.id", **preflight})
+            assert allowed.headers["access-control-allow-origin"] == "https://pasar.example.id"
+            other = await http.options("/graphql", headers={"Origin": "https://evil.example", **preflight})
+            assert "access-control-allow-origin" not in other.headers
+
+
+async def test_sql_and_script_fragments_are_kept_as_text(gql: GraphQLClient, settings: Settings) -> None:
+    register = """mutation($phone: String!, $name: String!, $email: String) {
+      register(input: {phone: $phone, password: "kopi-tubruk-malang", name: $name, email: $email, role: TRADER}) {
+        user { name } errors { field code } } }"""
+    for index, fragment in enumerate(INJECTIONS):
+        payload = await gql(register, {"phone": f"0812-7000-{index:04d}", "name": fragment, "email": fragment})
+        assert payload["register"]["errors"] == [{"field": "input.email", "code": "INVALID_INPUT"}]
+        fine = await gql(register, {"phone": f"0812-7000-{index:04d}", "name": fragment, "email": None})
+        assert fine["register"]["user"]["name"] == " ".join(fragment.split())
+    assert await User.filter(role=Role.TRADER).count() == len(INJECTIONS)
+
+    trader = await make_user(Role.TRADER)
+    await make_stall(trader=trader)
+    gql.token = token_for(trader, settings)
+    for fragment in INJECTIONS:
+        found = await gql("query($s: String) { products(filter: {search: $s}) { edges { cursor } } }", {"s": fragment})
+        assert found["products"]["edges"] == []
+        markets = await gql("query($s: String) { markets(search: $s) { edges { cursor } } }", {"s": fragment})
+        assert markets["markets"]["edges"] == []
+
+
+async def test_registrations_from_one_address_are_rate_limited(gql: GraphQLClient, settings: Settings) -> None:
+    register = """mutation($phone: String!) { register(input: {phone: $phone, password: "kopi-tubruk-malang",
+      name: "Bot"}) { user { id } errors { code message } } }"""
+    codes = []
+    for index in range(settings.rate_registrations_per_hour + 1):
+        payload = (await gql(register, {"phone": f"0813-8000-{index:04d}"}))["register"]
+        codes.append(payload["errors"][0]["code"] if payload["errors"] else "OK")
+    assert codes[:-1] == ["OK"] * settings.rate_registrations_per_hour
+    assert codes[-1] == "TOO_MANY_ATTEMPTS"
+    assert await User.all().count() == settings.rate_registrations_per_hour
