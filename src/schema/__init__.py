@@ -1,6 +1,9 @@
 """The GraphQL schema: Query, Mutation and Subscription composed from the domain modules."""
 
-from collections.abc import Callable
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import strawberry
@@ -29,6 +32,8 @@ from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
 from src.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
+
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
@@ -55,6 +60,31 @@ def _should_mask(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
+class MaskWithErrorId(MaskErrors):
+    """Production: an unexpected error reaches the client as "Unexpected error." with an id, and the
+    log keeps the real one under that id, so a report from a trader can be found."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_ERROR", "errorId": error_id}
+        return masked
+
+
+class NoFieldSuggestions(SchemaExtension):
+    """Production: validation errors without "Did you mean …?" (they would spell out the schema)."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        errors = self.execution_context.pre_execution_errors
+        for error in errors or []:
+            error.message = _SUGGESTION.sub("", error.message)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The executable schema with the limits and caches the settings ask for."""
     settings = settings or get_settings()
@@ -77,7 +107,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if settings.graphql_fast_path:
         extensions.append(CatalogFastPath)
     if settings.is_production:
-        extensions.append(lambda: MaskErrors(should_mask_error=_should_mask))
+        extensions.append(lambda: MaskWithErrorId(should_mask_error=_should_mask))
+        extensions.append(NoFieldSuggestions)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

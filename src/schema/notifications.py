@@ -1,5 +1,6 @@
 """In-app notifications: the user's own list, the unread count, marking them read."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from strawberry.scalars import JSON
 from src.models.notifications import Notification
 from src.schema.context import Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
-from src.schema.ids import decode_id
+from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import build_connection, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import notifications as notifications_service
@@ -39,6 +40,15 @@ class NotificationType(relay.Node):
             created_at=notification.created_at,
             data=notification.data,  # type: ignore[arg-type]
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        user = await info.context.get_user()
+        ids = db_ids(node_ids)
+        own = {n.id: n for n in await Notification.filter(id__in=ids, user_id=user.id)} if user else {}
+        return [cls.from_model(own[i]) if i in own else None for i in ids]
 
 
 @strawberry.input

@@ -92,6 +92,20 @@ class OrderItemType(relay.Node):
             note=item.note,
         )
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        # An item is visible where its part is: to the buyer, the admins and that part's trader.
+        viewer = await info.context.get_user()
+        result: list[Any] = []
+        for item_id in db_ids(node_ids):
+            item = await OrderItem.get_or_none(id=item_id).select_related("stall_order")
+            found = await orders_service.get_order(actor=viewer, order_id=item.stall_order.order_id) if item else None
+            visible = item is not None and found is not None and item.stall_order_id in {p.id for p in found[1]}
+            result.append(cls.from_model(item) if visible and item else None)
+        return result
+
 
 @strawberry.type(name="StallOrder")
 class StallOrderType(relay.Node):

@@ -122,3 +122,34 @@ async def test_registrations_from_one_address_are_rate_limited(gql: GraphQLClien
     assert codes[:-1] == ["OK"] * settings.rate_registrations_per_hour
     assert codes[-1] == "TOO_MANY_ATTEMPTS"
     assert await User.all().count() == settings.rate_registrations_per_hour
+
+
+async def test_production_hides_field_suggestions(orm: None, settings: Settings) -> None:
+    from src.schema import build_schema
+
+    typo = "{ prodcts { edges { cursor } } }"
+    dev = await build_schema(settings).execute(typo)
+    production = await build_schema(settings.model_copy(update={"environment": "production"})).execute(typo)
+    assert dev.errors and "Did you mean" in dev.errors[0].message
+    assert production.errors and "Did you mean" not in production.errors[0].message
+    assert "prodcts" in production.errors[0].message  # still says what is wrong
+
+
+async def test_unexpected_errors_are_masked_with_an_id_that_the_log_keeps(caplog: pytest.LogCaptureFixture) -> None:
+    import strawberry
+
+    from src.schema import MaskWithErrorId, _should_mask
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def broken(self) -> str:
+            raise ValueError("database password is hunter2")
+
+    schema = strawberry.Schema(query=Query, extensions=[lambda: MaskWithErrorId(should_mask_error=_should_mask)])
+    result = await schema.execute("{ broken }")
+    assert result.errors is not None
+    error = result.errors[0]
+    assert error.message == "Unexpected error." and "hunter2" not in str(error.extensions)
+    assert error.extensions is not None and error.extensions["code"] == "INTERNAL_ERROR"
+    assert error.extensions["errorId"] in caplog.text and "hunter2" in caplog.text

@@ -29,7 +29,7 @@ from src.jobs.notifications import deliver_outbox_event, relay_outbox, send_noti
 from src.jobs.queue import create_queue
 from src.models.accounts import Role
 from src.models.notifications import DeliveryStatus, Notification
-from src.models.orders import Order, PaymentMethod, SlotWindow, StallOrder
+from src.models.orders import Order, OrderItem, PaymentMethod, SlotWindow, StallOrder
 from src.models.outbox import OutboxEvent
 from src.services import orders as orders_service
 from src.settings import Settings
@@ -441,3 +441,19 @@ async def test_a_late_notification_tells_what_was_true_at_the_event(
     placed_total = f"Rp {order['total']['amount']:,}".replace(",", ".")
     assert placed_total in receipt.text()  # the total when it was placed, not after the rejection
     assert len(mailbox[0].to("lilik@example.id")) == 1  # Bu Lilik still heard of the new order first
+
+
+async def test_nodes_of_notifications_and_order_items_follow_who_may_see_them(
+    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+) -> None:  # fmt: skip
+    await _place(notify_gql, shop, notify_settings)
+    await run_jobs(settings=notify_settings)
+    mine = await Notification.get(user_id=shop["buyer"].id)
+    item = await OrderItem.filter(product_name="Beras").first()
+    assert item is not None
+    query = "query($a: ID!, $b: ID!) { a: node(id: $a) { id } b: node(id: $b) { id } }"
+    ids = {"a": to_base64("Notification", mine.id), "b": to_base64("OrderItem", item.id)}
+    notify_gql.token = token_for(shop["buyer"], notify_settings)
+    assert await notify_gql(query, ids) == {"a": {"id": ids["a"]}, "b": {"id": ids["b"]}}
+    notify_gql.token = token_for(shop["traders"][0], notify_settings)  # not their part, not their notification
+    assert await notify_gql(query, ids) == {"a": None, "b": None}
