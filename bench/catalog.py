@@ -348,22 +348,26 @@ class Server:
 
 
 @contextmanager
-def running_server(database_url: str, log_dir: Path) -> Iterator[Server]:
-    """uvicorn with the bench app factory, stopped (by its pid) when the block ends."""
+def running_server(
+    database_url: str, log_dir: Path, *, app: str = SERVER_APP, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """uvicorn (one process) with an app factory, stopped (by its pid) when the block ends; `env` adds
+    settings for the server (the other benchmarks reuse this)."""
     port = free_port()
-    env = {
+    server_env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "ENVIRONMENT": "dev",
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     log_path = log_dir / "server.log"
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        SERVER_APP,
+        app,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -374,7 +378,7 @@ def running_server(database_url: str, log_dir: Path) -> Iterator[Server]:
         "--no-access-log",
     ]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
         wait_until_ready(server)

@@ -43,13 +43,11 @@ import os
 import random
 import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -64,17 +62,14 @@ from strawberry import relay
 from bench.catalog import (
     PG_BENCH_URL,
     REDIS_URL,
-    ROOT,
     CpuSample,
     CpuUse,
-    Server,
     Watched,
     create_database,
     drop_database,
-    free_port,
     idle_load,
     run_driver,
-    wait_until_ready,
+    running_server,
 )
 
 SERVER_APP = "src.app:create_app"
@@ -223,50 +218,8 @@ async def prepare_database(database_url: str, buyers: int, hot: int, stock: int,
 # ---------------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def running_server(database_url: str, log_dir: Path) -> Iterator[Server]:
-    """uvicorn with the app factory, stopped (by its pid) when the block ends."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": SECRET_KEY,
-        "ENVIRONMENT": "dev",
-        # Only stock may refuse an order: not the slot's capacity, nor the cash-on-delivery limit.
-        "SLOT_CAPACITY": "1000000",
-        "COD_MAX_TOTAL": "1000000000",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_path = log_dir / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        SERVER_APP,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
-    try:
-        wait_until_ready(server)
-        yield server
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+# Only stock may refuse an order: not the slot's capacity, nor the cash-on-delivery limit.
+SERVER_ENV = {"SECRET_KEY": SECRET_KEY, "SLOT_CAPACITY": "1000000", "COD_MAX_TOTAL": "1000000000"}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -676,7 +629,7 @@ def main(argv: list[str] | None = None) -> None:
         ]
         with (
             tempfile.TemporaryDirectory(prefix="pasar-bench-") as log_dir,
-            running_server(database_url, Path(log_dir)) as server,
+            running_server(database_url, Path(log_dir), app=SERVER_APP, env=SERVER_ENV) as server,
         ):
             print(f"server: uvicorn {SERVER_APP} on {server.base_url} (pid {server.process.pid})", flush=True)
             measured = run_driver(
