@@ -218,8 +218,13 @@ async def prepare_database(database_url: str, buyers: int, hot: int, stock: int,
 # ---------------------------------------------------------------------------------------------------
 
 
-# Only stock may refuse an order: not the slot's capacity, nor the cash-on-delivery limit.
-SERVER_ENV = {"SECRET_KEY": SECRET_KEY, "SLOT_CAPACITY": "1000000", "COD_MAX_TOTAL": "1000000000"}
+# Only stock may refuse an order: not the slot's capacity, the cash-on-delivery limit or the rate limit.
+SERVER_ENV = {
+    "SECRET_KEY": SECRET_KEY,
+    "SLOT_CAPACITY": "1000000",
+    "COD_MAX_TOTAL": "1000000000",
+    "RATE_ORDERS_PER_MINUTE": "1000000",
+}
 
 
 # ---------------------------------------------------------------------------------------------------

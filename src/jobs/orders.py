@@ -10,5 +10,5 @@ async def expire_unpaid_orders(ctx: dict[str, Any]) -> int:
     """Cancel unpaid orders past their due time and return their stock (safe to run any number of times)."""
     expired = await orders_service.expire_unpaid_orders()
     if expired:
-        await notifications_service.hand_over(ctx["redis"])
+        await notifications_service.hand_over_written(ctx["redis"])
     return expired

@@ -401,7 +401,7 @@ class OrderItemPayload:
 
 
 async def _order_result(info: Info, order: Order) -> dict[str, Any]:
-    await notifications_service.hand_over(info.context.queue)  # the change is committed: tell people now
+    await notifications_service.hand_over_written(info.context.queue)  # the change is committed: tell people now
     found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order.id)
     return {"order": OrderType.from_model(*found) if found else None}
 
@@ -445,7 +445,7 @@ async def _stall_order_change(
             stall_order_id=decode_id(stall_order_id, "StallOrder", field="stallOrderId"),
             **options,
         )
-        await notifications_service.hand_over(info.context.queue)
+        await notifications_service.hand_over_written(info.context.queue)
         return {"stall_order": StallOrderType.from_model(part)}
 
     return await mutation_payload(info, StallOrderPayload, work())
@@ -610,7 +610,7 @@ class OrdersMutation:
                 quantity=input.quantity,
                 settings=info.context.settings,
             )
-            await notifications_service.hand_over(info.context.queue)
+            await notifications_service.hand_over_written(info.context.queue)
             return {"order_item": OrderItemType.from_model(item)}
 
         return await mutation_payload(info, OrderItemPayload, work())

@@ -25,6 +25,7 @@ from src.models.notifications import DeliveryStatus, Notification
 from src.models.orders import Order, PaymentMethod, PaymentStatus, StallOrderStatus
 from src.models.outbox import OutboxEvent
 from src.services import notification_texts as texts
+from src.services import outbox
 from src.services.money import rupiah
 from src.settings import Settings
 
@@ -70,19 +71,33 @@ async def requeue_stalled(queue: "ArqRedis", *, older_than: timedelta) -> None:
 
 
 async def hand_over(queue: "ArqRedis", *, limit: int = 200) -> int:
-    """Queue the jobs of outbox events not yet handed over; stops quietly while Redis is down."""
+    """Queue the jobs of every outbox event not yet handed over (the relay's sweep); stops quietly while
+    Redis is down."""
+    pending = (
+        await OutboxEvent.filter(dispatched_at__isnull=True).order_by("id").limit(limit).values_list("id", flat=True)
+    )
+    return await _hand_over_ids(queue, [int(i) for i in pending])  # type: ignore[call-overload]
+
+
+async def hand_over_written(queue: "ArqRedis") -> int:
+    """After a request's commit: queue the events this request wrote (the relay picks up the rest)."""
+    return await _hand_over_ids(queue, outbox.take())
+
+
+async def _hand_over_ids(queue: "ArqRedis", event_ids: list[int]) -> int:
     from src.services import queue as queue_service
     from src.services.errors import DomainError
 
-    handed = 0
-    for event in await OutboxEvent.filter(dispatched_at__isnull=True).order_by("id").limit(limit):
+    handed: list[int] = []
+    for event_id in event_ids:
         try:
-            await queue_service.enqueue(queue, DELIVER_EVENT_JOB, event.id, job_id=f"outbox:{event.id}")
+            await queue_service.enqueue(queue, DELIVER_EVENT_JOB, event_id, job_id=f"outbox:{event_id}")
         except DomainError:
-            break  # Redis is down: the sweep hands these over once it is back
-        await OutboxEvent.filter(id=event.id).update(dispatched_at=now())
-        handed += 1
-    return handed
+            break  # Redis is down: the relay hands these over once it is back
+        handed.append(event_id)
+    if handed:
+        await OutboxEvent.filter(id__in=handed, dispatched_at__isnull=True).update(dispatched_at=now())
+    return len(handed)
 
 
 # ---------------------------------------------------------------------------------------------- recipients

@@ -35,7 +35,7 @@ from src.models.orders import (
     StallOrderStatus,
 )
 from src.models.outbox import OutboxEvent
-from src.services import money
+from src.services import money, outbox
 from src.services.catalog import on_step
 from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.permissions import Action, authorize, may, require_role
@@ -478,7 +478,8 @@ async def _event(
     }
     if part is not None:
         payload["stall_order_id"] = part.id
-    await OutboxEvent.create(topic=f"order.{kind.lower()}", payload=payload)
+    event = await OutboxEvent.create(topic=f"order.{kind.lower()}", payload=payload)
+    outbox.note(event.id)  # handed over by the caller right after the commit
 
 
 async def snapshot(order: Order) -> dict[str, Any]:
