@@ -77,6 +77,7 @@ from bench.catalog import (
     create_database,
     drop_database,
     free_port,
+    on_sigterm,
     run_driver,
 )
 
@@ -716,13 +717,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C: worker stopped, database dropped
+    signal.signal(
+        signal.SIGTERM, on_sigterm
+    )  # `kill` cleans up like Ctrl-C: worker stopped, database dropped
     name = f"pasar_bench_{secrets.token_hex(4)}"
     database_url = PG_BENCH_URL.format(name=name)
     print(f"database {name}: creating, migrating, seeding {args.buyers} buyers …", flush=True)

@@ -68,6 +68,7 @@ from bench.catalog import (
     create_database,
     drop_database,
     idle_load,
+    on_sigterm,
     run_driver,
     running_server,
 )
@@ -612,13 +613,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C: server stopped, database dropped
+    signal.signal(
+        signal.SIGTERM, on_sigterm
+    )  # `kill` cleans up like Ctrl-C: server stopped, database dropped
     name = f"pasar_bench_{secrets.token_hex(4)}"
     database_url = PG_BENCH_URL.format(name=name)
     tags = ["p1", "p2"]

@@ -39,6 +39,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from src.models.catalog import ProductStatus
+from src.schema.photos import variant_url
 from src.schema.scalars import CURRENCY, decimal_value
 from src.services.errors import DomainError, DomainErrors
 
@@ -85,8 +86,7 @@ def _global_id(type_name: str, node_id: int) -> str:
 
 
 def _photo_url(photo: dict[str, Any], args: dict[str, Any], context: Any) -> str | None:
-    key = (photo["variants"] or {}).get(f"{args['size'].value}.{args['format'].value}")
-    return context.storage.public_url(key) if key else None
+    return variant_url(photo["variants"] or {}, args["size"], args["format"], context.storage)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from src.services.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.i18n import LANGUAGES
 from src.services.permissions import Action, authorize, is_trade_office, require_role
 from src.services.phones import normalize_phone
+from src.services.text import clean_text
 from src.services.throttle import LoginThrottle
 from src.settings import Settings
 
@@ -32,15 +33,6 @@ class Session:
     tokens: tokens.TokenPair
 
 
-def _clean_name(value: str, *, field: str, max_length: int, errors: ErrorCollector) -> str:
-    cleaned = " ".join((value or "").split())
-    if not cleaned:
-        errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="REQUIRED"))
-    elif len(cleaned) > max_length:
-        errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="TOO_LONG", max_length=max_length))
-    return cleaned
-
-
 def _clean_email(value: str | None, errors: ErrorCollector) -> str | None:
     if value is None or not value.strip():
         return None
@@ -55,9 +47,14 @@ def _validate_identity(
 ) -> tuple[str | None, str, str | None]:
     normalized = errors.run(lambda: normalize_phone(phone))
     errors.run(lambda: passwords.validate_new_password(password, phone=normalized))
-    cleaned_name = _clean_name(name, field="name", max_length=NAME_MAX, errors=errors)
+    cleaned_name = clean_text(name, field="name", max_length=NAME_MAX, errors=errors)
     cleaned_email = _clean_email(email, errors)
     return normalized, cleaned_name, cleaned_email
+
+
+async def _check_phone_free(phone: str | None, errors: ErrorCollector) -> None:
+    if phone and await User.exists(phone=phone):
+        errors.add(DomainError(ErrorCode.PHONE_TAKEN, field="phone"))
 
 
 async def _create_user(**fields: Any) -> User:
@@ -100,8 +97,7 @@ async def register(
             )
     else:
         buyer_type, business = None, None
-    if normalized and await User.exists(phone=normalized):
-        errors.add(DomainError(ErrorCode.PHONE_TAKEN, field="phone"))
+    await _check_phone_free(normalized, errors)
     errors.raise_if_any()
 
     user = await _create_user(
@@ -174,8 +170,7 @@ async def create_staff_user(
     normalized, cleaned_name, _ = _validate_identity(
         phone=phone, password=password, name=name, email=None, errors=errors
     )
-    if normalized and await User.exists(phone=normalized):
-        errors.add(DomainError(ErrorCode.PHONE_TAKEN, field="phone"))
+    await _check_phone_free(normalized, errors)
     errors.raise_if_any()
     return await _create_user(
         phone=normalized,
@@ -221,8 +216,7 @@ async def create_admin(*, phone: str, password: str, name: str, market_slug: str
         market = await Market.get_or_none(slug=market_slug)
         if market is None:
             errors.add(DomainError(ErrorCode.NOT_FOUND, field="market"))
-    if normalized and await User.exists(phone=normalized):
-        errors.add(DomainError(ErrorCode.PHONE_TAKEN, field="phone"))
+    await _check_phone_free(normalized, errors)
     errors.raise_if_any()
     return await _create_user(
         phone=normalized,

@@ -15,6 +15,7 @@ from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.markets import trader_stall
 from src.services.permissions import Action, authorize, require_role
 from src.services.quantities import check_quantity
+from src.services.text import clean_text
 
 MAX_PRICE = 100_000_000  # Rp 100 juta per unit: anything above is a typo
 MAX_TIERS = 10
@@ -91,15 +92,6 @@ def _check_tiers(
     return checked
 
 
-def _text(value: str, *, field: str, max_length: int, required: bool, errors: ErrorCollector) -> str:
-    cleaned = value.strip() if field == "description" else " ".join(value.split())
-    if required and not cleaned:
-        errors.add(invalid(field, "REQUIRED"))
-    if len(cleaned) > max_length:
-        errors.add(invalid(field, "TOO_LONG", max_length=max_length))
-    return cleaned
-
-
 async def _validated(
     fields: ProductFields, *, current: Product | None
 ) -> tuple[dict[str, Any], list[TierInput] | None]:
@@ -107,10 +99,15 @@ async def _validated(
     errors = ErrorCollector()
     values: dict[str, Any] = {}
     if fields.name is not None or current is None:
-        values["name"] = _text(fields.name or "", field="name", max_length=NAME_MAX, required=True, errors=errors)
+        values["name"] = clean_text(fields.name, field="name", max_length=NAME_MAX, errors=errors)
     if fields.description is not None:
-        values["description"] = _text(
-            fields.description, field="description", max_length=DESCRIPTION_MAX, required=False, errors=errors
+        values["description"] = clean_text(
+            fields.description,
+            field="description",
+            max_length=DESCRIPTION_MAX,
+            errors=errors,
+            required=False,
+            multiline=True,
         )
     if fields.unit is not None or current is None:
         unit = errors.run(lambda: parse_unit(fields.unit or ""))

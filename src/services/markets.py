@@ -15,6 +15,7 @@ from src.models.markets import Market, Stall, StallStatus
 from src.services.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.permissions import Action, authorize, require_role
 from src.services.quantities import check_quantity
+from src.services.text import clean_text
 
 REASON_MAX = 500
 MIN_RADIUS_KM = Decimal("0.5")
@@ -95,23 +96,14 @@ async def update_market(*, actor: User | None, market_id: int, changes: MarketCh
     return market
 
 
-def _clean(value: str | None, *, field: str, max_length: int, errors: ErrorCollector, required: bool) -> str:
-    cleaned = " ".join((value or "").split())
-    if required and not cleaned:
-        errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="REQUIRED"))
-    elif len(cleaned) > max_length:
-        errors.add(DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="TOO_LONG", max_length=max_length))
-    return cleaned
-
-
 async def apply_for_stall(
     *, actor: User | None, market_id: int, name: str, stall_number: str, description: str | None
 ) -> Stall:
     """A trader applies for a stall in one market; a rejected trader may apply again."""
     trader = require_role(actor, Role.TRADER)
     errors = ErrorCollector()
-    cleaned_name = _clean(name, field="name", max_length=120, errors=errors, required=True)
-    number = _clean(stall_number, field="stallNumber", max_length=20, errors=errors, required=True).upper()
+    cleaned_name = clean_text(name, field="name", max_length=120, errors=errors)
+    number = clean_text(stall_number, field="stallNumber", max_length=20, errors=errors).upper()
     text = (description or "").strip()
     if len(text) > 2000:
         errors.add(DomainError(ErrorCode.INVALID_INPUT, field="description", message_key="TOO_LONG", max_length=2000))
