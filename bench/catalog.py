@@ -759,9 +759,7 @@ def on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    signal.signal(
-        signal.SIGTERM, on_sigterm
-    )  # `kill` cleans up like Ctrl-C: server stopped, database dropped
+    signal.signal(signal.SIGTERM, on_sigterm)  # `kill` cleans up like Ctrl-C: server stopped, database dropped
     name = f"pasar_bench_{secrets.token_hex(4)}"
     database_url = PG_BENCH_URL.format(name=name)
     print(f"database {name}: creating, migrating, seeding {args.products:,} products …", flush=True)

@@ -719,9 +719,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    signal.signal(
-        signal.SIGTERM, on_sigterm
-    )  # `kill` cleans up like Ctrl-C: worker stopped, database dropped
+    signal.signal(signal.SIGTERM, on_sigterm)  # `kill` cleans up like Ctrl-C: worker stopped, database dropped
     name = f"pasar_bench_{secrets.token_hex(4)}"
     database_url = PG_BENCH_URL.format(name=name)
     print(f"database {name}: creating, migrating, seeding {args.buyers} buyers …", flush=True)

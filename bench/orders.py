@@ -615,9 +615,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    signal.signal(
-        signal.SIGTERM, on_sigterm
-    )  # `kill` cleans up like Ctrl-C: server stopped, database dropped
+    signal.signal(signal.SIGTERM, on_sigterm)  # `kill` cleans up like Ctrl-C: server stopped, database dropped
     name = f"pasar_bench_{secrets.token_hex(4)}"
     database_url = PG_BENCH_URL.format(name=name)
     tags = ["p1", "p2"]
