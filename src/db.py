@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "src.models.orders",
     "src.models.outbox",
     "src.models.notifications",
+    "src.models.delivery",
 ]
 MIGRATIONS_MODULE = "migrations"
 

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Order cut-off per delivery window, on the day of delivery (WIB).
     slot_cutoffs: dict[str, str] = {"MORNING": "05:00", "MIDDAY": "09:00", "AFTERNOON": "13:00"}
     weighed_tolerance: float = Field(default=0.10, ge=0, le=0.5)
+    # A courier's offer passes to the next courier when not accepted within this time.
+    delivery_offer_seconds: float = Field(default=120, gt=0, le=3600)
 
     # Notification channels (in-app is always on).
     email_enabled: bool = False

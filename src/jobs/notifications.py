@@ -7,6 +7,7 @@ from typing import Any
 from arq import Retry
 from tortoise.timezone import now
 
+from src.jobs import delivery as delivery_jobs
 from src.models.outbox import OutboxEvent
 from src.services import notifications as notifications_service
 from src.services import queue as queue_service
@@ -42,6 +43,10 @@ async def deliver_outbox_event(ctx: dict[str, Any], event_id: int) -> int:
                     )
                 except DomainError as exc:
                     raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
+    try:
+        await delivery_jobs.follow_up(ctx["redis"], event_id)
+    except DomainError as exc:
+        raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
     await OutboxEvent.filter(id=event_id).update(processed_at=now())
     return len(made)
 

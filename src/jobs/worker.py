@@ -9,6 +9,7 @@ from arq.cron import cron
 from arq.worker import Worker, func
 
 from src import db
+from src.jobs.delivery import assign_courier, expire_delivery_offer, sweep_delivery_offers
 from src.jobs.notifications import MAX_TRIES as NOTIFICATION_MAX_TRIES
 from src.jobs.notifications import (
     deliver_outbox_event,
@@ -32,11 +33,14 @@ FUNCTIONS = [
     func(deliver_outbox_event, name="deliver_outbox_event", max_tries=NOTIFICATION_MAX_TRIES),
     func(send_notification_email, name="send_notification_email", max_tries=NOTIFICATION_MAX_TRIES),
     func(send_notification_webhook, name="send_notification_webhook", max_tries=NOTIFICATION_MAX_TRIES),
+    func(assign_courier, name="assign_courier", max_tries=20),
+    func(expire_delivery_offer, name="expire_delivery_offer", max_tries=5),
     func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=PHOTO_JOB_TIMEOUT),
 ]
 CRON_JOBS = [
     cron(sweep_pending_photos, name="sweep_pending_photos", minute=None, second=17, unique=True, run_at_startup=True),
     cron(expire_unpaid_orders, name="expire_unpaid_orders", minute=None, second=41, unique=True),
+    cron(sweep_delivery_offers, name="sweep_delivery_offers", second={5, 35}, unique=True),
     cron(relay_outbox, name="relay_outbox", second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=True),
 ]
 

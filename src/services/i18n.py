@@ -161,6 +161,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Tidak dapat dilakukan: status pesanan {status}.",
         "en": "Not possible while the order is {status}.",
     },
+    "ASSIGNMENT_STATE": {
+        "id": "Tidak dapat dilakukan: status pengantaran {status}.",
+        "en": "Not possible while the delivery is {status}.",
+    },
+    "OFFER_EXPIRED": {
+        "id": "Waktu menerima tawaran ini sudah habis; pesanan diteruskan ke kurir lain.",
+        "en": "This offer has expired; the order went to another courier.",
+    },
+    "COURIER_OTHER_MARKET": {
+        "id": "Kurir ini bukan kurir pasar pesanan tersebut.",
+        "en": "This courier does not serve the order's market.",
+    },
+    "COURIER_INACTIVE": {"id": "Akun kurir ini nonaktif.", "en": "This courier's account is deactivated."},
+    "COURIER_REQUIRED": {"id": "Pilih kurir.", "en": "Choose a courier."},
+    "INVALID_LOCATION": {
+        "id": "Lokasi tidak valid: lintang -90..90 dan bujur -180..180, keduanya diisi.",
+        "en": "Invalid location: latitude -90..90 and longitude -180..180, both given.",
+    },
+    "NEGATIVE_AMOUNT": {"id": "Jumlah tidak boleh negatif.", "en": "The amount cannot be negative."},
+    "COD_AMOUNT_REQUIRED": {
+        "id": "Isi jumlah uang tunai yang diterima dari pembeli (bayar di tempat).",
+        "en": "Enter the cash collected from the buyer (cash on delivery).",
+    },
+    "NOTHING_TO_COLLECT": {
+        "id": "Pesanan ini sudah dibayar; tidak ada uang tunai yang ditagih.",
+        "en": "This order is paid; there is no cash to collect.",
+    },
     "NOT_WEIGHED": {"id": "Barang ini tidak ditimbang.", "en": "This item is not weighed."},
     "OUTSIDE_TOLERANCE": {
         "id": "Berat timbangan boleh berbeda paling banyak {percent}% dari pesanan.",

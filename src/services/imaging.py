@@ -99,21 +99,24 @@ def _fit(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def process(data: bytes, *, max_pixels: int) -> ProcessedPhoto:
-    """All variants of one photo. Raises ImageRejected for anything that is not a usable photo."""
-    image = _open(data, max_pixels)
-    width, height = _upright_size(image)
-    largest = max(SIZES.values())
+def _load_upright(image: Image.Image, long_edge: int) -> Image.Image:
+    """Decode (a JPEG at the smallest DCT scale that still covers `long_edge`), turn upright, flatten."""
     if image.format == "JPEG":
-        # Decode at the smallest DCT scale that still covers the largest variant.
-        scale = largest / max(image.size)
+        scale = long_edge / max(image.size)
         if scale < 1:
             image.draft("RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
     try:
         image.load()
     except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
         raise ImageRejected("DAMAGED_IMAGE") from exc
-    current = _flatten(ImageOps.exif_transpose(image))
+    return _flatten(ImageOps.exif_transpose(image))
+
+
+def process(data: bytes, *, max_pixels: int) -> ProcessedPhoto:
+    """All variants of one photo. Raises ImageRejected for anything that is not a usable photo."""
+    image = _open(data, max_pixels)
+    width, height = _upright_size(image)
+    current = _load_upright(image, max(SIZES.values()))
     variants: list[Variant] = []
     for size_name, long_edge in sorted(SIZES.items(), key=lambda item: -item[1]):
         target = _fit(current.size, long_edge)
@@ -133,3 +136,15 @@ def process(data: bytes, *, max_pixels: int) -> ProcessedPhoto:
                 )
             )
     return ProcessedPhoto(width=width, height=height, variants=variants)
+
+
+def upright_jpeg(data: bytes, *, max_pixels: int, long_edge: int) -> bytes:
+    """One JPEG of a photo (a proof of delivery): validated, upright, at most `long_edge`, no metadata."""
+    upright = _load_upright(_open(data, max_pixels), long_edge)
+    target = _fit(upright.size, long_edge)
+    if target != upright.size:
+        upright = upright.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    pillow_format, _, options = FORMATS["JPEG"]
+    buffer = io.BytesIO()
+    upright.save(buffer, pillow_format, **options)
+    return buffer.getvalue()

@@ -80,7 +80,11 @@ async def hand_over(queue: "ArqRedis", *, limit: int = 200) -> int:
 
 
 async def hand_over_written(queue: "ArqRedis") -> int:
-    """After a request's commit: queue the events this request wrote (the relay picks up the rest)."""
+    """After a request's commit: queue the events this request wrote (the relay picks up the rest) and
+    signal the subscribers of what it touched."""
+    from src.services import live
+
+    await live.publish(queue, outbox.take_touched())
     return await _hand_over_ids(queue, outbox.take())
 
 

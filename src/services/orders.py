@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
 from src.models.catalog import PriceTier, Product, ProductStatus
+from src.models.delivery import AssignmentStatus, DeliveryAssignment
 from src.models.markets import Market, Stall, StallStatus
 from src.models.orders import (
     CartItem,
@@ -35,7 +36,7 @@ from src.models.orders import (
     StallOrderStatus,
 )
 from src.models.outbox import OutboxEvent
-from src.services import money, outbox
+from src.services import live, money, outbox
 from src.services.catalog import on_step
 from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.permissions import Action, authorize, may, require_role
@@ -56,6 +57,7 @@ ORDER_TRANSITIONS: set[tuple[OrderStatus, OrderStatus]] = {
     (OrderStatus.READY_FOR_PICKUP, OrderStatus.OUT_FOR_DELIVERY),
     (OrderStatus.READY_FOR_PICKUP, OrderStatus.CANCELLED),
     (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED),
+    (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.READY_FOR_PICKUP),  # delivery failed: back at the market
     (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.CANCELLED),
 }
 STALL_ORDER_TRANSITIONS: set[tuple[StallOrderStatus, StallOrderStatus]] = {
@@ -73,6 +75,8 @@ BUYER_MAY_CANCEL = {
     OrderStatus.PROCESSING,
     OrderStatus.READY_FOR_PICKUP,
 }
+LIVE_ASSIGNMENT = [AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED, AssignmentStatus.PICKED_UP]
+COURIER_KEEPS = [AssignmentStatus.DELIVERED, AssignmentStatus.FAILED]
 LIVE_PARTS = {StallOrderStatus.PENDING, StallOrderStatus.ACCEPTED, StallOrderStatus.READY}
 
 
@@ -428,7 +432,7 @@ async def _place(
                     for product, quantity, price, note in stall_lines
                 ]
             )
-        await _event(order, "AWAITING_PAYMENT" if awaiting else "PLACED", buyer)
+        await record_event(order, "AWAITING_PAYMENT" if awaiting else "PLACED", buyer)
         if from_cart:
             await CartItem.filter(buyer_id=buyer.id).delete()
     return order
@@ -457,7 +461,7 @@ async def _next_number(day: date) -> str:
     return f"PSR-{day:%Y%m%d}-{counter.last_number:04d}"
 
 
-async def _event(
+async def record_event(
     order: Order,
     kind: str,
     actor: User | None,
@@ -480,6 +484,15 @@ async def _event(
         payload["stall_order_id"] = part.id
     event = await OutboxEvent.create(topic=f"order.{kind.lower()}", payload=payload)
     outbox.note(event.id)  # handed over by the caller right after the commit
+    # Its subscribers, and the courier carrying it (their queue shows it), hear of it after the commit.
+    carriers = (
+        []
+        if kind in ("PLACED", "AWAITING_PAYMENT")  # a new order has no courier yet
+        else await DeliveryAssignment.filter(order_id=order.id, status__in=LIVE_ASSIGNMENT).values_list(
+            "courier_id", flat=True
+        )
+    )
+    outbox.touch(live.order_channel(order.id), *(live.courier_channel(int(c)) for c in carriers))  # type: ignore[call-overload]
 
 
 async def snapshot(order: Order) -> dict[str, Any]:
@@ -544,7 +557,7 @@ async def accept_stall_order(*, actor: User | None, stall_order_id: int) -> Stal
         if order.status == OrderStatus.PLACED:
             move_order(order, OrderStatus.PROCESSING)
             await order.save()
-        await _event(order, "STALL_ACCEPTED", actor, part=part)
+        await record_event(order, "STALL_ACCEPTED", actor, part=part)
     return part
 
 
@@ -565,7 +578,7 @@ async def reject_stall_order(*, actor: User | None, stall_order_id: int, reason:
         await part.save()
         await _return_stock(await OrderItem.filter(stall_order_id=part.id))
         await _recompute(order)  # the event tells the new total
-        await _event(order, "STALL_REJECTED", actor, cleaned, part=part)
+        await record_event(order, "STALL_REJECTED", actor, cleaned, part=part)
         await _settle(order, actor)
     return part
 
@@ -602,7 +615,7 @@ async def set_fulfilled_quantity(
         item.line_total = money.line_total(weighed, item.unit_price)
         await item.save()
         await _recompute(order)  # the event tells the new total
-        await _event(
+        await record_event(
             order,
             "WEIGHED",
             actor,
@@ -620,7 +633,7 @@ async def mark_stall_order_ready(*, actor: User | None, stall_order_id: int) -> 
         part = await StallOrder.select_for_update().get(id=part.id)
         move_stall_order(part, StallOrderStatus.READY)
         await part.save()
-        await _event(order, "STALL_READY", actor)
+        await record_event(order, "STALL_READY", actor)
         await _settle(order, actor)
     return part
 
@@ -647,13 +660,13 @@ async def _settle(order: Order, actor: User | None) -> None:
         order.payment_status = (
             PaymentStatus.VOID if order.payment_status == PaymentStatus.UNPAID else order.payment_status
         )
-        await _event(order, "CANCELLED", actor, "ALL_PARTS_REJECTED")
+        await record_event(order, "CANCELLED", actor, "ALL_PARTS_REJECTED")
     elif all(p.status == StallOrderStatus.READY for p in live) and order.status in (
         OrderStatus.PLACED,
         OrderStatus.PROCESSING,
     ):
         move_order(order, OrderStatus.READY_FOR_PICKUP)
-        await _event(order, "READY_FOR_PICKUP", actor)
+        await record_event(order, "READY_FOR_PICKUP", actor)
     await order.save()
 
 
@@ -704,7 +717,10 @@ async def _cancel(order_id: int, actor: User | None, reason: str, *, allowed: se
         for part in live:
             move_stall_order(part, StallOrderStatus.CANCELLED)
             await part.save()
-        await _event(order, "CANCELLED", actor, reason)
+        from src.services import delivery  # delivery builds on orders
+
+        courier_id = await delivery.withdraw_for_order(order, reason)
+        await record_event(order, "CANCELLED", actor, reason, extra={"courier_id": courier_id})
     return order
 
 
@@ -718,7 +734,7 @@ async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
         move_order(order, OrderStatus.PLACED)
         order.payment_status = PaymentStatus.PAID
         await order.save()
-        await _event(order, "PAYMENT_CONFIRMED", actor)
+        await record_event(order, "PAYMENT_CONFIRMED", actor)
     return order
 
 
@@ -740,7 +756,7 @@ async def expire_unpaid_orders() -> int:
 
 
 def may_view(user: User | None, order: Order, stall_trader_ids: set[int]) -> bool:
-    """The buyer, the traders of its parts, its market's admins (and, with delivery, its courier)."""
+    """The buyer, the traders of its parts, its market's admins (its courier: see get_order)."""
     if user is None:
         return False
     return user.id == order.buyer_id or user.id in stall_trader_ids or may(user, Action.ADMINISTER, order)
@@ -754,9 +770,17 @@ async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[S
         return None
     parts = await StallOrder.filter(order_id=order.id).select_related("stall").order_by("id")
     traders = {p.stall.trader_id for p in parts}
-    if not may_view(actor, order, traders):
+    # Its courier (offered, carrying or having carried it) sees all of it: what to fetch, where it goes.
+    courier = (
+        actor is not None
+        and actor.role == Role.COURIER
+        and await DeliveryAssignment.filter(
+            order_id=order.id, courier_id=actor.id, status__in=[*LIVE_ASSIGNMENT, *COURIER_KEEPS]
+        ).exists()
+    )
+    if not courier and not may_view(actor, order, traders):
         return None
-    full_view = actor is not None and (actor.id == order.buyer_id or may(actor, Action.ADMINISTER, order))
+    full_view = courier or (actor is not None and (actor.id == order.buyer_id or may(actor, Action.ADMINISTER, order)))
     visible = parts if full_view else [p for p in parts if actor is not None and p.stall.trader_id == actor.id]
     return order, visible, full_view
 

@@ -60,7 +60,7 @@ def _check_content_type(content_type: str, *, field: str = "contentType") -> str
     return normalized
 
 
-def _check_size(byte_size: int, settings: "Settings", *, field: str) -> None:
+def check_size(byte_size: int, settings: "Settings", *, field: str) -> None:
     if byte_size <= 0:
         raise DomainError(ErrorCode.INVALID_INPUT, field=field, message_key="MUST_BE_POSITIVE")
     if byte_size > settings.max_photo_bytes:
@@ -95,7 +95,7 @@ async def request_photo_upload(
     """A place to upload one photo straight to storage, limited to the declared type and size."""
     product = await get_product_for_owner(actor=actor, product_id=product_id, field="productId")
     normalized = _check_content_type(content_type)
-    _check_size(byte_size, settings, field="byteSize")
+    check_size(byte_size, settings, field="byteSize")
     photo = await _new_photo(product, content_type=normalized, byte_size=byte_size, settings=settings)
     try:
         upload = await storage.presigned_upload(
@@ -141,7 +141,7 @@ async def upload_product_photo(
 ) -> ProductPhoto:
     """A photo sent through the API (GraphQL multipart): stored as the original, then queued."""
     product = await get_product_for_owner(actor=actor, product_id=product_id, field="productId")
-    _check_size(len(data), settings, field="file")
+    check_size(len(data), settings, field="file")
     detected = imaging.sniff_format(data)
     if detected is None:
         raise DomainError(ErrorCode.INVALID_INPUT, field="file", message_key="UNSUPPORTED_IMAGE_TYPE")
