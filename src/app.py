@@ -29,6 +29,7 @@ from src.jobs.queue import create_queue
 from src.schema import build_schema, fastpath
 from src.schema.context import Context
 from src.services.i18n import pick_language
+from src.services.live import LiveHub
 from src.settings import Settings, get_settings
 from src.storage import Storage, UploadRefused, build_storage
 from src.storage.local import LocalStorage
@@ -48,6 +49,7 @@ class Resources:
     settings: Settings
     storage: Storage
     queue: Any  # ArqRedis
+    live: LiveHub | None = None
 
 
 class PasarGraphQL(GraphQL[Context, None]):
@@ -71,6 +73,7 @@ class PasarGraphQL(GraphQL[Context, None]):
             settings=resources.settings,
             storage=resources.storage,
             queue=resources.queue,
+            live=resources.live,
             language=pick_language(request.headers.get("accept-language"), resources.settings.default_language),
         )
 
@@ -215,7 +218,9 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
                 await stack.enter_async_context(RegisterTortoise(app, config=db.tortoise_config(settings)))
             queue = create_queue(settings)
             stack.push_async_callback(queue.aclose)
-            app.state.resources = Resources(settings=settings, storage=build_storage(settings), queue=queue)
+            hub = LiveHub(queue)  # subscriptions: one pub/sub connection per process, opened on first use
+            stack.push_async_callback(hub.close)
+            app.state.resources = Resources(settings=settings, storage=build_storage(settings), queue=queue, live=hub)
             if settings.gc_freeze:
                 # What start-up made lives as long as the process: keep it out of every later collection,
                 # and collect the young generation less often (fewer pauses in the middle of requests).

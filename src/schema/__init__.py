@@ -23,6 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
+from src.schema.delivery import DeliveryMutation, DeliveryQuery, DeliverySubscription
 from src.schema.fastpath import CatalogFastPath
 from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
@@ -38,7 +39,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 @strawberry.type
-class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery, OrdersQuery, NotificationsQuery):
+class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery, OrdersQuery, DeliveryQuery, NotificationsQuery):
     pass
 
 
@@ -50,8 +51,14 @@ class Mutation(
     CatalogMutation,
     PhotosMutation,
     OrdersMutation,
+    DeliveryMutation,
     NotificationsMutation,
 ):
+    pass
+
+
+@strawberry.type
+class Subscription(DeliverySubscription):
     pass
 
 
@@ -112,6 +119,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Money],  # shared value types, listed so clients can rely on them before every domain uses them
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

@@ -1,7 +1,7 @@
 """Accounts: register, log in, refresh, log out, `me`, staff accounts and deactivation."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,6 +16,9 @@ from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
 from src.services import ratelimit
 from src.services.throttle import LoginThrottle
+
+if TYPE_CHECKING:
+    from src.schema.delivery import CourierProfileType
 
 RoleEnum = strawberry.enum(Role, name="Role")
 BuyerTypeEnum = strawberry.enum(BuyerType, name="BuyerType")
@@ -47,6 +50,18 @@ class UserType(relay.Node):
             return None
         stall = await info.context.loaders.stall_by_trader.load(self.id)
         return StallType.from_model(stall) if stall is not None else None
+
+    @strawberry.field(description="A courier's profile (vehicle, availability, load); null for other roles.")
+    async def courier(
+        self, info: Info
+    ) -> Annotated["CourierProfileType", strawberry.lazy("src.schema.delivery")] | None:
+        from src.schema.delivery import CourierProfileType
+        from src.services.delivery import profile_of
+
+        if self.role != Role.COURIER:
+            return None
+        user = await User.get(id=self.id)
+        return CourierProfileType.from_model(await profile_of(user), user)
 
     @classmethod
     def from_model(cls, user: User) -> "UserType":

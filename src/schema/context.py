@@ -3,7 +3,7 @@
 import asyncio
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
     from src.models.accounts import User
+    from src.services.live import LiveHub
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Context:
     storage: Storage
     queue: "ArqRedis"
     language: str
+    live: "LiveHub | None" = None
+    connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
     _user_load: "asyncio.Future[User | None] | None" = None
     auth_error: ErrorCode | None = None
 
@@ -46,7 +49,12 @@ class Context:
         return client.host if client else "unknown"
 
     def bearer_token(self) -> str | None:
+        """From the Authorization header, or for a websocket from connection_init's `Authorization`
+        (browsers cannot set headers on a websocket)."""
         header = self.request.headers.get("authorization", "")
+        if self.connection_params and not header:
+            params = {str(k).lower(): v for k, v in self.connection_params.items()}
+            header = str(params.get("authorization") or "")
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 

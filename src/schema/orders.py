@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -29,12 +29,16 @@ from src.schema.markets import Location, MarketType, StallType
 from src.schema.pagination import build_connection, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
 from src.schema.scalars import Money, decimal_value, money
+from src.services import delivery as delivery_service
 from src.services import money as money_rules
 from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services import ratelimit
 from src.services.catalog_queries import product_rows
 from src.services.errors import DomainError, DomainErrors
+
+if TYPE_CHECKING:
+    from src.schema.delivery import DeliveryAssignmentType
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 StallOrderStatusEnum = strawberry.enum(StallOrderStatus, name="StallOrderStatus")
@@ -174,6 +178,19 @@ class OrderType(relay.Node):
     created_at: datetime
     market_id: strawberry.Private[int]
     parts: strawberry.Private[list[StallOrder]]
+    full_view: strawberry.Private[bool]
+    model: strawberry.Private[Order]
+
+    @strawberry.field(description="Its courier and delivery: for the buyer, the courier and the market's admins.")
+    async def delivery(
+        self, info: Info
+    ) -> Annotated["DeliveryAssignmentType", strawberry.lazy("src.schema.delivery")] | None:
+        from src.schema.delivery import DeliveryAssignmentType
+
+        if not self.full_view:
+            return None
+        found = await delivery_service.current_delivery(self.model, await info.context.get_user())
+        return await DeliveryAssignmentType.from_model(found, info) if found else None
 
     @strawberry.field
     async def market(self, info: Info) -> MarketType:
@@ -220,6 +237,8 @@ class OrderType(relay.Node):
             created_at=order.created_at,
             market_id=order.market_id,
             parts=parts,
+            full_view=full_view,
+            model=order,
         )
 
     @classmethod

@@ -27,7 +27,16 @@ from tortoise.transactions import in_transaction
 from src.models.accounts import Role, User
 from src.models.delivery import AssignmentStatus, CourierProfile, DeliveryAssignment, Vehicle
 from src.models.markets import Market
-from src.models.orders import Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, SlotWindow, StallOrder
+from src.models.orders import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    SlotWindow,
+    StallOrder,
+    StallOrderStatus,
+)
 from src.models.outbox import OutboxEvent
 from src.services import imaging, live, outbox, photos
 from src.services import orders as orders_service
@@ -326,7 +335,7 @@ async def mark_picked_up(*, actor: User | None, assignment_id: int) -> DeliveryA
         assignment.picked_up_at = now()
         await assignment.save()
         await order.save()
-        await orders_service.record_event(order, "PICKED_UP", courier, courier.name)
+        await orders_service.record_event(order, "PICKED_UP", courier, courier.name, extra=_courier_extra(courier))
         _touch(assignment)
     return assignment
 
@@ -375,7 +384,7 @@ async def mark_delivered(
             order.payment_status = PaymentStatus.PAID
         await assignment.save()
         await order.save()
-        await orders_service.record_event(order, "DELIVERED", courier, courier.name)
+        await orders_service.record_event(order, "DELIVERED", courier, courier.name, extra=_courier_extra(courier))
         if assignment.cod_difference:
             await orders_service.record_event(
                 order,
@@ -467,11 +476,14 @@ async def withdraw_for_order(order: Order, reason: str) -> int | None:
 
 @dataclass
 class Pickup:
-    stall_name: str
-    stall_number: str
-    status: str
-    ready: bool
+    """One stall's part to fetch: the stall (loaded), whether its trader marked it ready, its items."""
+
+    part: StallOrder
     items: list[OrderItem]
+
+    @property
+    def ready(self) -> bool:
+        return self.part.status == StallOrderStatus.READY
 
 
 @dataclass
@@ -480,6 +492,13 @@ class QueueEntry:
     order: Order
     pickups: list[Pickup] = field(default_factory=list)
     leg_km: Decimal | None = None  # from the previous stop (the market for the first of a slot)
+
+
+async def entry_for(assignment: DeliveryAssignment) -> QueueEntry:
+    """One assignment with its order and pickups, as the queue shows it."""
+    entry = QueueEntry(assignment, await Order.get(id=assignment.order_id))
+    await attach_pickups([entry])
+    return entry
 
 
 async def delivery_queue(*, actor: User | None, statuses: list[AssignmentStatus] | None = None) -> list[QueueEntry]:
@@ -510,15 +529,7 @@ async def attach_pickups(entries: list[QueueEntry]) -> None:
         by_part.setdefault(item.stall_order_id, []).append(item)
     by_order: dict[int, list[Pickup]] = {}
     for part in parts:
-        by_order.setdefault(part.order_id, []).append(
-            Pickup(
-                stall_name=part.stall.name,
-                stall_number=part.stall.stall_number,
-                status=part.status.value,
-                ready=part.status.value == "READY",
-                items=by_part.get(part.id, []),
-            )
-        )
+        by_order.setdefault(part.order_id, []).append(Pickup(part, by_part.get(part.id, [])))
     for entry in entries:
         entry.pickups = by_order.get(entry.order.id, [])
 
@@ -674,8 +685,22 @@ async def _delivery_event(assignment: DeliveryAssignment, kind: str, order: Orde
             "assignment_id": assignment.id,
             "courier_id": assignment.courier_id,
             "expires_at": assignment.expires_at.isoformat() if assignment.expires_at else None,
+            "offer_seconds": (assignment.expires_at - now()).total_seconds() if assignment.expires_at else None,
+            "cod": assignment.cod_expected,
             "order": await orders_service.snapshot(order),
         },
     )
     outbox.note(event.id)
     _touch(assignment)
+
+
+async def market_couriers(*, actor: User | None, market_id: int) -> list[tuple[User, CourierProfile]]:
+    """Market admin: the market's couriers with their profiles, available ones first."""
+    market = await Market.get_or_none(id=market_id)
+    if market is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
+    authorize(actor, Action.ADMINISTER, market)
+    couriers = await User.filter(role=Role.COURIER, market_id=market_id, is_active=True).order_by("name", "id")
+    profiles = {p.user_id: p for p in await CourierProfile.filter(user_id__in=[c.id for c in couriers] or [0])}
+    pairs = [(c, profiles.get(c.id) or CourierProfile(user_id=c.id)) for c in couriers]
+    return sorted(pairs, key=lambda pair: not pair[1].available)

@@ -88,6 +88,54 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "id": ("Pesanan {number} batal", "Pembayaran tidak diterima sebelum {due} WIB, jadi pesanan dibatalkan."),
         "en": ("Order {number} cancelled", "No payment arrived before {due} WIB, so the order was cancelled."),
     },
+    "courier_assigned_buyer": {
+        "id": ("Kurir untuk pesanan {number}", "{courier} ({courier_phone}) akan mengantar pesanan Anda {slot}."),
+        "en": ("Courier for order {number}", "{courier} ({courier_phone}) delivers your order {slot}."),
+    },
+    "picked_up_buyer": {
+        "id": ("Pesanan {number} dalam perjalanan", "Kurir sudah mengambil semua barang dan menuju alamat Anda."),
+        "en": ("Order {number} is on its way", "The courier has collected everything and is on the way to you."),
+    },
+    "delivered_buyer": {
+        "id": ("Pesanan {number} sudah diterima", "Pesanan sudah diantar. Terima kasih sudah berbelanja di pasar!"),
+        "en": ("Order {number} delivered", "Your order has been delivered. Thank you for shopping at the market!"),
+    },
+    "delivery_failed_buyer": {
+        "id": ("Pesanan {number} gagal diantar", "Kurir tidak dapat mengantar: {reason}. Pengelola pasar akan "
+               "menghubungi Anda."),
+        "en": ("Order {number} not delivered", "The courier could not deliver it: {reason}. The market admin will "
+               "contact you."),
+    },
+    "delivery_failed_admin": {
+        "id": ("Pengantaran {number} gagal", "{courier}: {reason}. Tugaskan kurir lagi atau batalkan pesanan."),
+        "en": ("Delivery of {number} failed", "{courier}: {reason}. Assign a courier again or cancel the order."),
+    },
+    "no_courier_admin": {
+        "id": ("Pesanan {number} belum ada kurir", "Tidak ada kurir yang tersedia. Tugaskan kurir secara manual."),
+        "en": ("No courier for order {number}", "No courier is available. Assign one by hand."),
+    },
+    "cod_mismatch_admin": {
+        "id": ("Selisih COD pesanan {number}", "Seharusnya {expected}, diterima {collected} oleh {courier}."),
+        "en": ("COD difference on order {number}", "{expected} was due, {collected} collected by {courier}."),
+    },
+    "delivery_offered_courier": {
+        "id": ("Tawaran antar {number}", "Ambil di pasar, antar {slot} ke {area} ({distance} km). Tagih {cod}. "
+               "Terima dalam {minutes} menit."),
+        "en": ("Delivery offer {number}", "Pick up at the market, deliver {slot} to {area} ({distance} km). "
+               "Collect {cod}. Accept within {minutes} min."),
+    },
+    "delivery_assigned_courier": {
+        "id": ("Tugas antar {number}", "Pengelola pasar menugaskan Anda: antar {slot} ke {area} ({distance} km). "
+               "Tagih {cod}."),
+        "en": ("Delivery {number} assigned", "The market admin assigned it to you: deliver {slot} to {area} "
+               "({distance} km). Collect {cod}."),
+    },
+    "cancelled_courier": {
+        "id": ("Pesanan {number} dibatalkan", "Jangan antar pesanan ini: {reason}. Bawa barang kembali ke pasar "
+               "bila sudah diambil."),
+        "en": ("Order {number} cancelled", "Do not deliver it: {reason}. Bring the goods back to the market if "
+               "collected."),
+    },
 }  # fmt: skip
 
 REASONS = {

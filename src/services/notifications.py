@@ -20,7 +20,7 @@ import orjson
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 
-from src.models.accounts import User
+from src.models.accounts import Role, User
 from src.models.notifications import DeliveryStatus, Notification
 from src.models.orders import Order, PaymentMethod, PaymentStatus, StallOrderStatus
 from src.models.outbox import OutboxEvent
@@ -161,6 +161,24 @@ async def messages_for(event: OutboxEvent) -> list[Message]:
     def to_buyer(template: str, **extra: Any) -> None:
         result.append(Message(buyer, template, {**_order_params(order, buyer.language), **extra}))
 
+    async def to_admins(template: str, **extra: Any) -> None:
+        """The order's market admins (not the trade office: it hears through the reports)."""
+        actor = await User.get_or_none(id=payload["actor_id"]) if payload.get("actor_id") else None
+        admins = await User.filter(role=Role.MARKET_ADMIN, market_id=order.get("market_id"), is_active=True)
+        for admin in admins:
+            params = {**_order_params(order, admin.language), "courier": actor.name if actor else "", **extra}
+            result.append(Message(admin, template, params))
+
+    def _courier_params(courier_user: User) -> dict[str, Any]:
+        params = _order_params(order, courier_user.language)
+        return {
+            **params,
+            "area": order.get("address_area", ""),
+            "distance": order.get("distance_km", ""),
+            "cod": rupiah(int(payload.get("cod") or 0)),
+            "minutes": max(1, round(float(payload.get("offer_seconds") or 60) / 60)),
+        }
+
     if kind == "placed":
         to_traders("order_placed_trader", live)
         to_buyer("order_placed_buyer")
@@ -177,8 +195,30 @@ async def messages_for(event: OutboxEvent) -> list[Message]:
         to_buyer("weighed_buyer", item=payload.get("item", ""), quantity=quantity)
     elif kind == "ready_for_pickup":
         to_buyer("ready_buyer")
+    elif kind in ("courier_assigned", "picked_up", "delivered"):
+        courier = {"courier": payload.get("courier_name", ""), "courier_phone": payload.get("courier_phone", "")}
+        to_buyer(f"{kind}_buyer", **courier)
+    elif kind == "delivery_failed":
+        to_buyer("delivery_failed_buyer", reason=payload.get("message", ""))
+        await to_admins("delivery_failed_admin", reason=payload.get("message", ""))
+    elif kind == "no_courier":
+        await to_admins("no_courier_admin")
+    elif kind == "cod_mismatch":
+        await to_admins(
+            "cod_mismatch_admin",
+            expected=rupiah(int(payload.get("expected") or 0)),
+            collected=rupiah(int(payload.get("collected") or 0)),
+        )
+    elif kind in ("delivery.offered", "delivery.assigned"):
+        courier_user = await User.get_or_none(id=payload["courier_id"])
+        if courier_user is not None:
+            result.append(Message(courier_user, f"{kind.replace('.', '_')}_courier", _courier_params(courier_user)))
     elif kind == "cancelled":
         expired = order["cancel_reason"] == "PAYMENT_EXPIRED"
+        if payload.get("courier_id"):
+            courier_user = await User.get_or_none(id=payload["courier_id"])
+            if courier_user is not None:
+                result.append(Message(courier_user, "cancelled_courier", _order_params(order, courier_user.language)))
         to_buyer("payment_expired_buyer" if expired else "cancelled_buyer")
         # Traders heard of the order only once it was placed: COD at once, transfer and QRIS once paid.
         traders_knew = order["payment_method"] == PaymentMethod.COD.value or order["payment_status"] == (

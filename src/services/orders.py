@@ -502,6 +502,9 @@ async def snapshot(order: Order) -> dict[str, Any]:
     return {
         "number": order.number,
         "buyer_id": order.buyer_id,
+        "market_id": order.market_id,
+        "address_area": order.address_area or order.address_line,
+        "distance_km": _plain(order.distance_km),
         "total": order.total,
         "subtotal": order.subtotal,
         "delivery_fee": order.delivery_fee,
