@@ -23,6 +23,7 @@ from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
 from src.jobs.photos import process_product_photo, sweep_pending_photos
 from src.jobs.queue import create_queue, redis_settings
 from src.jobs.system import record_heartbeat
+from src.services import outbox
 from src.settings import Settings, get_settings
 from src.storage import build_storage
 
@@ -56,6 +57,12 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     ctx["http"] = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
 
 
+async def on_job_start(ctx: dict[str, Any]) -> None:
+    """A job hands over only what it wrote: whatever the task it was started from had noted is not its own."""
+    outbox.take()
+    outbox.take_touched()
+
+
 async def on_shutdown(ctx: dict[str, Any]) -> None:
     if "http" in ctx:
         await ctx["http"].aclose()
@@ -70,6 +77,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "cron_jobs": CRON_JOBS,
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
+        "on_job_start": on_job_start,
         "poll_delay": settings.worker_poll_delay,
         "max_jobs": 20,
         "job_timeout": 300,

@@ -143,7 +143,7 @@ async def messages_for(event: OutboxEvent) -> list[Message]:
     """Who hears about an event, and what they are told: from the order as it was at the event."""
     from src.services.orders import snapshot
 
-    payload = event.payload
+    payload: dict[str, Any] = event.payload
     order: dict[str, Any] = payload.get("order") or await snapshot(await Order.get(id=payload["order_id"]))  # type: ignore[assignment]
     parts: list[dict[str, Any]] = order["parts"]
     people = {u.id: u for u in await User.filter(id__in=[order["buyer_id"], *(p["trader_id"] for p in parts)])}
