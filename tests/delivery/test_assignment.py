@@ -117,7 +117,9 @@ async def test_an_offer_not_accepted_in_time_passes_on_through_the_deferred_job(
     assert all(r.live_order_id is None and r.ended_at is not None for r in rows)
     assert (await delivery.waiting_orders(actor=world.admin, market_id=world.market.id))[0].id == order.id
     told = await Notification.filter(type__in=["delivery.offered", "order.no_courier"]).values_list("user_id", "type")
-    assert sorted(told) == sorted([(a.id, "delivery.offered"), (b.id, "delivery.offered"), (world.admin.id, "order.no_courier")])
+    assert sorted(told) == sorted(
+        [(a.id, "delivery.offered"), (b.id, "delivery.offered"), (world.admin.id, "order.no_courier")]
+    )
 
 
 async def test_an_accepted_offer_does_not_expire(world: World, settings: Settings) -> None:
@@ -249,7 +251,9 @@ async def test_admins_assign_only_within_their_market(world: World, settings: Se
     assert await DeliveryAssignment.filter(order_id=order.id).count() == 0
 
 
-async def test_a_failed_delivery_returns_the_order_to_the_market_for_the_admin(world: World, settings: Settings) -> None:
+async def test_a_failed_delivery_returns_the_order_to_the_market_for_the_admin(
+    world: World, settings: Settings
+) -> None:
     a, b, _ = world.couriers
     await world.available(a)
     order = await world.order()
