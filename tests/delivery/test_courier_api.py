@@ -21,7 +21,8 @@ from tests.support.graphql import GraphQLClient
 from tests.support.queries import count_queries
 
 QUEUE = """query($status: AssignmentStatus) { myDeliveryQueue(status: $status) { id status distanceKm legKm
-  codToCollect { amount } order { number status address { line } deliverySlot { window } total { amount } paymentMethod }
+  codToCollect { amount }
+  order { number status address { line } deliverySlot { window } total { amount } paymentMethod }
   pickups { stall { name stallNumber } ready items { productName quantity } } } }"""
 AVAILABILITY = """mutation($input: SetCourierAvailabilityInput!) { setCourierAvailability(input: $input) {
   courier { available vehicle location { lat lng } activeDeliveries user { name } } errors { field code } } }"""
