@@ -4,12 +4,12 @@ reaches a subscriber connected to another."""
 import asyncio
 import json
 import os
-from socket import socket as tcp_socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from socket import socket as tcp_socket
 from typing import Any
 
 import httpx
