@@ -301,3 +301,55 @@ async def test_bad_inputs_are_named_and_change_nothing(world: World, gql: GraphQ
     after_pickup = await gql(DECLINE, {"id": gid("DeliveryAssignment", assignment.id), "reason": "capek"})
     assert after_pickup["declineDelivery"]["errors"] == [{"field": None, "code": "INVALID_STATE"}]
     assert (await DeliveryAssignment.get(id=assignment.id)).status == AssignmentStatus.PICKED_UP
+
+
+async def test_the_admin_sees_couriers_and_orders_waiting_for_one(
+    world: World, gql: GraphQLClient, settings: Settings
+) -> None:
+    a, b, _ = world.couriers
+    await world.available(a)
+    waiting = await world.order()  # a is available, but nothing offered it yet: no job ran
+    assert await delivery.offer_order(order_id=waiting.id, settings=settings) is not None
+    await delivery.decline(actor=a, assignment_id=(await delivery.delivery_queue(actor=a))[0].assignment.id,
+                           reason="motor mogok", settings=settings)  # fmt: skip
+    market = gid("Market", world.market.id)
+    query = """query($m: ID!) { ordersAwaitingCourier(marketId: $m) { number status }
+      couriers(marketId: $m) { user { name } available activeDeliveries } }"""
+    gql.token = token_for(world.admin, settings)
+    seen = await gql(query, {"m": market})
+    assert seen["ordersAwaitingCourier"] == [{"number": waiting.number, "status": "READY_FOR_PICKUP"}]
+    assert seen["couriers"][0] == {"user": {"name": a.name}, "available": True, "activeDeliveries": 0}
+    assert {c["user"]["name"] for c in seen["couriers"]} == {c.name for c in world.couriers}
+    for outsider in (world.other_admin, b, world.trader):
+        gql.token = token_for(outsider, settings)
+        errors = await gql.errors(query, {"m": market})
+        assert {e["extensions"]["code"] for e in errors} == {"PERMISSION_DENIED"}
+
+
+async def test_buyer_courier_and_admin_are_told(world: World, settings: Settings, run_jobs: Any, redis: Any) -> None:
+    from src.jobs.queue import create_queue
+    from src.models.notifications import Notification
+    from src.services import notifications as notifications_service
+    from src.services import orders as orders_service
+
+    a = world.couriers[0]
+    order = await world.order()
+    assignment = await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=a.id)
+    await delivery.mark_picked_up(actor=a, assignment_id=assignment.id)
+    await delivery.mark_failed(actor=a, assignment_id=assignment.id, reason="Rumah kosong")
+    second = await world.order()
+    await delivery.assign_manually(actor=world.admin, order_id=second.id, courier_id=a.id)
+    await orders_service.cancel_order(actor=world.buyer, order_id=second.id, reason="tidak jadi")
+    queue = create_queue(settings)
+    try:
+        await notifications_service.hand_over(queue)
+    finally:
+        await queue.aclose()
+    assert (await run_jobs()).jobs_failed == 0
+    told = {(n.user_id, n.template): n.body for n in await Notification.all()}
+    assert a.name in told[(world.buyer.id, "courier_assigned_buyer")]
+    assert (world.buyer.id, "picked_up_buyer") in told
+    assert "Rumah kosong" in told[(world.buyer.id, "delivery_failed_buyer")]
+    assert "Rumah kosong" in told[(world.admin.id, "delivery_failed_admin")]
+    assert (a.id, "delivery_assigned_courier") in told and (a.id, "cancelled_courier") in told
+    assert not any(user == world.other_admin.id for user, _ in told)
