@@ -164,9 +164,18 @@ async def readyz(request: Request) -> Response:
 
 
 async def media(request: Request) -> Response:
-    """Public objects of local storage; private ones (photo originals) are never served."""
+    """Public objects of local storage; private ones (photo originals, proofs of delivery) only with a
+    valid signed link (`private_url`)."""
     storage = request.app.state.resources.storage
-    found = storage.public_file(request.path_params["key"]) if isinstance(storage, LocalStorage) else None
+    found = (
+        storage.public_file(
+            request.path_params["key"],
+            expires=request.query_params.get("expires"),
+            signature=request.query_params.get("signature"),
+        )
+        if isinstance(storage, LocalStorage)
+        else None
+    )
     if found is None:
         return PlainTextResponse("not found", status_code=404)
     path, headers = found

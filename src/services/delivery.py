@@ -369,9 +369,9 @@ async def mark_delivered(
             )
         except imaging.ImageRejected as exc:
             raise invalid("proofPhoto", exc.reason) from exc
-        # An unguessable key: the URL is given only to the buyer, the courier and the market's admins.
-        key = f"proofs/{assignment.id}-{secrets.token_urlsafe(16)}.jpg"
-        await storage.put(key, jpeg, content_type="image/jpeg", cache_control="private, max-age=86400", public=True)
+        # Private: only the buyer, the courier and the market's admins get a (short-lived, signed) link.
+        key = f"proofs/{assignment.id}-{secrets.token_urlsafe(8)}.jpg"
+        await storage.put(key, jpeg, content_type="image/jpeg", cache_control="private, max-age=900")
     async with in_transaction():
         order, assignment = await _locked(assignment)
         move(assignment, A.DELIVERED)
@@ -579,7 +579,8 @@ async def current_delivery(order: Order, viewer: User | None) -> DeliveryAssignm
 
 
 def proof_url(assignment: DeliveryAssignment, storage: Storage) -> str | None:
-    return storage.public_url(assignment.proof_photo_key) if assignment.proof_photo_key else None
+    """A signed link valid for 15 minutes (the photo is private): asked again, it is signed again."""
+    return storage.private_url(assignment.proof_photo_key, expires_in=900) if assignment.proof_photo_key else None
 
 
 # ---------------------------------------------------------------------------------------------- settlement

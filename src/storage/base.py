@@ -62,6 +62,10 @@ class Storage(Protocol):
 
     def public_url(self, key: str) -> str: ...
 
+    def private_url(self, key: str, *, expires_in: int = 900) -> str:
+        """A link to a private object, valid for `expires_in` seconds."""
+        ...
+
     async def presigned_upload(
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int = 900
     ) -> PresignedUpload: ...

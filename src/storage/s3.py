@@ -113,13 +113,16 @@ class S3Storage:
 
     def public_url(self, key: str) -> str:
         if not self.public_variants:
-            # A private bucket: a presigned GET, signed locally (no request to the server).
-            return str(
-                self.client.generate_presigned_url(
-                    "get_object", Params={"Bucket": self.bucket, "Key": validate_key(key)}, ExpiresIn=self.url_expiry
-                )
-            )
+            return self.private_url(key, expires_in=self.url_expiry)  # a private bucket
         return f"{self.public_base_url}/{validate_key(key)}"
+
+    def private_url(self, key: str, *, expires_in: int = 900) -> str:
+        """A presigned GET, signed locally (no request to the server)."""
+        return str(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": validate_key(key)}, ExpiresIn=expires_in
+            )
+        )
 
     async def presigned_upload(
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int = 900

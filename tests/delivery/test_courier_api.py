@@ -127,15 +127,19 @@ async def test_a_courier_works_an_order_from_offer_to_proof_of_delivery(
     assert done["assignment"]["codCollected"] == {"amount": short}
 
     # The proof photo: upright, at most 1280 px, no metadata (no GPS), visible to the buyer and the admin.
-    photo = await http.get(done["assignment"]["proofPhotoUrl"].removeprefix("http://testserver"))
+    link = done["assignment"]["proofPhotoUrl"].removeprefix("http://testserver")
+    photo = await http.get(link)
     assert photo.status_code == 200
+    path = link.partition("?")[0]
+    assert (await http.get(path)).status_code == 404  # private: only through a signed link
+    assert (await http.get(link.replace("signature=", "signature=0"))).status_code == 404
     image = Image.open(io.BytesIO(photo.content))
     assert image.size == (960, 1280) and not image.getexif() and "exif" not in image.info
 
     for viewer in (world.buyer, world.admin, courier):
         seen = (await gql(ORDER, {"id": gid("Order", order.id)}, token=token_for(viewer, settings)))["order"]
         assert seen["status"] == "DELIVERED" and seen["paymentStatus"] == "PAID"
-        assert seen["delivery"]["proofPhotoUrl"] == done["assignment"]["proofPhotoUrl"]
+        assert seen["delivery"]["proofPhotoUrl"].partition("?")[0].endswith(path)
         assert seen["delivery"]["courier"]["name"] == courier.name
     types = [t["type"] for t in seen["timeline"]]
     assert types[-4:] == ["COURIER_ASSIGNED", "PICKED_UP", "DELIVERED", "COD_MISMATCH"]

@@ -62,6 +62,26 @@ async def test_media_serves_public_objects_only(http: httpx.AsyncClient, setting
     assert (await http.get("/media/..%2F..%2Fetc/passwd")).status_code == 404
 
 
+async def test_private_objects_are_served_through_signed_links_only(
+    http: httpx.AsyncClient, settings: Settings
+) -> None:
+    storage = build_storage(settings)
+    await storage.put("proofs/7-abc.jpg", b"proof", content_type="image/jpeg")
+    link = storage.private_url("proofs/7-abc.jpg", expires_in=60).removeprefix("http://testserver")
+    assert (await http.get(link)).content == b"proof"
+    assert (await http.get("/media/proofs/7-abc.jpg")).status_code == 404
+    assert (await http.get(link.replace("proofs/7-abc", "proofs/8-abc"))).status_code == 404  # for one key only
+    expired = storage.private_url("proofs/7-abc.jpg", expires_in=-1).removeprefix("http://testserver")
+    assert (await http.get(expired)).status_code == 404
+
+
+async def test_s3_private_objects_need_a_presigned_link(s3: S3Storage) -> None:
+    await s3.put("proofs/9-xyz.jpg", b"proof", content_type="image/jpeg")
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(s3.private_url("proofs/9-xyz.jpg", expires_in=60))).content == b"proof"
+        assert (await client.get(f"{s3.public_base_url}/proofs/9-xyz.jpg")).status_code in (401, 403)
+
+
 async def test_s3_roundtrip_with_cache_headers(s3: S3Storage) -> None:
     key = "photos/products/1/1/small.jpg"
     await s3.put(key, b"\xff\xd8jpeg", content_type="image/jpeg", cache_control=PUBLIC_IMMUTABLE, public=True)
