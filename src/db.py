@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "src.models.outbox",
     "src.models.notifications",
     "src.models.delivery",
+    "src.models.reports",
 ]
 MIGRATIONS_MODULE = "migrations"
 

@@ -29,6 +29,9 @@ async def follow_up(queue: Any, event_id: int) -> None:
         await queue_service.enqueue(
             queue, ASSIGN_JOB, payload["order_id"], job_id=f"assign:{payload['order_id']}:{event.id}"
         )
+    elif event.topic == "report.requested":
+        export_id = payload["export_id"]
+        await queue_service.enqueue(queue, "export_market_report", export_id, job_id=f"report-export:{export_id}")
     elif event.topic == "delivery.offered" and payload.get("expires_at"):
         assignment_id = payload["assignment_id"]
         await queue_service.enqueue(

@@ -22,6 +22,8 @@ from src.jobs.photos import JOB_TIMEOUT as PHOTO_JOB_TIMEOUT
 from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
 from src.jobs.photos import process_product_photo, sweep_pending_photos
 from src.jobs.queue import create_queue, redis_settings
+from src.jobs.reports import MAX_TRIES as REPORT_MAX_TRIES
+from src.jobs.reports import export_market_report
 from src.jobs.system import record_heartbeat
 from src.services import outbox
 from src.settings import Settings, get_settings
@@ -36,6 +38,7 @@ FUNCTIONS = [
     func(send_notification_webhook, name="send_notification_webhook", max_tries=NOTIFICATION_MAX_TRIES),
     func(assign_courier, name="assign_courier", max_tries=20),
     func(expire_delivery_offer, name="expire_delivery_offer", max_tries=5),
+    func(export_market_report, name="export_market_report", max_tries=REPORT_MAX_TRIES, timeout=900),
     func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=PHOTO_JOB_TIMEOUT),
 ]
 CRON_JOBS = [

@@ -114,6 +114,7 @@ class Order(Model):
         unique_together = (("buyer", "idempotency_key"),)
         indexes = (
             Index(fields=("market_id", "slot_date", "slot_window")),
+            Index(fields=("market_id", "created_at")),  # reports
             Index(fields=("status", "payment_due_at")),
         )
 

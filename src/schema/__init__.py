@@ -29,6 +29,7 @@ from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
 from src.schema.orders import OrdersMutation, OrdersQuery
 from src.schema.photos import PhotosMutation
+from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
 from src.settings import Settings, get_settings
@@ -39,7 +40,16 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 @strawberry.type
-class Query(SystemQuery, AccountsQuery, MarketsQuery, CatalogQuery, OrdersQuery, DeliveryQuery, NotificationsQuery):
+class Query(
+    SystemQuery,
+    AccountsQuery,
+    MarketsQuery,
+    CatalogQuery,
+    OrdersQuery,
+    DeliveryQuery,
+    NotificationsQuery,
+    ReportsQuery,
+):
     pass
 
 
@@ -53,6 +63,7 @@ class Mutation(
     OrdersMutation,
     DeliveryMutation,
     NotificationsMutation,
+    ReportsMutation,
 ):
     pass
 

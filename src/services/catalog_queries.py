@@ -22,6 +22,7 @@ from src.models.media import PhotoStatus
 from src.services import search
 from src.services.errors import DomainError, ErrorCode
 from src.services.permissions import may_review
+from src.services.sql import Sql
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -74,22 +75,6 @@ _FROM = """
     JOIN market m ON m.id = s.market_id
     JOIN category c ON c.id = p.category_id
 """
-
-
-class _Sql:
-    """Collects SQL fragments and their parameters with the dialect's placeholders."""
-
-    def __init__(self, dialect: str) -> None:
-        self.postgres = dialect == "postgres"
-        self.params: list[Any] = []
-
-    def number(self, column: str) -> str:
-        """A decimal column for comparing: Tortoise keeps decimals as text on SQLite."""
-        return column if self.postgres else f"CAST({column} AS REAL)"
-
-    def param(self, value: Any) -> str:
-        self.params.append(value)
-        return f"${len(self.params)}" if self.postgres else "?"
 
 
 def encode_cursor(sort: ProductSort, row: dict[str, Any]) -> str:
@@ -158,7 +143,7 @@ async def list_products(
     """
     limit = page_size(first)
     connection = get_connection("default")
-    sql = _Sql(connection.capabilities.dialect)
+    sql = Sql(connection.capabilities.dialect)
     where = [f"p.status = {sql.param(ProductStatus.ACTIVE.value)}"]
     if not await _may_see_unlisted(viewer, filters.stall_id):
         where += [
@@ -231,7 +216,7 @@ _OUTER_ORDER = {
 }
 
 
-def _details_columns(sql: _Sql) -> str:
+def _details_columns(sql: Sql) -> str:
     """Tiers and ready photos as JSON arrays, computed for the page's rows only (after the LIMIT)."""
     ready = sql.param(PhotoStatus.READY.value)
     # Constants only: the status is a bound parameter.
@@ -257,7 +242,7 @@ def _unpack_details(rows: list[dict[str, Any]]) -> None:
         ]
 
 
-def _ordering(sort: ProductSort, score: str | None, after: tuple[Any, int] | None, sql: _Sql) -> tuple[str, str]:
+def _ordering(sort: ProductSort, score: str | None, after: tuple[Any, int] | None, sql: Sql) -> tuple[str, str]:
     """ORDER BY and the keyset condition that continues after a cursor (ties broken by id)."""
     if sort is ProductSort.PRICE_ASC:
         order, column, op = "p.price ASC, p.id ASC", "p.price", ">"
@@ -283,7 +268,7 @@ async def product_rows(*, viewer: User | None, ids: list[int]) -> dict[int, dict
     if not ids:
         return {}
     connection = get_connection("default")
-    sql = _Sql(connection.capabilities.dialect)
+    sql = Sql(connection.capabilities.dialect)
     placeholders = ", ".join(sql.param(i) for i in ids)
     rows = await connection.execute_query_dict(f"SELECT {_COLUMNS} {_FROM} WHERE p.id IN ({placeholders})", sql.params)
     return {
@@ -298,7 +283,7 @@ async def _rows_for_products(
     columns: str, table: str, ids: list[int], extra: str = "", *extra_params: Any
 ) -> list[Any]:
     connection = get_connection("default")
-    sql = _Sql(connection.capabilities.dialect)
+    sql = Sql(connection.capabilities.dialect)
     # One array parameter on PostgreSQL (one statement text whatever the page size); a list on SQLite.
     matches = f"= ANY({sql.param(ids)}::int[])" if sql.postgres else f"IN ({', '.join(sql.param(i) for i in ids)})"
     condition = extra.format(*(sql.param(p) for p in extra_params))

@@ -188,6 +188,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Pesanan ini sudah dibayar; tidak ada uang tunai yang ditagih.",
         "en": "This order is paid; there is no cash to collect.",
     },
+    "PERIOD_ORDER": {
+        "id": "Tanggal akhir harus sesudah tanggal awal.",
+        "en": "The end date must not be before the start.",
+    },
+    "PERIOD_TOO_LONG": {
+        "id": "Periode laporan paling panjang {days} hari.",
+        "en": "A report covers at most {days} days.",
+    },
     "NOT_WEIGHED": {"id": "Barang ini tidak ditimbang.", "en": "This item is not weighed."},
     "OUTSIDE_TOLERANCE": {
         "id": "Berat timbangan boleh berbeda paling banyak {percent}% dari pesanan.",

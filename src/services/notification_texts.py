@@ -136,7 +136,13 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Order {number} cancelled", "Do not deliver it: {reason}. Bring the goods back to the market if "
                "collected."),
     },
+    "report_ready": {
+        "id": ("Laporan {scope} siap", "Laporan {from} s.d. {to} ({rows} baris) siap diunduh selama satu jam."),
+        "en": ("Report for {scope} ready", "The report {from} to {to} ({rows} rows) can be downloaded for an hour."),
+    },
 }  # fmt: skip
+
+CITY = {"id": "Kota Malang", "en": "Malang city"}
 
 REASONS = {
     "PAYMENT_EXPIRED": {"id": "pembayaran tidak diterima tepat waktu", "en": "the payment did not arrive in time"},

@@ -144,6 +144,8 @@ async def messages_for(event: OutboxEvent) -> list[Message]:
     from src.services.orders import snapshot
 
     payload: dict[str, Any] = event.payload
+    if event.topic.startswith("report."):
+        return await _report_messages(event.topic, payload)
     order: dict[str, Any] = payload.get("order") or await snapshot(await Order.get(id=payload["order_id"]))  # type: ignore[assignment]
     parts: list[dict[str, Any]] = order["parts"]
     people = {u.id: u for u in await User.filter(id__in=[order["buyer_id"], *(p["trader_id"] for p in parts)])}
@@ -229,6 +231,19 @@ async def messages_for(event: OutboxEvent) -> list[Message]:
     return result
 
 
+async def _report_messages(topic: str, payload: dict[str, Any]) -> list[Message]:
+    """A finished export is announced to the admin who asked for it."""
+    from src.models.reports import ReportExport
+
+    export = await ReportExport.get_or_none(id=payload["export_id"]).select_related("requested_by", "market")
+    if topic != "report.ready" or export is None:
+        return []
+    user = export.requested_by
+    scope = export.market.name if export.market else texts.CITY[user.language if user.language in texts.CITY else "id"]
+    params = {"scope": scope, "from": export.date_from.isoformat(), "to": export.date_to.isoformat()}
+    return [Message(user, "report_ready", params | {"rows": export.row_count})]
+
+
 async def create_notifications(*, event_id: int, settings: Settings) -> list[Notification]:
     """The event's notifications (made once: a second run finds them and makes none)."""
     event = await OutboxEvent.get_or_none(id=event_id)
@@ -252,7 +267,11 @@ async def create_notifications(*, event_id: int, settings: Settings) -> list[Not
                 body=body,
                 template=message.template,
                 params=message.params,
-                data={"orderId": event.payload.get("order_id"), "orderNumber": message.params.get("number")},
+                data={
+                    "orderId": event.payload.get("order_id"),
+                    "orderNumber": message.params.get("number"),
+                    **({"exportId": event.payload["export_id"]} if "export_id" in event.payload else {}),
+                },
                 email_status=email,
                 webhook_status=webhook,
             )
