@@ -125,11 +125,17 @@ class _Query(Sql):
         self.market_id, self.start, self.end, self.zone = market_id, start, end, zone
 
     def moment(self, value: datetime) -> str:
-        # SQLite keeps datetimes as ISO text in UTC, which compares in time order as text.
-        return self.param(value if self.postgres else value.isoformat(sep=" "))
+        if self.postgres:
+            return self.param(value)
+        return self.param(value.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S"))
+
+    def instant(self, column: str) -> str:
+        # SQLite keeps datetimes as ISO text with their offset: datetime() brings them to UTC text.
+        return column if self.postgres else f"datetime({column})"
 
     def orders_in_period(self, alias: str = "o") -> str:
-        where = [f"{alias}.created_at >= {self.moment(self.start)}", f"{alias}.created_at < {self.moment(self.end)}"]
+        created = self.instant(f"{alias}.created_at")
+        where = [f"{created} >= {self.moment(self.start)}", f"{created} < {self.moment(self.end)}"]
         if self.market_id is not None:
             where.append(f"{alias}.market_id = {self.param(self.market_id)}")
         return " AND ".join(where)
@@ -145,8 +151,12 @@ class _Query(Sql):
             return f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 60.0"
         return f"(julianday({later}) - julianday({earlier})) * 1440.0"
 
+    def any_of(self, values: tuple[str, ...]) -> str:
+        """Placeholders for a list, made where they stand: SQLite's `?` are numbered by position."""
+        return ", ".join(self.param(v) for v in values)
+
     def placed(self, alias: str = "o") -> str:
-        return f"{alias}.status NOT IN ({', '.join(self.param(s) for s in NOT_PLACED)})"
+        return f"{alias}.status NOT IN ({self.any_of(NOT_PLACED)})"
 
     def counted(self, alias: str = "o") -> str:
         return f"{self.placed(alias)} AND {alias}.status <> {self.param(OrderStatus.CANCELLED.value)}"
@@ -219,11 +229,10 @@ async def _deliveries(report: Report) -> None:
 
 async def _stalls(report: Report) -> None:
     connection, q = _query(report.market, report.date_from, report.date_to)
-    parts = ", ".join(q.param(s) for s in LIVE_PARTS)
     active = f"""
         SELECT COUNT(DISTINCT so.stall_id) AS n
         FROM stall_order so JOIN orders o ON o.id = so.order_id
-        WHERE {q.orders_in_period()} AND {q.counted()} AND so.status IN ({parts})
+        WHERE {q.orders_in_period()} AND {q.counted()} AND so.status IN ({q.any_of(LIVE_PARTS)})
     """
     report.active_stalls = int((await connection.execute_query_dict(active, q.params))[0]["n"])
     connection, q = _query(report.market, report.date_from, report.date_to)
@@ -236,7 +245,6 @@ async def _stalls(report: Report) -> None:
 
 async def _top_products(report: Report) -> None:
     connection, q = _query(report.market, report.date_from, report.date_to)
-    parts = ", ".join(q.param(s) for s in LIVE_PARTS)
     quantity = q.number("COALESCE(i.fulfilled_quantity, i.quantity)")
     sql = f"""
         SELECT i.product_id AS product_id, MIN(i.product_name) AS name, MIN(i.unit) AS unit,
@@ -244,7 +252,7 @@ async def _top_products(report: Report) -> None:
         FROM order_item i
         JOIN stall_order so ON so.id = i.stall_order_id
         JOIN orders o ON o.id = so.order_id
-        WHERE {q.orders_in_period()} AND {q.counted()} AND so.status IN ({parts})
+        WHERE {q.orders_in_period()} AND {q.counted()} AND so.status IN ({q.any_of(LIVE_PARTS)})
         GROUP BY i.product_id
     """
     rows = [
