@@ -26,20 +26,16 @@ import asyncio
 import secrets
 import signal
 import statistics
-import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.catalog import PG_BENCH_URL, create_database, drop_database, on_sigterm  # noqa: E402
-from src import db  # noqa: E402
-from src.models.accounts import Role, User  # noqa: E402
-from src.models.catalog import Category, Product, Unit  # noqa: E402
-from src.models.markets import Market, Stall, StallStatus  # noqa: E402
-from src.services import reports  # noqa: E402
-from src.settings import Settings  # noqa: E402
+from bench.catalog import PG_BENCH_URL, create_database, drop_database, on_sigterm
+from src import db
+from src.models.accounts import Role, User
+from src.models.catalog import Category, Product, Unit
+from src.models.markets import Market, Stall, StallStatus
+from src.services import reports
+from src.settings import Settings
 
 STALLS = 40
 PRODUCTS_PER_STALL = 10
@@ -96,7 +92,8 @@ SELECT g, 'PSR-B-' || g, (SELECT min(id) FROM user_account WHERE role = 'BUYER')
     CASE WHEN g % 100 < 85 THEN 'PAID' WHEN g % 100 < 93 THEN 'VOID' ELSE 'UNPAID' END,
     0, 7000, 0, 1.5, 'Jl. Bench ' || g, '', 'Pembeli', '+6281299999999', -7.98, 112.63,
     CAST(t AS date), 'MORNING', '', 'k' || g, '',
-    CASE WHEN g % 100 BETWEEN 85 AND 92 THEN (ARRAY['tidak jadi', 'ALL_PARTS_REJECTED', 'PAYMENT_EXPIRED'])[g % 3 + 1] END,
+    CASE WHEN g % 100 BETWEEN 85 AND 92
+         THEN (ARRAY['tidak jadi', 'ALL_PARTS_REJECTED', 'PAYMENT_EXPIRED'])[g % 3 + 1] END,
     t, t
 FROM (SELECT g, $1::timestamptz + (g * $2::float8 / $3::int) * interval '1 second' AS t
       FROM generate_series(1, $3::int) AS g) AS s;
