@@ -26,7 +26,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from src import db
 from src.http import GuardMiddleware
 from src.jobs.queue import create_queue
-from src.schema import build_schema, fastpath
+from src.schema import build_schema, fastpath, is_outage
 from src.schema.context import Context
 from src.services.i18n import pick_language
 from src.services.live import LiveHub
@@ -92,7 +92,12 @@ class PasarGraphQL(GraphQL[Context, None]):
             cache = fastpath.plan_cache(self.graphql_schema)
             plan = cache.validated_plan(request_data.query, request_data.operation_name)
             if plan is not None:
-                data = await fastpath.answer(self.graphql_schema, plan, request_data.variables, context)
+                try:
+                    data = await fastpath.answer(self.graphql_schema, plan, request_data.variables, context)
+                except Exception as exc:
+                    if not is_outage(exc):
+                        raise
+                    data = None  # the regular path answers it, with the outage's clean error
                 if data is not None:
                     return ExecutionResult(data=data, errors=None)
         return await super().execute_single(

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import asyncpg
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -20,6 +21,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from tortoise.exceptions import DBConnectionError
 
 from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
@@ -32,6 +34,7 @@ from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import Money
 from src.schema.system import SystemMutation, SystemQuery
+from src.services.i18n import translate
 from src.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -75,7 +78,40 @@ class Subscription(DeliverySubscription):
 
 def _should_mask(error: GraphQLError) -> bool:
     # Errors raised while parsing or validating the document name the client's mistake; keep them.
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+    # An outage has its own answer (OutageErrors).
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError) and not is_outage(original)
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """The database (or another service) could not be reached: the request may work again later."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OUTAGE_ERRORS) or type(exc).__name__ in OUTAGE_NAMES:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+OUTAGE_ERRORS = (OSError, DBConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+# asyncpg's errors for a server shutting down or starting up, wherever they are raised from.
+OUTAGE_NAMES = {"AdminShutdownError", "CannotConnectNowError", "ConnectionDoesNotExistError", "CrashShutdownError"}
+
+
+class OutageErrors(MaskErrors):
+    """A request that failed because a service was down answers SERVICE_UNAVAILABLE, in every environment,
+    with no internals; the log keeps what happened."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: is_outage(error.original_error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        log.warning("service unavailable at %s: %r", error.path, error.original_error)
+        masked = super().anonymise_error(error)
+        context = self.execution_context.context
+        masked.message = translate("SERVICE_UNAVAILABLE", getattr(context, "language", "id"))
+        masked.extensions = {"code": "SERVICE_UNAVAILABLE"}
+        return masked
 
 
 class MaskWithErrorId(MaskErrors):
@@ -122,6 +158,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
+    extensions.append(OutageErrors)
     if settings.graphql_fast_path:
         extensions.append(CatalogFastPath)
     if settings.is_production:
