@@ -349,10 +349,15 @@ class Server:
 
 @contextmanager
 def running_server(
-    database_url: str, log_dir: Path, *, app: str = SERVER_APP, env: dict[str, str] | None = None
+    database_url: str,
+    log_dir: Path,
+    *,
+    app: str = SERVER_APP,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[Server]:
-    """uvicorn (one process) with an app factory, stopped (by its pid) when the block ends; `env` adds
-    settings for the server (the other benchmarks reuse this)."""
+    """uvicorn with an app factory (one process, or `workers` processes sharing the port), stopped when
+    the block ends; `env` adds settings for the server (the other benchmarks reuse this)."""
     port = free_port()
     server_env = {
         **os.environ,
@@ -376,6 +381,7 @@ def running_server(
         "--log-level",
         "warning",
         "--no-access-log",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
