@@ -176,7 +176,7 @@ async def list_products(
             where.append(f"(p.search_text ILIKE {like} OR {similar})")
         else:
             where.append(f"p.search_text LIKE {like}")
-    if terms and sql.postgres:
+    if terms and sql.postgres and sort is ProductSort.RELEVANCE:  # a parameter only where the query uses it
         score = f"word_similarity({sql.param(' '.join(terms))}, p.search_text)"
     if sort is ProductSort.RELEVANCE and score is None:
         sort = ProductSort.NEWEST  # without a search (or on SQLite) relevance means newest first

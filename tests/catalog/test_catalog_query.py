@@ -204,6 +204,10 @@ async def test_search_matches_how_people_type(gql: GraphQLClient) -> None:
     assert await _names(gql, filter={"search": "kangk"}) == ["Kangkung"]
     assert await _names(gql, filter={"search": "telur"}) == ["Telor asin"]
     assert await _names(gql, filter={"search": "durian"}) == []
+    # A search sorted by anything but relevance (found by bench/load.py: it failed on PostgreSQL).
+    older_first, newer_first = ["Bawang Merah Brebes", "Bawang putih"], ["Bawang putih", "Bawang Merah Brebes"]
+    for sort, expected in (("PRICE_ASC", older_first), ("NEWEST", newer_first), ("RELEVANCE", newer_first)):
+        assert await _names(gql, filter={"search": "bawang"}, sort=sort) == expected, sort
 
 
 async def test_search_forgives_typos_on_postgresql(gql: GraphQLClient) -> None:
