@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
+from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
@@ -363,14 +364,8 @@ async def _place(
                 distance, fee = quote_delivery(market, request.address.lat, request.address.lng)
             except DomainError as exc:
                 errors.add(exc)
-            # The market's row is the slot's lock: counting and taking a place happen as one step.
-            await Market.select_for_update().get(id=market.id)
-            taken = (
-                await Order.filter(market_id=market.id, slot_date=request.slot.date, slot_window=request.slot.window)
-                .exclude(status=OrderStatus.CANCELLED)
-                .count()
-            )
-            if taken >= settings.slot_capacity:
+            # A first look, to report a full slot with any other error; checked again under the lock below.
+            if await _slot_taken(market.id, request.slot) >= settings.slot_capacity:
                 errors.add(DomainError(ErrorCode.SLOT_FULL, field="deliverySlot.window"))
         subtotal = sum(money.line_total(q, price) for _, q, price, _ in lines)
         total = subtotal + fee
@@ -435,16 +430,45 @@ async def _place(
         await record_event(order, "AWAITING_PAYMENT" if awaiting else "PLACED", buyer)
         if from_cart:
             await CartItem.filter(buyer_id=buyer.id).delete()
+        # The market's row is the slot's lock, taken last: every order of the market queues on it, so it
+        # is held only for the count and the commit. The count includes this order. NO KEY UPDATE: the
+        # order's foreign key already holds KEY SHARE on the row, which a plain FOR UPDATE would wait on
+        # (two orders, each waiting for the other's KEY SHARE: a deadlock).
+        await Market.select_for_update(no_key=True).get(id=market.id)
+        if await _slot_taken(market.id, request.slot) > settings.slot_capacity:
+            raise DomainError(ErrorCode.SLOT_FULL, field="deliverySlot.window")
     return order
+
+
+async def _slot_taken(market_id: int, slot: SlotInput) -> int:
+    return (
+        await Order.filter(market_id=market_id, slot_date=slot.date, slot_window=slot.window)
+        .exclude(status=OrderStatus.CANCELLED)
+        .count()
+    )
 
 
 def _order_day() -> date:
     return now().astimezone(WIB).date()
 
 
+_sequence_ready = False
+
+
 async def _ensure_counter(day: date) -> None:
-    """The day's counter row, made outside the order's transaction: two first orders of a day racing
-    to create it must not abort an order (a failed INSERT spoils a PostgreSQL transaction)."""
+    """What numbering needs, made outside the order's transaction (whose rollback would undo it): the
+    sequence on PostgreSQL; elsewhere the day's counter row (two first orders of a day racing to create
+    it must not abort an order)."""
+    global _sequence_ready
+    connection = get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        if not _sequence_ready:
+            try:
+                await connection.execute_script("CREATE SEQUENCE IF NOT EXISTS order_number_seq")
+            except IntegrityError:
+                pass  # made at the same moment by another request (IF NOT EXISTS does not cover a race)
+            _sequence_ready = True
+        return
     if await OrderNumberCounter.exists(day=day):
         return
     try:
@@ -454,7 +478,13 @@ async def _ensure_counter(day: date) -> None:
 
 
 async def _next_number(day: date) -> str:
-    """PSR-<WIB date>-<that day's sequence>: the day's counter row, incremented under its lock."""
+    """PSR-<WIB date>-<a running number>. On PostgreSQL the number comes from a sequence, which takes no
+    lock (a day's counter row would make every order of the city wait for the one before to commit);
+    SQLite, which writes one transaction at a time anyway, counts each day in a row of its own."""
+    connection = get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        rows = await connection.execute_query_dict("SELECT nextval('order_number_seq') AS n")
+        return f"PSR-{day:%Y%m%d}-{int(rows[0]['n']):04d}"
     counter = await OrderNumberCounter.select_for_update().get(day=day)
     counter.last_number += 1
     await counter.save(update_fields=["last_number"])
