@@ -38,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,6 +47,9 @@ from strawberry import relay
 
 from bench.catalog import (
     PG_BENCH_URL,
+    CpuSample,
+    CpuUse,
+    Watched,
     create_database,
     drop_database,
     on_sigterm,
@@ -270,19 +274,23 @@ async def _client(base_url: str, requests: Requests, deadline: float, result: Re
         await connection.close()
 
 
-async def run_load(base_url: str, world: World, clients: int, seconds: float, seed: int) -> Result:
+async def run_load(
+    base_url: str, world: World, clients: int, seconds: float, seed: int, watched: Watched, samples: list[CpuSample]
+) -> Result:
     rng = random.Random(seed)
     requests = Requests(world, rng)
     result = Result()
     # A short warm-up (connections, caches, JIT-less but still: first-request costs), not counted.
     await asyncio.gather(*(_client(base_url, requests, time.perf_counter() + 2, Result(), random.Random(n))
                            for n in range(clients)))  # fmt: skip
+    samples.append(CpuSample.take(watched))
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
         *(_client(base_url, requests, deadline, result, random.Random(seed + n)) for n in range(clients))
     )
     result.seconds = time.perf_counter() - started
+    samples.append(CpuSample.take(watched))
     return result
 
 
@@ -338,10 +346,17 @@ def main(argv: list[str] | None = None) -> None:
             with tempfile.TemporaryDirectory() as logs, running_server(
                 database_url, Path(logs), app="src.app:create_app", env=SERVER_ENV, workers=workers
             ) as server:  # fmt: skip
-                before = _cpu()
-                result = run_driver(lambda: run_load(server.base_url, world, args.clients, args.seconds, 7))
+                before, watched = _cpu(), Watched(server.process.pid, name)
+                holder: list[CpuSample] = []
+                result = run_driver(
+                    partial(run_load, server.base_url, world, args.clients, args.seconds, 7, watched, holder)
+                )
                 label = f"{workers} API process{'es' if workers > 1 else ''}, {args.clients} clients"
                 rates.append(report(label, result, _cpu() - before))
+                use = CpuUse.between(holder[0], holder[1], result.seconds)
+                print(f"  cores busy: machine {use.server + use.postgres + use.driver + use.other:.2f} of 2, "
+                      f"PostgreSQL {use.postgres:.2f}, driver {use.driver:.2f}, API processes and the rest "
+                      f"{use.server + use.other:.2f}")  # fmt: skip
         print(f"\nthroughput, two processes / one: {rates[1] / rates[0]:.2f}× (target ≥ 1.3×)")
         print(f"(p50 of all requests is in the tables above; median of the rates: {statistics.median(rates):,.0f}/s)")
     finally:

@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 
 from src.settings import Settings, get_settings
@@ -37,6 +38,20 @@ def database_url(url: str) -> str:
     return url
 
 
+# Every PostgreSQL session matches words as the catalog search means them: `term <% text` (which the
+# trigram index serves; `word_similarity(term, text) >= 0.5` would read every product) holds from a word
+# similarity of 0.5, so a misspelt word still matches (cabay → cabai).
+POSTGRES_SESSION_SETTINGS = {"pg_trgm.word_similarity_threshold": "0.5"}
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    if urlsplit(url).scheme not in {"postgres", "asyncpg"}:
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["server_settings"] = dict(POSTGRES_SESSION_SETTINGS)
+    return config
+
+
 def prepare_database_dir(url: str) -> None:
     """Create the folder of a SQLite database file, so a fresh checkout needs no setup."""
     if url.startswith("sqlite://"):
@@ -49,7 +64,7 @@ def tortoise_config(settings: Settings | None = None, *, url: str | None = None)
     """Build the Tortoise config dict from the settings (or an explicit database URL)."""
     settings = settings or get_settings()
     return {
-        "connections": {"default": database_url(url or settings.database_url)},
+        "connections": {"default": _connection(database_url(url or settings.database_url))},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

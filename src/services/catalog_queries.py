@@ -26,8 +26,6 @@ from src.services.sql import Sql
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
-# pg_trgm's word similarity above which a misspelt word still matches (cabay → cabai).
-TRIGRAM_THRESHOLD = 0.5
 
 
 class ProductSort(Enum):
@@ -172,7 +170,8 @@ async def list_products(
         like = sql.param(f"%{term}%")
         if sql.postgres:
             # Substring for partial words (the trigram GIN index serves ILIKE), word similarity for typos.
-            similar = f"word_similarity({sql.param(term)}, p.search_text) >= {sql.param(TRIGRAM_THRESHOLD)}"
+            # word_similarity(term, text) >= the session's pg_trgm.word_similarity_threshold (src/db.py)
+            similar = f"{sql.param(term)} <% p.search_text"
             where.append(f"(p.search_text ILIKE {like} OR {similar})")
         else:
             where.append(f"p.search_text LIKE {like}")
