@@ -19,7 +19,7 @@ from src.models.orders import Order
 from src.schema.accounts import UserType
 from src.schema.context import Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
-from src.schema.ids import db_ids, decode_id
+from src.schema.ids import decode_id, visible_nodes
 from src.schema.markets import Location, StallType
 from src.schema.orders import LocationInput, OrderItemType, OrderType
 from src.schema.permissions import current_user
@@ -151,12 +151,9 @@ class DeliveryAssignmentType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        viewer = await info.context.get_user()
-        result: list[Any] = []
-        for assignment_id in db_ids(node_ids):
-            found = await delivery_service.visible_assignment(viewer, assignment_id)
-            result.append(await cls.from_model(found, info) if found else None)
-        return result
+        return await visible_nodes(
+            info, node_ids, delivery_service.visible_assignment, lambda found: cls.from_model(found, info)
+        )
 
 
 @strawberry.type(description="A courier's day: deliveries and the cash on delivery.")

@@ -1,10 +1,14 @@
 """Relay global IDs: decoding what clients send back into database ids."""
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 from strawberry import relay
 
 from src.services.errors import DomainError, ErrorCode
+
+T = TypeVar("T")
 
 # Primary keys are 32-bit integers: anything outside cannot exist (and must not reach the database).
 MAX_DB_ID = 2**31 - 1
@@ -34,3 +38,23 @@ def decode_id(value: relay.GlobalID | str, type_name: str, *, field: str = "id")
     if gid.type_name != type_name or not node_id:
         raise DomainError(ErrorCode.NOT_FOUND, field=field)
     return node_id
+
+
+async def visible_nodes(
+    info: Any,
+    node_ids: Iterable[str],
+    find: Callable[[Any, int], Awaitable[T | None]],
+    build: Callable[[T], Awaitable[Any] | Any],
+) -> list[Any]:
+    """`resolve_nodes` for types whose service says who may see what: `find(viewer, id)` gives the object
+    or None (missing, or not theirs to see), `build` makes the GraphQL object of it."""
+    viewer = await info.context.get_user()
+    result: list[Any] = []
+    for key in db_ids(node_ids):
+        found = await find(viewer, key)
+        if found is None:
+            result.append(None)
+            continue
+        built = build(found)
+        result.append(await built if inspect.isawaitable(built) else built)
+    return result

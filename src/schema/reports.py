@@ -12,7 +12,7 @@ from src.models.reports import ExportStatus, ReportExport
 from src.schema.catalog import ProductType
 from src.schema.context import Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
-from src.schema.ids import db_ids, decode_id
+from src.schema.ids import decode_id, visible_nodes
 from src.schema.markets import MarketType
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
@@ -148,12 +148,9 @@ class ReportExportType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        viewer = await info.context.get_user()
-        result: list[Any] = []
-        for export_id in db_ids(node_ids):
-            export = await reports_service.visible_export(viewer, export_id)
-            result.append(cls.from_model(export, info) if export else None)
-        return result
+        return await visible_nodes(
+            info, node_ids, reports_service.visible_export, lambda found: cls.from_model(found, info)
+        )
 
 
 @strawberry.input

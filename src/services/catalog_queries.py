@@ -156,6 +156,11 @@ async def list_products(
     ):
         if value is not None:
             where.append(f"{column} = {sql.param(value)}")
+    if filters.market_id is not None and filters.stall_id is None and filters.search and sql.postgres:
+        # On the product rows themselves, so a search computes word similarity for the market's products
+        # only (through the stall_id index), not for every product of the city.
+        market = sql.param(filters.market_id)
+        where.append(f"p.stall_id = ANY(ARRAY(SELECT id FROM stall WHERE market_id = {market}))")  # noqa: S608
     if filters.min_price is not None:
         where.append(f"p.price >= {sql.param(filters.min_price)}")
     if filters.max_price is not None:
