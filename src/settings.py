@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     # Requests per window: registrations per client address an hour, orders and uploads per user a minute.
     rate_registrations_per_hour: int = Field(default=20, ge=1)
+    # Login attempts per client address a minute, right or wrong (a market's shared connection logs many in).
+    rate_logins_per_minute: int = Field(default=60, ge=1)
     rate_orders_per_minute: int = Field(default=30, ge=1)
     rate_uploads_per_minute: int = Field(default=30, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)

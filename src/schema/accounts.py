@@ -215,6 +215,13 @@ class AccountsMutation:
     @strawberry.mutation(description="Log in with phone number and password.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         async def work() -> dict[str, Any]:
+            await ratelimit.hit(
+                info.context.queue,
+                action="login",
+                who=info.context.client_address,
+                limit=info.context.settings.rate_logins_per_minute,
+                window_seconds=60,
+            )
             session = await accounts_service.login(
                 phone=input.phone,
                 password=input.password,

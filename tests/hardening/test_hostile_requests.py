@@ -7,7 +7,7 @@ import pytest
 from strawberry.relay import to_base64
 
 from src.app import create_app
-from src.models.accounts import Role, User
+from src.models.accounts import RefreshToken, Role, User
 from src.settings import Settings
 from tests.factories import make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
@@ -122,6 +122,20 @@ async def test_registrations_from_one_address_are_rate_limited(gql: GraphQLClien
     assert codes[:-1] == ["OK"] * settings.rate_registrations_per_hour
     assert codes[-1] == "TOO_MANY_ATTEMPTS"
     assert await User.all().count() == settings.rate_registrations_per_hour
+
+
+async def test_logins_from_one_address_are_rate_limited(clean_db: None, settings: Settings) -> None:
+    """Per address, right or wrong password alike (the failure throttle of each phone is another guard)."""
+    user = await make_user(phone="+6281390000001")
+    login = """mutation { login(input: {phone: "0813-9000-0001", password: "kopi-tubruk-malang"}) {
+      accessToken errors { code } } }"""
+    app = create_app(settings.model_copy(update={"rate_logins_per_minute": 3}), manage_orm=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            answers = [(await http.post("/graphql", json={"query": login})).json()["data"]["login"] for _ in range(4)]
+    assert [a["errors"] for a in answers[:3]] == [[], [], []] and all(a["accessToken"] for a in answers[:3])
+    assert answers[3] == {"accessToken": None, "errors": [{"code": "TOO_MANY_ATTEMPTS"}]}
+    assert await RefreshToken.filter(user_id=user.id).count() == 3  # the refused attempt made no session
 
 
 async def test_production_hides_field_suggestions(orm: None, settings: Settings) -> None:
