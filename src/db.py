@@ -49,7 +49,15 @@ def _connection(url: str) -> str | dict[str, Any]:
         return url
     config = expand_db_url(url)
     config["credentials"]["server_settings"] = dict(POSTGRES_SESSION_SETTINGS)
+    config["credentials"]["reset"] = _keep_session
     return config
+
+
+async def _keep_session(connection: Any) -> None:
+    """Nothing to undo when a connection goes back to the pool: asyncpg has already rolled back an open
+    transaction, and this code never LISTENs, opens cursors, takes advisory locks or changes settings.
+    (asyncpg's default sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release:
+    a round trip and PostgreSQL work for each query outside a transaction, measured in bench/load.py.)"""
 
 
 def prepare_database_dir(url: str) -> None:

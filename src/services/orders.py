@@ -364,9 +364,7 @@ async def _place(
                 distance, fee = quote_delivery(market, request.address.lat, request.address.lng)
             except DomainError as exc:
                 errors.add(exc)
-            # A first look, to report a full slot with any other error; checked again under the lock below.
-            if await _slot_taken(market.id, request.slot) >= settings.slot_capacity:
-                errors.add(DomainError(ErrorCode.SLOT_FULL, field="deliverySlot.window"))
+
         subtotal = sum(money.line_total(q, price) for _, q, price, _ in lines)
         total = subtotal + fee
         if request.payment_method == PaymentMethod.COD and total > settings.cod_max_total:
@@ -435,16 +433,18 @@ async def _place(
         # order's foreign key already holds KEY SHARE on the row, which a plain FOR UPDATE would wait on
         # (two orders, each waiting for the other's KEY SHARE: a deadlock).
         await Market.select_for_update(no_key=True).get(id=market.id)
-        if await _slot_taken(market.id, request.slot) > settings.slot_capacity:
+        if await _slot_taken(market.id, request.slot, up_to=settings.slot_capacity + 1) > settings.slot_capacity:
             raise DomainError(ErrorCode.SLOT_FULL, field="deliverySlot.window")
     return order
 
 
-async def _slot_taken(market_id: int, slot: SlotInput) -> int:
-    return (
+async def _slot_taken(market_id: int, slot: SlotInput, *, up_to: int) -> int:
+    """The slot's orders not cancelled, counted up to a bound (the index is read no further than that)."""
+    return len(
         await Order.filter(market_id=market_id, slot_date=slot.date, slot_window=slot.window)
         .exclude(status=OrderStatus.CANCELLED)
-        .count()
+        .limit(up_to)
+        .values_list("id", flat=True)
     )
 
 
