@@ -355,6 +355,7 @@ def running_server(
     app: str = SERVER_APP,
     env: dict[str, str] | None = None,
     workers: int = 1,
+    log_name: str = "server.log",
 ) -> Iterator[Server]:
     """uvicorn with an app factory (one process, or `workers` processes sharing the port), stopped when
     the block ends; `env` adds settings for the server (the other benchmarks reuse this)."""
@@ -367,7 +368,7 @@ def running_server(
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
-    log_path = log_dir / "server.log"
+    log_path = log_dir / log_name
     command = [
         sys.executable,
         "-m",

@@ -4,15 +4,16 @@ What it measures
     Requests per second, p50/p99 latency per operation and the error count when many clients hit the
     API at once with the morning's mix: browsing the catalog (70 %), a product's detail (15 %), cart and
     order (10 %: half addToCart, half placeOrder) and a courier's delivery queue (5 %). It runs the same
-    load for the same time against one uvicorn process and then against two (`--workers 2`, sharing the
-    port), and prints the ratio of their throughputs. It asserts no timings.
+    load for the same time against one uvicorn process and then against two (on two ports, the clients'
+    connections spread over them round robin, as a load balancer does), and prints the ratio of their
+    throughputs. It asserts no timings.
 
 How
     1. Creates a PostgreSQL database `pasar_bench_<random>`, seeds the catalog as bench/catalog.py does
        (markets of Malang, traders, products with tiers and photos), then buyers and couriers with access
        tokens signed with a fixed SECRET_KEY the server gets too, and gives each courier 10 accepted
        deliveries of real orders (so the queue has pickups, items and a route to compute).
-    2. Starts the API (uvicorn, the real app) with 1 and then 2 worker processes; order limits (rate,
+    2. Starts the API (uvicorn, the real app) as 1 and then 2 processes; order limits (rate,
        slot capacity, COD) are raised so that only a fault could refuse an order.
     3. The load generator is lean on purpose, so it leaves the CPU to the server: raw HTTP/1.1 keep-alive
        connections on asyncio streams (uvloop), request bodies prepared ahead, responses read by
@@ -35,6 +36,7 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -275,19 +277,19 @@ async def _client(base_url: str, requests: Requests, deadline: float, result: Re
 
 
 async def run_load(
-    base_url: str, world: World, clients: int, seconds: float, seed: int, watched: Watched, samples: list[CpuSample]
+    urls: list[str], world: World, clients: int, seconds: float, seed: int, watched: Watched, samples: list[CpuSample]
 ) -> Result:
     rng = random.Random(seed)
     requests = Requests(world, rng)
     result = Result()
     # A short warm-up (connections, caches, JIT-less but still: first-request costs), not counted.
-    await asyncio.gather(*(_client(base_url, requests, time.perf_counter() + 2, Result(), random.Random(n))
+    await asyncio.gather(*(_client(urls[n % len(urls)], requests, time.perf_counter() + 2, Result(), random.Random(n))
                            for n in range(clients)))  # fmt: skip
     samples.append(CpuSample.take(watched))
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
-        *(_client(base_url, requests, deadline, result, random.Random(seed + n)) for n in range(clients))
+        *(_client(urls[n % len(urls)], requests, deadline, result, random.Random(seed + n)) for n in range(clients))
     )
     result.seconds = time.perf_counter() - started
     samples.append(CpuSample.take(watched))
@@ -342,16 +344,21 @@ def main(argv: list[str] | None = None) -> None:
         seeded = asyncio.run(prepare_database(database_url, args.products))
         world = asyncio.run(seed_people(database_url, seeded.market_ids, args.buyers, args.couriers))
         rates = []
-        for workers in (1, 2):
-            with tempfile.TemporaryDirectory() as logs, running_server(
-                database_url, Path(logs), app="src.app:create_app", env=SERVER_ENV, workers=workers
-            ) as server:  # fmt: skip
-                before, watched = _cpu(), Watched(server.process.pid, name)
+        for processes in (1, 2):
+            with tempfile.TemporaryDirectory() as logs, ExitStack() as stack:
+                # Separate processes on their own ports, the clients spread over them round robin as a load
+                # balancer would (uvicorn --workers leaves it to the kernel which process accepts each
+                # keep-alive connection, and an uneven split then lasts the whole run).
+                servers = [
+                    stack.enter_context(running_server(database_url, Path(logs), app="src.app:create_app",
+                                                       env=SERVER_ENV, log_name=f"server-{n}.log"))
+                    for n in range(processes)
+                ]  # fmt: skip
+                before, watched = _cpu(), Watched(servers[0].process.pid, name)
                 holder: list[CpuSample] = []
-                result = run_driver(
-                    partial(run_load, server.base_url, world, args.clients, args.seconds, 7, watched, holder)
-                )
-                label = f"{workers} API process{'es' if workers > 1 else ''}, {args.clients} clients"
+                urls = [server.base_url for server in servers]
+                result = run_driver(partial(run_load, urls, world, args.clients, args.seconds, 7, watched, holder))
+                label = f"{processes} API process{'es' if processes > 1 else ''}, {args.clients} clients"
                 rates.append(report(label, result, _cpu() - before))
                 use = CpuUse.between(holder[0], holder[1], result.seconds)
                 print(f"  cores busy: machine {use.server + use.postgres + use.driver + use.other:.2f} of 2, "
