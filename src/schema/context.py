@@ -43,6 +43,11 @@ class Context:
         """Made on first use: most catalog requests never need one."""
         return Loaders()
 
+    def fresh_loaders(self) -> None:
+        """Forget what the loaders hold: a subscription's context lives as long as its websocket, and each
+        update it sends must read the current state."""
+        self.__dict__.pop("loaders", None)
+
     @property
     def client_address(self) -> str:
         client = self.request.client

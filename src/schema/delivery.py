@@ -458,6 +458,7 @@ class DeliverySubscription:
             raise _subscription_error(info, ErrorCode.NOT_FOUND)
         yield OrderType.from_model(*found)
         async for _ in _hub(info).listen(live.order_channel(key)):
+            info.context.fresh_loaders()
             found = await orders_service.get_order(actor=viewer, order_id=key)
             if found is None:  # no longer theirs to see (a courier's offer passed on)
                 return
@@ -473,5 +474,6 @@ class DeliverySubscription:
         assert viewer is not None
         yield [DeliveryAssignmentType.from_entry(e, info) for e in entries]
         async for _ in _hub(info).listen(live.courier_channel(viewer.id)):
+            info.context.fresh_loaders()
             entries = await delivery_service.delivery_queue(actor=viewer)
             yield [DeliveryAssignmentType.from_entry(e, info) for e in entries]

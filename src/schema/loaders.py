@@ -5,7 +5,9 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market, Stall
+from src.models.orders import OrderEvent, OrderItem
 from src.services.catalog_queries import photos_for, price_tiers_for, ready_photos_for
 
 
@@ -23,6 +25,40 @@ async def _stalls_by_trader(trader_ids: list[int]) -> list[Stall | None]:
     return [found.get(i) for i in trader_ids]
 
 
+async def _stalls(stall_ids: list[int]) -> list[Stall | None]:
+    found = {s.id: s for s in await Stall.filter(id__in=stall_ids)}
+    return [found.get(i) for i in stall_ids]
+
+
+async def _items_by_part(part_ids: list[int]) -> list[list[OrderItem]]:
+    grouped: dict[int, list[OrderItem]] = {i: [] for i in part_ids}
+    for item in await OrderItem.filter(stall_order_id__in=part_ids).order_by("id"):
+        grouped[item.stall_order_id].append(item)
+    return [grouped[i] for i in part_ids]
+
+
+async def _events_by_order(order_ids: list[int]) -> list[list[OrderEvent]]:
+    grouped: dict[int, list[OrderEvent]] = {i: [] for i in order_ids}
+    for event in await OrderEvent.filter(order_id__in=order_ids).select_related("actor").order_by("created_at", "id"):
+        grouped[event.order_id].append(event)
+    return [grouped[i] for i in order_ids]
+
+
+async def _deliveries(keys: list[tuple[int, bool]]) -> list[DeliveryAssignment | None]:
+    """Each order's current delivery: (order id, whether a pending offer counts, as for its admins)."""
+    from src.services.delivery import SHOWN, SHOWN_TO_ADMINS
+
+    rows = await DeliveryAssignment.filter(
+        order_id__in=[k[0] for k in keys], status__in=list(SHOWN_TO_ADMINS)
+    ).order_by("-id")
+    latest: dict[tuple[int, bool], DeliveryAssignment] = {}
+    for row in rows:  # newest first: the first one of each kind wins
+        latest.setdefault((row.order_id, True), row)
+        if row.status in SHOWN:
+            latest.setdefault((row.order_id, False), row)
+    return [latest.get(k) for k in keys]
+
+
 class Loaders:
     """Made fresh for each request, so nothing is cached across users or requests."""
 
@@ -32,3 +68,7 @@ class Loaders:
         self.photos_by_product = _loader(photos_for)
         self.market_by_id = _loader(_markets)
         self.stall_by_trader = _loader(_stalls_by_trader)
+        self.stall_by_id = _loader(_stalls)
+        self.items_by_part = _loader(_items_by_part)
+        self.events_by_order = _loader(_events_by_order)
+        self.delivery_by_order = _loader(_deliveries)

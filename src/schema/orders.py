@@ -12,7 +12,6 @@ from src.models.accounts import Role
 from src.models.orders import (
     CartItem,
     Order,
-    OrderEvent,
     OrderItem,
     OrderStatus,
     PaymentMethod,
@@ -122,13 +121,11 @@ class StallOrderType(relay.Node):
 
     @strawberry.field
     async def stall(self, info: Info) -> StallType:
-        from src.models.markets import Stall
-
-        return StallType.from_model(await Stall.get(id=self.stall_id))
+        return StallType.from_model(await info.context.loaders.stall_by_id.load(self.stall_id))
 
     @strawberry.field
-    async def items(self) -> list[OrderItemType]:
-        return [OrderItemType.from_model(i) for i in await OrderItem.filter(stall_order_id=self.id).order_by("id")]
+    async def items(self, info: Info) -> list[OrderItemType]:
+        return [OrderItemType.from_model(i) for i in await info.context.loaders.items_by_part.load(self.id)]
 
     @strawberry.field(description="The order this part belongs to (its trader sees only this part of it).")
     async def order(self, info: Info) -> "OrderType | None":
@@ -189,7 +186,8 @@ class OrderType(relay.Node):
 
         if not self.full_view:
             return None
-        found = await delivery_service.current_delivery(self.model, await info.context.get_user())
+        offers = delivery_service.sees_offers(await info.context.get_user(), self.model)
+        found = await info.context.loaders.delivery_by_order.load((self.id, offers))
         return await DeliveryAssignmentType.from_model(found, info) if found else None
 
     @strawberry.field
@@ -201,8 +199,8 @@ class OrderType(relay.Node):
         return [StallOrderType.from_model(p) for p in self.parts]
 
     @strawberry.field
-    async def timeline(self) -> list[TimelineEvent]:
-        events = await OrderEvent.filter(order_id=self.id).select_related("actor").order_by("created_at", "id")
+    async def timeline(self, info: Info) -> list[TimelineEvent]:
+        events = await info.context.loaders.events_by_order.load(self.id)
         return [
             TimelineEvent(type=e.type, at=e.created_at, actor=e.actor.name if e.actor else None, message=e.message)
             for e in events
@@ -500,11 +498,9 @@ class OrdersQuery:
             )
         except DomainError as exc:
             raise graphql_error(exc, info.context.language) from exc
-        nodes = []
-        for order in rows[:limit]:
-            found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order.id)
-            if found:
-                nodes.append(OrderType.from_model(*found))
+        # The buyer's own orders, seen whole: their parts in one query for the page.
+        parts = await orders_service.parts_of([o.id for o in rows[:limit]])
+        nodes = [OrderType.from_model(order, parts.get(order.id, [])) for order in rows[:limit]]
         return build_connection(
             nodes,
             has_next_page=len(rows) > limit,

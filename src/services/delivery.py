@@ -569,13 +569,14 @@ async def visible_assignment(actor: User | None, assignment_id: int) -> Delivery
     return None
 
 
-async def current_delivery(order: Order, viewer: User | None) -> DeliveryAssignment | None:
-    """The order's delivery as its viewer sees it: the latest assignment a courier took (admins also see
-    a pending offer)."""
-    shown = [A.ACCEPTED, A.PICKED_UP, A.DELIVERED, A.FAILED]
-    if viewer is not None and may(viewer, Action.ADMINISTER, order):
-        shown.append(A.OFFERED)
-    return await DeliveryAssignment.filter(order_id=order.id, status__in=shown).order_by("-id").first()
+# An order's delivery as its viewer sees it: the latest assignment a courier took (its admins also see a
+# pending offer).
+SHOWN = {A.ACCEPTED, A.PICKED_UP, A.DELIVERED, A.FAILED}
+SHOWN_TO_ADMINS = SHOWN | {A.OFFERED}
+
+
+def sees_offers(viewer: User | None, order: Order) -> bool:
+    return viewer is not None and may(viewer, Action.ADMINISTER, order)
 
 
 def proof_url(assignment: DeliveryAssignment, storage: Storage) -> str | None:

@@ -818,6 +818,14 @@ async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[S
     return order, visible, full_view
 
 
+async def parts_of(order_ids: list[int]) -> dict[int, list[StallOrder]]:
+    """The parts (with their stalls) of several orders, in one query."""
+    grouped: dict[int, list[StallOrder]] = {}
+    for part in await StallOrder.filter(order_id__in=order_ids or [0]).select_related("stall").order_by("id"):
+        grouped.setdefault(part.order_id, []).append(part)
+    return grouped
+
+
 async def my_orders(*, actor: User | None, status: OrderStatus | None, after_id: int | None, limit: int) -> list[Order]:
     buyer = require_role(actor, Role.BUYER)
     query = Order.filter(buyer_id=buyer.id)

@@ -564,3 +564,32 @@ async def test_the_stall_order_table_and_other_traders(shop: dict[str, Any], set
             )
         ) == [(None, ErrorCode.PERMISSION_DENIED)]
     assert (await StallOrder.get(id=part.id)).status == StallOrderStatus.PENDING
+
+
+async def test_my_orders_costs_the_same_queries_for_one_order_or_many(
+    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+) -> None:
+    from tests.support.queries import count_queries
+
+    query = """{ myOrders(first: 20) { edges { node { number status total { amount }
+      stallOrders { status stall { name } items { productName quantity } } timeline { type actor }
+      delivery { status } } } } }"""
+    gql.token = token_for(shop["buyer"], settings)
+
+    async def place(key: str) -> None:
+        await orders_service.place_order(
+            actor=shop["buyer"], request=_request(shop["market"], [(shop["beras"], "1"), (shop["ikan"], "0.5")],
+                                                  key=key), settings=settings,
+        )  # fmt: skip
+
+    await place("one")
+    await gql(query)  # the first request also reads the user: warm like the later ones
+    with count_queries() as one:
+        first = (await gql(query))["myOrders"]["edges"]
+    for n in range(5):
+        await place(f"more-{n}")
+    with count_queries() as six:
+        page = (await gql(query))["myOrders"]["edges"]
+    assert len(first) == 1 and len(page) == 6
+    assert page[-1]["node"]["stallOrders"][0]["items"] and page[-1]["node"]["timeline"][0]["type"] == "PLACED"
+    assert six.count == one.count, (one.queries, six.queries)
