@@ -11,9 +11,9 @@ from tortoise.expressions import Q
 from src.models.accounts import Role
 from src.models.markets import Market, Stall, StallStatus
 from src.schema.context import Info
-from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.errors import UserError, mutation_payload
 from src.schema.ids import db_ids, decode_id
-from src.schema.pagination import build_connection, limit_or_error
+from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
@@ -48,22 +48,14 @@ class MarketType(relay.Node):
         limit = limit_or_error(info, first)
         query = Stall.filter(market_id=self.id, status=StallStatus.APPROVED)
         if after:
-            try:
-                previous = await Stall.get_or_none(id=decode_id(after, "Stall", field="after"))
-            except DomainError as exc:
-                raise graphql_error(exc, info.context.language) from exc
+            previous = await Stall.get_or_none(id=after_id(info, after, "Stall"))
             if previous is not None:
                 query = query.filter(
                     Q(stall_number__gt=previous.stall_number)
                     | Q(stall_number=previous.stall_number, id__gt=previous.id)
                 )
         rows = await query.order_by("stall_number", "id").limit(limit + 1)
-        return build_connection(
-            [StallType.from_model(s) for s in rows[:limit]],
-            has_next_page=len(rows) > limit,
-            cursor=lambda n: relay.to_base64("Stall", n.id),
-            had_cursor=after is not None,
-        )
+        return id_page(rows, limit, StallType.from_model, "Stall", had_cursor=after is not None)
 
     @classmethod
     def from_model(cls, market: Market) -> "MarketType":
@@ -215,17 +207,10 @@ class MarketsQuery:
         self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
     ) -> relay.Connection[MarketType]:
         limit = limit_or_error(info, first)
-        try:
-            after_id = decode_id(after, "Market", field="after") if after else None
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
-        rows = await markets_service.list_markets(search=search, after_id=after_id, limit=limit + 1)
-        return build_connection(
-            [MarketType.from_model(m) for m in rows[:limit]],
-            has_next_page=len(rows) > limit,
-            cursor=lambda n: relay.to_base64("Market", n.id),
-            had_cursor=after is not None,
+        rows = await markets_service.list_markets(
+            search=search, after_id=after_id(info, after, "Market"), limit=limit + 1
         )
+        return id_page(rows, limit, MarketType.from_model, "Market", had_cursor=after is not None)
 
     @strawberry.field
     async def market(self, info: Info, id: relay.GlobalID) -> MarketType | None:

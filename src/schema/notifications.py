@@ -11,12 +11,11 @@ from strawberry.scalars import JSON
 
 from src.models.notifications import Notification
 from src.schema.context import Info
-from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.errors import UserError, mutation_payload
 from src.schema.ids import db_ids, decode_id
-from src.schema.pagination import build_connection, limit_or_error
+from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import notifications as notifications_service
-from src.services.errors import DomainError
 
 
 @strawberry.type(name="Notification")
@@ -74,19 +73,10 @@ class NotificationsQuery:
         user = await info.context.get_user()
         assert user is not None
         limit = limit_or_error(info, first)
-        try:
-            after_id = decode_id(after, "Notification", field="after") if after else None
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
         rows = await notifications_service.list_for(
-            user=user, unread_only=unread_only, after_id=after_id, limit=limit + 1
+            user=user, unread_only=unread_only, after_id=after_id(info, after, "Notification"), limit=limit + 1
         )
-        return build_connection(
-            [NotificationType.from_model(n) for n in rows[:limit]],
-            has_next_page=len(rows) > limit,
-            cursor=lambda n: relay.to_base64("Notification", n.id),
-            had_cursor=bool(after),
-        )
+        return id_page(rows, limit, NotificationType.from_model, "Notification", had_cursor=bool(after))
 
     @strawberry.field(
         description="How many of the user's notifications are unread.",

@@ -25,7 +25,7 @@ from src.schema.context import Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
 from src.schema.ids import db_ids, decode_id
 from src.schema.markets import Location, MarketType, StallType
-from src.schema.pagination import build_connection, limit_or_error
+from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import delivery as delivery_service
@@ -34,7 +34,7 @@ from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services import ratelimit
 from src.services.catalog_queries import product_rows
-from src.services.errors import DomainError, DomainErrors
+from src.services.errors import DomainError
 
 if TYPE_CHECKING:
     from src.schema.delivery import DeliveryAssignmentType
@@ -468,13 +468,6 @@ async def _stall_order_change(
     return await mutation_payload(info, StallOrderPayload, work())
 
 
-def _after_id(info: Info, after: str | None, type_name: str) -> int | None:
-    try:
-        return decode_id(after, type_name, field="after") if after else None
-    except (DomainError, DomainErrors) as exc:
-        raise graphql_error(exc, info.context.language) from exc
-
-
 @strawberry.type
 class OrdersQuery:
     @strawberry.field(description="The buyer's cart.")
@@ -493,18 +486,18 @@ class OrdersQuery:
             rows = await orders_service.my_orders(
                 actor=await info.context.get_user(),
                 status=status,
-                after_id=_after_id(info, after, "Order"),
+                after_id=after_id(info, after, "Order"),
                 limit=limit + 1,
             )
         except DomainError as exc:
             raise graphql_error(exc, info.context.language) from exc
         # The buyer's own orders, seen whole: their parts in one query for the page.
         parts = await orders_service.parts_of([o.id for o in rows[:limit]])
-        nodes = [OrderType.from_model(order, parts.get(order.id, [])) for order in rows[:limit]]
-        return build_connection(
-            nodes,
-            has_next_page=len(rows) > limit,
-            cursor=lambda n: relay.to_base64("Order", n.id),
+        return id_page(
+            rows,
+            limit,
+            lambda order: OrderType.from_model(order, parts.get(order.id, [])),
+            "Order",
             had_cursor=bool(after),
         )
 
@@ -529,17 +522,12 @@ class OrdersQuery:
             rows = await orders_service.stall_orders(
                 actor=await info.context.get_user(),
                 status=status,
-                after_id=_after_id(info, after, "StallOrder"),
+                after_id=after_id(info, after, "StallOrder"),
                 limit=limit + 1,
             )
         except DomainError as exc:
             raise graphql_error(exc, info.context.language) from exc
-        return build_connection(
-            [StallOrderType.from_model(p) for p in rows[:limit]],
-            has_next_page=len(rows) > limit,
-            cursor=lambda n: relay.to_base64("StallOrder", n.id),
-            had_cursor=bool(after),
-        )
+        return id_page(rows, limit, StallOrderType.from_model, "StallOrder", had_cursor=bool(after))
 
 
 @strawberry.type

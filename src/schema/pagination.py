@@ -1,14 +1,15 @@
 """Relay connections built from a page of nodes fetched with one extra row (to know if more follow)."""
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry import relay
 
 from src.schema.context import Info
 from src.schema.errors import graphql_error
+from src.schema.ids import decode_id
 from src.services.catalog_queries import page_size
-from src.services.errors import DomainError
+from src.services.errors import DomainError, DomainErrors
 
 N = TypeVar("N", bound=relay.Node)
 
@@ -34,4 +35,25 @@ def build_connection(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
+    )
+
+
+def after_id(info: Info, after: str | None, type_name: str) -> int | None:
+    """The database id behind an `after` cursor of this type (None without one); a bad cursor is a
+    GraphQL error naming `after`."""
+    try:
+        return decode_id(after, type_name, field="after") if after else None
+    except (DomainError, DomainErrors) as exc:
+        raise graphql_error(exc, info.context.language) from exc
+
+
+def id_page(
+    rows: Sequence[Any], limit: int, node: Callable[[Any], N], type_name: str, *, had_cursor: bool
+) -> relay.Connection[N]:
+    """A connection over rows fetched `limit + 1` at a time, each edge's cursor its node's global id."""
+    return build_connection(
+        [node(row) for row in rows[:limit]],
+        has_next_page=len(rows) > limit,
+        cursor=lambda n: relay.to_base64(type_name, n.id),  # type: ignore[attr-defined]  # NodeID[int] types
+        had_cursor=had_cursor,
     )
