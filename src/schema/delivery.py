@@ -5,7 +5,7 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -32,6 +32,8 @@ from src.services import queue as queue_service
 from src.services.errors import DomainError, DomainErrors, ErrorCode
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 AssignmentStatusEnum = strawberry.enum(AssignmentStatus, name="AssignmentStatus")
 VehicleEnum = strawberry.enum(Vehicle, name="Vehicle")
@@ -248,6 +250,16 @@ def _query_error(info: Info, exc: DomainError | DomainErrors) -> GraphQLError:
     return graphql_error(exc, info.context.language)
 
 
+async def _for_market(info: Info, query: Callable[..., Awaitable[T]], market_id: relay.GlobalID, **options: Any) -> T:
+    """A market admin's query about one market: the market's id decoded, expected failures as GraphQL errors."""
+    try:
+        return await query(
+            actor=await info.context.get_user(), market_id=decode_id(market_id, "Market", field="marketId"), **options
+        )
+    except (DomainError, DomainErrors) as exc:
+        raise _query_error(info, exc) from exc
+
+
 async def _assignment_result(info: Info, assignment: DeliveryAssignment) -> dict[str, Any]:
     await notifications_service.hand_over_written(info.context.queue)  # committed: tell people now
     fresh = await DeliveryAssignment.get(id=assignment.id)
@@ -313,40 +325,20 @@ class DeliveryQuery:
 
     @strawberry.field(description="Market admin: every courier of the market for a day.")
     async def market_settlements(self, info: Info, market_id: relay.GlobalID, date: date) -> list[CourierSettlement]:
-        try:
-            settlements = await delivery_service.market_settlements(
-                actor=await info.context.get_user(),
-                market_id=decode_id(market_id, "Market", field="marketId"),
-                day=date,
-            )
-        except (DomainError, DomainErrors) as exc:
-            raise _query_error(info, exc) from exc
+        settlements = await _for_market(info, delivery_service.market_settlements, market_id, day=date)
         return [await _settlement(s, info) for s in settlements]
 
     @strawberry.field(description="Market admin: the market's couriers, their availability and load.")
     async def couriers(self, info: Info, market_id: relay.GlobalID) -> list[CourierProfileType]:
-        try:
-            pairs = await delivery_service.market_couriers(
-                actor=await info.context.get_user(), market_id=decode_id(market_id, "Market", field="marketId")
-            )
-        except (DomainError, DomainErrors) as exc:
-            raise _query_error(info, exc) from exc
+        pairs = await _for_market(info, delivery_service.market_couriers, market_id)
         return [CourierProfileType.from_model(profile, user) for user, profile in pairs]
 
     @strawberry.field(description="Market admin: orders ready for pickup with no courier, to assign by hand.")
     async def orders_awaiting_courier(self, info: Info, market_id: relay.GlobalID) -> list[OrderType]:
-        try:
-            orders = await delivery_service.waiting_orders(
-                actor=await info.context.get_user(), market_id=decode_id(market_id, "Market", field="marketId")
-            )
-        except (DomainError, DomainErrors) as exc:
-            raise _query_error(info, exc) from exc
-        result = []
-        for order in orders:
-            found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order.id)
-            if found:
-                result.append(OrderType.from_model(*found))
-        return result
+        orders = await _for_market(info, delivery_service.waiting_orders, market_id)
+        # The service let only this market's admins through, and they see orders whole: no per-order check.
+        parts = await orders_service.parts_of([o.id for o in orders])
+        return [OrderType.from_model(order, parts.get(order.id, [])) for order in orders]
 
 
 @strawberry.type

@@ -200,17 +200,24 @@ async def _offer(order: Order, settings: Settings) -> DeliveryAssignment | None:
     if courier is None:
         await orders_service.record_event(order, "NO_COURIER", None)
         return None
-    assignment = await DeliveryAssignment.create(
-        order_id=order.id,
-        courier_id=courier.id,
-        market_id=order.market_id,
-        status=A.OFFERED,
-        live_order_id=order.id,
-        expires_at=now() + timedelta(seconds=settings.delivery_offer_seconds),
-        cod_expected=_cod_expected(order),
+    assignment = await _new_assignment(
+        order, courier, A.OFFERED, expires_at=now() + timedelta(seconds=settings.delivery_offer_seconds)
     )
     await _delivery_event(assignment, "offered", order)
     return assignment
+
+
+async def _new_assignment(order: Order, courier: User, status: AssignmentStatus, **fields: Any) -> DeliveryAssignment:
+    """A live assignment of the order (holding its unique live slot) with the cash to collect at the door."""
+    return await DeliveryAssignment.create(
+        order_id=order.id,
+        courier_id=courier.id,
+        market_id=order.market_id,
+        status=status,
+        live_order_id=order.id,
+        cod_expected=_cod_expected(order),
+        **fields,
+    )
 
 
 def _cod_expected(order: Order) -> int:
@@ -443,15 +450,8 @@ async def assign_manually(*, actor: User | None, order_id: int, courier_id: int)
             current.reason = "REASSIGNED"
             await current.save()
             _touch(current)
-        assignment = await DeliveryAssignment.create(
-            order_id=order.id,
-            courier_id=courier.id,
-            market_id=order.market_id,
-            status=A.ACCEPTED,
-            live_order_id=order.id,
-            assigned_by_id=actor.id if actor else None,
-            accepted_at=now(),
-            cod_expected=_cod_expected(order),
+        assignment = await _new_assignment(
+            order, courier, A.ACCEPTED, assigned_by_id=actor.id if actor else None, accepted_at=now()
         )
         await orders_service.record_event(order, "COURIER_ASSIGNED", actor, courier.name, extra=_courier_extra(courier))
         await _delivery_event(assignment, "assigned", order)
