@@ -3,13 +3,8 @@ reaches a subscriber connected to another."""
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from socket import socket as tcp_socket
 from typing import Any
 
 import httpx
@@ -22,6 +17,7 @@ from src.services import delivery
 from src.settings import Settings
 from tests.delivery.world import World, make_world
 from tests.factories import token_for
+from tests.support.processes import free_port, pasar_env, start_api
 
 ORDER_UPDATED = "subscription($id: ID!) { orderUpdated(orderId: $id) { status delivery { status } } }"
 QUEUE_UPDATED = "subscription { deliveryQueueUpdated { status order { number } } }"
@@ -30,43 +26,14 @@ ASSIGN = """mutation($order: ID!, $courier: ID!) { assignCourier(input: {orderId
   assignment { status } errors { code } } }"""
 
 
-def _free_port() -> int:
-    with tcp_socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _api_process(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url or "",
-        "SECRET_KEY": settings.secret_key.get_secret_value(),
-        "MEDIA_ROOT": str(settings.media_root),
-        "ENVIRONMENT": "dev",
-    }
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [str(Path(sys.executable).parent / "pasar"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
 @pytest.fixture
 def two_apis(clean_db: None, settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     """Two API processes on the test database and Redis, as two replicas behind a load balancer."""
-    ports = [_free_port(), _free_port()]
-    processes = [_api_process(settings, port, tmp_path / f"api-{port}.log") for port in ports]
+    ports = [free_port(), free_port()]
+    processes = []
     try:
-        for port, process in zip(ports, processes, strict=True):
-            for _ in range(300):
-                assert process.poll() is None, (tmp_path / f"api-{port}.log").read_text()
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+        for port in ports:
+            processes.append(start_api(port, env=pasar_env(settings), log=tmp_path / f"api-{port}.log"))
         yield [f"127.0.0.1:{port}" for port in ports]
     finally:
         for process in processes:

@@ -4,7 +4,6 @@ import socket
 import sqlite3
 import subprocess
 import time
-from contextlib import closing
 from pathlib import Path
 from shutil import which
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from src.app import create_app
 from src.settings import ConfigurationError, Settings
 from tests.support.graphql import GraphQLClient
+from tests.support.processes import free_port
 
 TYPENAME = "{ __typename }"
 
@@ -33,12 +33,6 @@ async def test_readyz_when_everything_answers(http: httpx.AsyncClient) -> None:
     response = await http.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json()["checks"] == {"database": "ok", "redis": "ok", "storage": "ok"}
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start_redis(port: int) -> subprocess.Popen[bytes]:
@@ -60,7 +54,7 @@ def _start_redis(port: int) -> subprocess.Popen[bytes]:
 
 
 async def test_readyz_names_redis_when_it_stops_and_recovers_without_restart(orm: None, settings: Settings) -> None:
-    port = _free_port()
+    port = free_port()
     redis_process = _start_redis(port)
     app = create_app(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"}), manage_orm=False)
     try:
@@ -142,7 +136,7 @@ def _pasar(tmp_path: Path, env: dict[str, str], *args: str, timeout: float = 60)
     ],
 )
 def test_bad_configuration_stops_startup_with_one_line(tmp_path: Path, env: dict[str, str], needle: str) -> None:
-    result = _pasar(tmp_path, env, "serve", "--port", str(_free_port()))
+    result = _pasar(tmp_path, env, "serve", "--port", str(free_port()))
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
@@ -161,7 +155,7 @@ def test_embedded_sqlite_default_migrates_and_serves(tmp_path: Path) -> None:
     assert {"market", "category", "system_heartbeat"} <= tables
     seeded = _pasar(tmp_path, env, "seed")
     assert seeded.returncode == 0, seeded.stderr
-    port = _free_port()
+    port = free_port()
     import os
     import sys
 
@@ -194,7 +188,7 @@ def test_pasar_dev_starts_an_embedded_redis_when_none_answers(tmp_path: Path, mo
     from src import cli
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "DEFAULT_REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    monkeypatch.setattr(cli, "DEFAULT_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     monkeypatch.setattr(cli, "EMBEDDED_REDIS_DIR", tmp_path / "var" / "redis")
     settings, server = cli._embedded_redis(Settings(redis_url=None))
     try:

@@ -1,10 +1,7 @@
 """Faults made to happen: PostgreSQL restarted under a running API process, S3 stopping in the middle of a
 photo job."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +18,8 @@ from src.settings import Settings
 from src.storage.s3 import S3Storage
 from tests.factories import make_product, make_stall, make_user
 from tests.photos import images
-from tests.support.private_pg import PrivatePostgres, _free_port, private_postgres
+from tests.support.private_pg import PrivatePostgres, private_postgres
+from tests.support.processes import free_port, pasar_env, start_api, start_pasar
 from tests.support.s3server import ACCESS_KEY, S3Server, start_s3_server
 from tests.support.s3server import SECRET_KEY as S3_SECRET
 
@@ -30,10 +28,6 @@ MARKETS = "{ markets(first: 5) { edges { node { name } } } }"
 PRODUCTS = "{ products(first: 5) { edges { node { name } } } }"  # answered by the catalog fast path
 REGISTER = """mutation($phone: String!) { register(input: {phone: $phone, password: "kopi-tubruk-malang-2026",
   name: "Bu Tini"}) { user { phone } errors { code } } }"""
-
-
-def _pasar(*args: str, env: dict[str, str], **kwargs: Any) -> Any:
-    return subprocess.Popen([str(Path(sys.executable).parent / "pasar"), *args], env=env, **kwargs)
 
 
 @pytest.fixture
@@ -48,28 +42,18 @@ def _post(port: int, query: str, variables: dict[str, Any] | None = None) -> htt
     )
 
 
-def test_postgres_restarted_under_the_api(postgres: PrivatePostgres, tmp_path: Path) -> None:
+def test_postgres_restarted_under_the_api(postgres: PrivatePostgres, settings: Settings, tmp_path: Path) -> None:
     """While PostgreSQL is down, requests fail cleanly (a masked error with a code, /readyz 503 naming
     the database); once it is back, the same API process answers again, with no restart."""
-    env = os.environ | {
-        "DATABASE_URL": postgres.url,
-        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        "SECRET_KEY": SECRET,
-        "ENVIRONMENT": "production",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
-    assert _pasar("migrate", env=env).wait(timeout=120) == 0
-    assert _pasar("seed", env=env, stdout=subprocess.DEVNULL).wait(timeout=120) == 0
-    port = _free_port()
-    with (tmp_path / "api.log").open("wb") as log:
-        api = _pasar("serve", "--host", "127.0.0.1", "--port", str(port), env=env, stdout=log, stderr=log)
+    env = pasar_env(
+        settings, DATABASE_URL=postgres.url, SECRET_KEY=SECRET, ENVIRONMENT="production",
+        MEDIA_ROOT=str(tmp_path / "media"),
+    )  # fmt: skip
+    assert start_pasar("migrate", env=env, log=tmp_path / "migrate.log").wait(timeout=120) == 0
+    assert start_pasar("seed", env=env, log=tmp_path / "seed.log").wait(timeout=120) == 0
+    port = free_port()
+    api = start_api(port, env=env, log=tmp_path / "api.log")
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         before = _post(port, MARKETS).json()
         assert before["data"]["markets"]["edges"], before
 

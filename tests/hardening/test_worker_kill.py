@@ -2,10 +2,8 @@
 duplicated side effect."""
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from email import message_from_bytes
 from pathlib import Path
@@ -23,7 +21,7 @@ from src.services import delivery
 from src.services import notifications as notifications_service
 from src.settings import Settings
 from tests.delivery.world import make_world
-from tests.support.private_pg import _free_port
+from tests.support.processes import free_port, pasar_env, start_pasar
 
 
 class SlowMailbox:
@@ -41,26 +39,16 @@ class SlowMailbox:
 @pytest.fixture
 def mailbox() -> Any:
     box = SlowMailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield box, controller.port
     controller.stop()
 
 
 def _worker(settings: Settings, smtp_port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url or "",
-        "SECRET_KEY": settings.secret_key.get_secret_value(),
-        "MEDIA_ROOT": str(settings.media_root),
-        "EMAIL_ENABLED": "true",
-        "SMTP_PORT": str(smtp_port),
-        "DELIVERY_OFFER_SECONDS": "600",
-        "WORKER_POLL_DELAY": "0.05",
-    }
-    with log.open("wb") as out:
-        return subprocess.Popen([str(Path(sys.executable).parent / "pasar"), "worker"], env=env, stdout=out,
-                                stderr=subprocess.STDOUT)  # fmt: skip
+    env = pasar_env(settings, EMAIL_ENABLED="true", SMTP_PORT=str(smtp_port), DELIVERY_OFFER_SECONDS="600",
+                    WORKER_POLL_DELAY="0.05")  # fmt: skip
+    return start_pasar("worker", env=env, log=log)
 
 
 async def _unfinished(orders: int) -> bool:

@@ -4,9 +4,7 @@ import asyncio
 import email
 import hashlib
 import hmac
-import socket
 from collections.abc import AsyncIterator
-from contextlib import closing
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,6 +33,7 @@ from src.services import orders as orders_service
 from src.settings import Settings
 from tests.factories import make_market, make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.processes import free_port
 
 SECRET = "webhook-secret-for-tests"
 PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number total { amount } }
@@ -42,12 +41,6 @@ PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { orde
 NOTIFICATIONS = """query($unread: Boolean) { notifications(unreadOnly: $unread) { edges { node { id type title body read
   data } } } unreadNotificationCount }"""
 MARK = "mutation($ids: [ID!]!) { markNotificationsRead(input: {ids: $ids}) { count errors { code } } }"
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Mailbox:
@@ -95,7 +88,7 @@ class Receiver:
 @pytest.fixture
 def mailbox() -> Any:
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield box, controller.port
     controller.stop()
@@ -104,7 +97,7 @@ def mailbox() -> Any:
 @pytest.fixture
 async def receiver() -> AsyncIterator[tuple[Receiver, int]]:
     target = Receiver()
-    port = _free_port()
+    port = free_port()
     app = Starlette(routes=[Route("/gateway", target.endpoint, methods=["POST"])])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
@@ -218,7 +211,7 @@ async def test_a_new_order_reaches_each_trader_and_the_buyer_on_every_channel(
 async def test_an_order_placed_while_redis_is_down_is_told_once_redis_is_back(
     shop: dict[str, Any], notify_settings: Settings, run_jobs: Any, mailbox: Any, redis: Any,
 ) -> None:  # fmt: skip
-    down = notify_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_free_port()}/0"})
+    down = notify_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     app = create_app(down, manage_orm=False)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
@@ -423,7 +416,7 @@ async def test_what_a_lost_job_left_behind_is_finished_by_the_relay(
 async def test_a_late_notification_tells_what_was_true_at_the_event(
     shop: dict[str, Any], notify_settings: Settings, run_jobs: Any, mailbox: Any,
 ) -> None:  # fmt: skip
-    down = notify_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_free_port()}/0"})
+    down = notify_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     app = create_app(down, manage_orm=False)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:

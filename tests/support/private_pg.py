@@ -10,13 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from socket import socket
 
-
-def _free_port() -> int:
-    with socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.processes import free_port
 
 
 def _as_postgres(*args: str) -> list[str]:
@@ -56,7 +51,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     folder = Path(tempfile.mkdtemp(prefix="pasar-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
-    server = PrivatePostgres(initdb.parent, folder / "data", _free_port())
+    server = PrivatePostgres(initdb.parent, folder / "data", free_port())
     subprocess.run(
         _as_postgres(str(initdb), "-D", str(server.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"),
         check=True, capture_output=True,

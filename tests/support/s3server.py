@@ -3,25 +3,19 @@
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
 
+from tests.support.processes import free_port
+
 ACCESS_KEY = "pasar-test-access"
 SECRET_KEY = "pasar-test-secret-key-0123456789"
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -51,7 +45,7 @@ def weed_binary() -> str:
 def start_s3_server(data_dir: Path, timeout: float = 60.0) -> S3Server:
     """Start `weed mini` with credentials (so signatures, expiry and POST policies are enforced)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    ports = {name: _free_port() for name in ("master", "volume", "filer", "s3", "admin", "webdav")}
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin", "webdav")}
     args = [
         weed_binary(),
         "mini",
@@ -64,7 +58,7 @@ def start_s3_server(data_dir: Path, timeout: float = 60.0) -> S3Server:
     for name, port in ports.items():
         args.append(f"-{name}.port={port}")
         if name in {"master", "volume", "filer", "s3", "admin"}:
-            args.append(f"-{name}.port.grpc={_free_port()}")
+            args.append(f"-{name}.port.grpc={free_port()}")
     env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
     log_path = data_dir / "weed.log"
     with log_path.open("wb") as log_file:  # the child keeps its own descriptor
