@@ -52,8 +52,8 @@ class CourierProfileType:
         return UserType.from_model(self.user_model)
 
     @strawberry.field(description="Deliveries offered, accepted or picked up and not yet finished.")
-    async def active_deliveries(self) -> int:
-        return (await delivery_service.live_counts([self.user_model.id])).get(self.user_model.id, 0)
+    async def active_deliveries(self, info: Info) -> int:
+        return int(await info.context.loaders.live_deliveries_by_courier.load(self.user_model.id))
 
     @classmethod
     def from_model(cls, profile: CourierProfile, user: User) -> "CourierProfileType":

@@ -59,6 +59,13 @@ async def _deliveries(keys: list[tuple[int, bool]]) -> list[DeliveryAssignment |
     return [latest.get(k) for k in keys]
 
 
+async def _live_deliveries(courier_ids: list[int]) -> list[int]:
+    from src.services.delivery import live_counts
+
+    counts = await live_counts(courier_ids)
+    return [counts.get(i, 0) for i in courier_ids]
+
+
 class Loaders:
     """Made fresh for each request, so nothing is cached across users or requests."""
 
@@ -72,3 +79,4 @@ class Loaders:
         self.items_by_part = _loader(_items_by_part)
         self.events_by_order = _loader(_events_by_order)
         self.delivery_by_order = _loader(_deliveries)
+        self.live_deliveries_by_courier = _loader(_live_deliveries)
