@@ -452,22 +452,11 @@ def _order_day() -> date:
     return now().astimezone(WIB).date()
 
 
-_sequence_ready = False
-
-
 async def _ensure_counter(day: date) -> None:
-    """What numbering needs, made outside the order's transaction (whose rollback would undo it): the
-    sequence on PostgreSQL; elsewhere the day's counter row (two first orders of a day racing to create
-    it must not abort an order)."""
-    global _sequence_ready
-    connection = get_connection("default")
-    if connection.capabilities.dialect == "postgres":
-        if not _sequence_ready:
-            try:
-                await connection.execute_script("CREATE SEQUENCE IF NOT EXISTS order_number_seq")
-            except IntegrityError:
-                pass  # made at the same moment by another request (IF NOT EXISTS does not cover a race)
-            _sequence_ready = True
+    """The day's counter row where numbers are counted per day (not PostgreSQL: its sequence is made by a
+    migration), made outside the order's transaction: two first orders of a day racing to create it must
+    not abort an order."""
+    if get_connection("default").capabilities.dialect == "postgres":
         return
     if await OrderNumberCounter.exists(day=day):
         return
