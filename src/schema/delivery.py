@@ -171,7 +171,8 @@ class CourierSettlement:
 
 
 async def _settlement(settlement: delivery_service.Settlement, info: Info) -> CourierSettlement:
-    entries = [delivery_service.QueueEntry(d, await Order.get(id=d.order_id)) for d in settlement.deliveries]
+    orders = {o.id: o for o in await Order.filter(id__in=[d.order_id for d in settlement.deliveries] or [0])}
+    entries = [delivery_service.QueueEntry(d, orders[d.order_id]) for d in settlement.deliveries]
     await delivery_service.attach_pickups(entries)
     return CourierSettlement(
         date=settlement.day,
