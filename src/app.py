@@ -5,7 +5,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -28,6 +28,7 @@ from src.http import GuardMiddleware
 from src.jobs.queue import create_queue
 from src.schema import build_schema, fastpath, is_outage
 from src.schema.context import Context
+from src.services.catalog_queries import PublicPages
 from src.services.i18n import pick_language
 from src.services.live import LiveHub
 from src.settings import Settings, get_settings
@@ -50,6 +51,7 @@ class Resources:
     storage: Storage
     queue: Any  # ArqRedis
     live: LiveHub | None = None
+    catalog_pages: PublicPages = field(default_factory=lambda: PublicPages(0))
 
 
 class PasarGraphQL(GraphQL[Context, None]):
@@ -74,6 +76,7 @@ class PasarGraphQL(GraphQL[Context, None]):
             storage=resources.storage,
             queue=resources.queue,
             live=resources.live,
+            catalog_pages=resources.catalog_pages,
             language=pick_language(request.headers.get("accept-language"), resources.settings.default_language),
         )
 
@@ -234,7 +237,13 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             stack.push_async_callback(queue.aclose)
             hub = LiveHub(queue)  # subscriptions: one pub/sub connection per process, opened on first use
             stack.push_async_callback(hub.close)
-            app.state.resources = Resources(settings=settings, storage=build_storage(settings), queue=queue, live=hub)
+            app.state.resources = Resources(
+                settings=settings,
+                storage=build_storage(settings),
+                queue=queue,
+                live=hub,
+                catalog_pages=PublicPages(settings.catalog_cache_seconds),
+            )
             if settings.gc_freeze:
                 # What start-up made lives as long as the process: keep it out of every later collection,
                 # and collect the young generation less often (fewer pauses in the middle of requests).

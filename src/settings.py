@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=5000, ge=100)
     # Answer supported catalog queries from rows without per-field resolvers (see src/schema/fastpath.py).
     graphql_fast_path: bool = True
+    # Seconds a public catalog page is shared by one API process's requests (0: read every time).
+    catalog_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)  # JSON bodies; uploads: max_photo_bytes + 1 MB
     cors_origins: list[str] = []  # the web frontends' origins, e.g. ["https://pasar.malangkota.go.id"]
     # Freeze start-up objects out of garbage collection and collect less often (shorter tail latencies).

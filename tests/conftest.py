@@ -67,6 +67,7 @@ def settings(database_url: str, session_dir: Path) -> Settings:
         media_root=session_dir / "media",
         public_url="http://testserver",
         worker_poll_delay=0.01,
+        catalog_cache_seconds=0,  # tests read what they just wrote; tests/catalog/test_page_cache.py turns it on
     )
 
 

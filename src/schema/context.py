@@ -1,7 +1,7 @@
 """The typed per-request context every resolver receives as `info.context`."""
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ from strawberry.types import Info as _Info
 
 from src.schema.loaders import Loaders
 from src.services import accounts as accounts_service
+from src.services.catalog_queries import PublicPages
 from src.services.errors import DomainError, ErrorCode
 from src.settings import Settings
 from src.storage import Storage
@@ -34,6 +35,7 @@ class Context:
     queue: "ArqRedis"
     language: str
     live: "LiveHub | None" = None
+    catalog_pages: PublicPages = field(default_factory=lambda: PublicPages(0))
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
     _user_load: "asyncio.Future[User | None] | None" = None
     auth_error: ErrorCode | None = None

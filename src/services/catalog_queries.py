@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 import orjson
+from async_lru import alru_cache
 from tortoise.connection import get_connection
 
 from src.models.accounts import User
@@ -209,6 +210,38 @@ async def list_products(
             for row, tiers, photos in zip(rows, await price_tiers_for(ids), await ready_photos_for(ids), strict=True):
                 row["tiers"], row["photos"] = tiers, photos
     return ProductPage(rows=rows, has_next_page=len(fetched) > limit, sort=sort)
+
+
+class PublicPages:
+    """Catalog pages as every buyer sees them, shared by one process's requests for a few seconds.
+
+    At opening time thousands of buyers ask for the same first pages of their market; each of those
+    pages is read once per `seconds` per API process, and requests arriving while it is being read wait
+    for that one read instead of starting their own. Prices and stock shown may be that many seconds
+    old (an order always checks both at placement). Errors are never kept. Pages that depend on who asks
+    (a stall's own products, with the unlisted ones for its trader and admins) are not served from here.
+    """
+
+    def __init__(self, seconds: float, maxsize: int = 1024) -> None:
+        self.seconds = seconds
+        self._pages = alru_cache(maxsize=maxsize, ttl=seconds)(_public_page) if seconds > 0 else None
+
+    async def page(
+        self, filters: ProductFilter, sort: ProductSort, first: int | None, after: str | None
+    ) -> ProductPage:
+        if filters.stall_id is not None:
+            raise ValueError("a stall's pages depend on the viewer: use list_products")
+        if self._pages is None:
+            return await _public_page(filters, sort, first, after)
+        return await self._pages(filters, sort, first, after)
+
+    def clear(self) -> None:
+        if self._pages is not None:
+            self._pages.cache_clear()
+
+
+async def _public_page(filters: ProductFilter, sort: ProductSort, first: int | None, after: str | None) -> ProductPage:
+    return await list_products(viewer=None, filters=filters, sort=sort, first=first, after=after, with_details=True)
 
 
 # The same order as _ordering, on the columns of the page.

@@ -28,6 +28,7 @@ def pasar_env(settings: Settings, **extra: str) -> dict[str, str]:
         "SECRET_KEY": settings.secret_key.get_secret_value(),
         "MEDIA_ROOT": str(settings.media_root),
         "ENVIRONMENT": "dev",
+        "CATALOG_CACHE_SECONDS": str(settings.catalog_cache_seconds),
         **extra,
     }
 
