@@ -189,10 +189,12 @@ async def add_to_cart(*, actor: User | None, product_id: int, quantity: Decimal,
     total = _check_item_quantity(product, quantity + (existing.quantity if existing else 0), "quantity")
     if existing:
         existing.quantity, existing.note = total, (note or existing.note)[:200]
-        await existing.save()
-    else:
-        await CartItem.create(buyer=buyer, product=product, quantity=total, note=(note or "")[:200])
-    return await _cart_items(buyer)
+        await existing.save(update_fields=["quantity", "note"])
+        return items
+    # The cart as just read plus the new line (ordered by id, it comes last), not read a second time.
+    await Product.fetch_for_list([product], "price_tiers")
+    items.append(await CartItem.create(buyer=buyer, product=product, quantity=total, note=(note or "")[:200]))
+    return items
 
 
 async def update_cart_item(

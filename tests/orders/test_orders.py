@@ -399,6 +399,29 @@ async def test_cart_is_one_market_and_becomes_the_order(
     assert await PriceTier.all().count() == 2
 
 
+async def test_add_to_cart_answers_the_cart_as_stored(
+    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+) -> None:
+    gql.token = token_for(shop["buyer"], settings)
+    beras, ikan = (to_base64("Product", shop[name].id) for name in ("beras", "ikan"))
+    answers = [
+        (await gql(ADD, {"input": {"productId": product, "quantity": quantity}}))["addToCart"]
+        for product, quantity in ((beras, "4"), (ikan, "0.5"), (beras, "6"), (ikan, "0.05"))
+    ]
+    assert all(answer["errors"] == [] for answer in answers)
+    # The last answer: beras 10 kg at the 10 kg tier, then ikan 0.55 kg, in the order they were first added.
+    assert answers[-1]["cart"] == {
+        "items": [
+            {"quantity": "10", "lineTotal": {"amount": 128000}},
+            {"quantity": "0.55", "lineTotal": {"amount": 20900}},
+        ],
+        "subtotal": {"amount": 148900},
+    }
+    stored = (await gql(CART))["cart"]
+    assert [item["quantity"] for item in stored["items"]] == ["10", "0.55"]
+    assert stored["subtotal"] == answers[-1]["cart"]["subtotal"]
+
+
 async def test_only_buyers_place_orders(shop: dict[str, Any], gql: GraphQLClient, settings: Settings) -> None:
     for role in (Role.TRADER, Role.COURIER, Role.MARKET_ADMIN):
         gql.token = token_for(await make_user(role), settings)
