@@ -42,9 +42,10 @@ def start_pasar(*args: str, env: dict[str, str], log: Path, **options: Any) -> s
         )  # fmt: skip
 
 
-def start_api(port: int, *, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`pasar serve` on 127.0.0.1:port, returned once it answers /healthz (or failing with its log)."""
-    process = start_pasar("serve", "--host", "127.0.0.1", "--port", str(port), env=env, log=log)
+def start_api(port: int, *options: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`pasar serve` on 127.0.0.1:port (with more `options`), returned once it answers /healthz (or failing
+    with its log)."""
+    process = start_pasar("serve", "--host", "127.0.0.1", "--port", str(port), *options, env=env, log=log)
     for _ in range(300):
         assert process.poll() is None, log.read_text()
         try:
