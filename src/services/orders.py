@@ -182,19 +182,24 @@ async def add_to_cart(*, actor: User | None, product_id: int, quantity: Decimal,
     product = await Product.get_or_none(id=product_id).select_related("stall__market")
     if product is None or not listed(product):
         raise DomainError(ErrorCode.NOT_FOUND, field="productId")
-    items = await _cart_items(buyer)
-    if any(i.product.stall.market_id != product.stall.market_id for i in items):
-        raise DomainError(ErrorCode.DIFFERENT_MARKET, field="productId")
-    existing = next((i for i in items if i.product_id == product.id), None)
-    total = _check_item_quantity(product, quantity + (existing.quantity if existing else 0), "quantity")
-    if existing:
-        existing.quantity, existing.note = total, (note or existing.note)[:200]
-        await existing.save(update_fields=["quantity", "note"])
-        return items
-    # The cart as just read plus the new line (ordered by id, it comes last), not read a second time.
     await Product.fetch_for_list([product], "price_tiers")
-    items.append(await CartItem.create(buyer=buyer, product=product, quantity=total, note=(note or "")[:200]))
-    return items
+    async with in_transaction():
+        # One change at a time to a buyer's cart (their phone and laptop may add at the same moment, and
+        # each add must count once): the buyer's row is the lock, NO KEY UPDATE so that rows merely
+        # referring to the buyer are not held up.
+        await User.select_for_update(no_key=True).get(id=buyer.id)
+        items = await _cart_items(buyer)
+        if any(i.product.stall.market_id != product.stall.market_id for i in items):
+            raise DomainError(ErrorCode.DIFFERENT_MARKET, field="productId")
+        existing = next((i for i in items if i.product_id == product.id), None)
+        total = _check_item_quantity(product, quantity + (existing.quantity if existing else 0), "quantity")
+        # The answer is the cart as just read with this change, not read a second time.
+        if existing:
+            existing.quantity, existing.note = total, (note or existing.note)[:200]
+            await existing.save(update_fields=["quantity", "note"])
+        else:  # ordered by id, the new line comes last
+            items.append(await CartItem.create(buyer=buyer, product=product, quantity=total, note=(note or "")[:200]))
+        return items
 
 
 async def update_cart_item(

@@ -13,6 +13,7 @@ from src.models.accounts import Role, User
 from src.models.catalog import PriceTier, Product
 from src.models.markets import Market
 from src.models.orders import (
+    CartItem,
     Order,
     OrderItem,
     OrderStatus,
@@ -420,6 +421,19 @@ async def test_add_to_cart_answers_the_cart_as_stored(
     stored = (await gql(CART))["cart"]
     assert [item["quantity"] for item in stored["items"]] == ["10", "0.55"]
     assert stored["subtotal"] == answers[-1]["cart"]["subtotal"]
+
+
+async def test_adds_racing_from_several_devices_all_count(
+    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+) -> None:
+    gql.token = token_for(shop["buyer"], settings)
+    beras = to_base64("Product", shop["beras"].id)
+    answers = await asyncio.gather(
+        *(gql(ADD, {"input": {"productId": beras, "quantity": "1", "note": f"hp {n}"}}) for n in range(8))
+    )
+    assert [answer["addToCart"]["errors"] for answer in answers] == [[]] * 8
+    stored = await CartItem.get(buyer_id=shop["buyer"].id, product_id=shop["beras"].id)
+    assert stored.quantity == Decimal("8")
 
 
 async def test_only_buyers_place_orders(shop: dict[str, Any], gql: GraphQLClient, settings: Settings) -> None:
