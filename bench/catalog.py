@@ -15,7 +15,8 @@ How
        stalls in 10 markets, ~2,000 products with Indonesian names, wholesale price tiers for some and
        a READY photo for about half.
     2. Starts `uvicorn bench.catalog_server:create_app --factory` (one process, log level warning, no
-       access log) on a free port with DATABASE_URL, REDIS_URL (database 13) and ENVIRONMENT=dev.
+       access log) on a free port with DATABASE_URL, REDIS_URL (database 13) and ENVIRONMENT=dev, the
+       catalog page cache off (CATALOG_CACHE_SECONDS=0): both sides read the database for every page.
     3. Checks that both answer the same JSON for the same market, then, from this process (not the
        server's), drives each target with N concurrent clients, each an httpx.AsyncClient holding one
        HTTP/1.1 keep-alive connection, rotating over the 10 markets: a warm-up, then a fixed
@@ -366,6 +367,9 @@ def running_server(
         "REDIS_URL": REDIS_URL,
         "ENVIRONMENT": "dev",
         "PYTHONUNBUFFERED": "1",
+        # Every request reads the database unless a benchmark says otherwise (bench/load.py measures
+        # the deployment as configured, page cache included).
+        "CATALOG_CACHE_SECONDS": "0",
         **(env or {}),
     }
     log_path = log_dir / log_name

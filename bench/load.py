@@ -14,7 +14,9 @@ How
        tokens signed with a fixed SECRET_KEY the server gets too, and gives each courier 10 accepted
        deliveries of real orders (so the queue has pickups, items and a route to compute).
     2. Starts the API (uvicorn, the real app) as 1 and then 2 processes; order limits (rate,
-       slot capacity, COD) are raised so that only a fault could refuse an order.
+       slot capacity, COD) are raised so that only a fault could refuse an order. The catalog page
+       cache is as deployed (CATALOG_CACHE_SECONDS=5, one cache per process); --catalog-cache 0
+       measures every page read from the database.
     3. The load generator is lean on purpose, so it leaves the CPU to the server: raw HTTP/1.1 keep-alive
        connections on asyncio streams (uvloop), request bodies prepared ahead, responses read by
        Content-Length. Each of --clients connections sends requests back to back for --seconds.
@@ -23,7 +25,8 @@ How
        itself used; then the two-process / one-process throughput ratio. Drops the database at the end.
 
 Run from the repository root:
-    .venv/bin/python bench/load.py [--seconds 20] [--clients 32] [--products 2000]
+    .venv/bin/python bench/load.py [--seconds 20] [--clients 32] [--products 2000] [--catalog-cache 5]
+        [--mix browse=70,detail=15,cart=5,order=5,queue=5] [--processes 1,2]
 """
 
 import argparse
@@ -321,7 +324,7 @@ def report(label: str, result: Result, driver_cpu: float) -> float:
     print(f"\n{label}: {rate:,.0f} requests/s over {result.seconds:.0f} s, {total:,} requests, {errors} errors; "
           f"driver CPU {driver_cpu / result.seconds * 100:.0f} % of one core")  # fmt: skip
     print(f"  {'operation':<10}{'requests':>10}{'share':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for operation in result.latencies:
+    for operation in sorted(result.latencies, key=list(MIX).index):
         values = result.latencies.get(operation, [])
         print(f"  {operation:<10}{len(values):>10,}{len(values) / max(total, 1) * 100:>7.0f}%"
               f"{_ms(values, 0.5):>9.1f}{_ms(values, 0.99):>9.1f}{result.errors.get(operation, 0):>8}")  # fmt: skip
@@ -342,6 +345,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--buyers", type=int, default=200)
     parser.add_argument("--couriers", type=int, default=20)
+    parser.add_argument(
+        "--catalog-cache",
+        type=float,
+        default=5.0,
+        help="CATALOG_CACHE_SECONDS of the API processes (default 5, as deployed; 0: off)",
+    )
     parser.add_argument(
         "--mix",
         type=_mix,
@@ -366,6 +375,8 @@ def _mix(value: str) -> dict[str, int]:
                 f"{part!r}: expected OPERATION=WEIGHT with OPERATION one of {', '.join(MIX)}"
             )
         weights[operation] = int(weight)
+    if not any(weights.values()):
+        raise argparse.ArgumentTypeError("at least one operation needs a weight above 0")
     return weights
 
 
@@ -381,6 +392,8 @@ def main(argv: list[str] | None = None) -> None:
         seeded = asyncio.run(prepare_database(database_url, args.products))
         world = asyncio.run(seed_people(database_url, seeded.market_ids, args.buyers, args.couriers))
         rates = []
+        server_env = SERVER_ENV | {"CATALOG_CACHE_SECONDS": str(args.catalog_cache)}
+        print(f"catalog page cache: {args.catalog_cache:g} s per API process", flush=True)
         for processes in args.processes:
             with tempfile.TemporaryDirectory() as logs, ExitStack() as stack:
                 # Separate processes on their own ports, the clients spread over them round robin as a load
@@ -388,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
                 # keep-alive connection, and an uneven split then lasts the whole run).
                 servers = [
                     stack.enter_context(running_server(database_url, Path(logs), app="src.app:create_app",
-                                                       env=SERVER_ENV, log_name=f"server-{n}.log"))
+                                                       env=server_env, log_name=f"server-{n}.log"))
                     for n in range(processes)
                 ]  # fmt: skip
                 before, watched = _cpu(), Watched(servers[0].process.pid, name)

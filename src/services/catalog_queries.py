@@ -218,11 +218,13 @@ class PublicPages:
     At opening time thousands of buyers ask for the same first pages of their market; each of those
     pages is read once per `seconds` per API process, and requests arriving while it is being read wait
     for that one read instead of starting their own. Prices and stock shown may be that many seconds
-    old (an order always checks both at placement). Errors are never kept. Pages that depend on who asks
-    (a stall's own products, with the unlisted ones for its trader and admins) are not served from here.
+    old (an order uses the current price and checks the stock). Errors are never kept. Pages that depend
+    on who asks (a stall's own products, with the unlisted ones for its trader and admins) are not served
+    from here, nor pages of more than CACHED_PAGE_MAX products: with at most `maxsize` pages kept, the
+    memory stays bounded whatever a client asks for.
     """
 
-    def __init__(self, seconds: float, maxsize: int = 1024) -> None:
+    def __init__(self, seconds: float, maxsize: int = 256) -> None:
         self.seconds = seconds
         self._pages = alru_cache(maxsize=maxsize, ttl=seconds)(_public_page) if seconds > 0 else None
 
@@ -231,16 +233,18 @@ class PublicPages:
     ) -> ProductPage:
         if filters.stall_id is not None:
             raise ValueError("a stall's pages depend on the viewer: use list_products")
-        if self._pages is None:
-            return await _public_page(filters, sort, first, after)
-        return await self._pages(filters, sort, first, after)
+        limit = page_size(first)
+        if sort is ProductSort.RELEVANCE and not search.query_terms(filters.search or ""):
+            sort = ProductSort.NEWEST  # what list_products answers: one page, one entry
+        if self._pages is None or limit > CACHED_PAGE_MAX:
+            return await _public_page(filters, sort, limit, after)
+        return await self._pages(filters, sort, limit, after)
 
-    def clear(self) -> None:
-        if self._pages is not None:
-            self._pages.cache_clear()
+
+CACHED_PAGE_MAX = 50
 
 
-async def _public_page(filters: ProductFilter, sort: ProductSort, first: int | None, after: str | None) -> ProductPage:
+async def _public_page(filters: ProductFilter, sort: ProductSort, first: int, after: str | None) -> ProductPage:
     return await list_products(viewer=None, filters=filters, sort=sort, first=first, after=after, with_details=True)
 
 

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -12,14 +13,17 @@ from src.app import create_app
 from src.models.accounts import Role
 from src.models.catalog import Product
 from src.models.markets import Stall
+from src.services import catalog_queries
 from src.settings import Settings
 from tests.factories import make_market, make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
 from tests.support.queries import count_queries
 
-TTL = 0.5
-PAGE = """query($filter: ProductFilterInput, $after: String, $first: Int) {
-  products(first: $first, after: $after, filter: $filter) { edges { node { name price { amount } stock } } }
+TTL = 1.5
+PAGE = """query($filter: ProductFilterInput, $after: String, $first: Int, $sort: ProductSort) {
+  products(first: $first, after: $after, filter: $filter, sort: $sort) {
+    edges { node { name price { amount } stock } }
+  }
 }"""
 
 
@@ -83,14 +87,37 @@ async def test_a_stalls_own_view_is_never_cached(cached: GraphQLClient, settings
     assert await _prices(cached, own) == []
 
 
-async def test_errors_are_not_kept(cached: GraphQLClient) -> None:
+async def test_errors_are_not_kept(cached: GraphQLClient, monkeypatch: pytest.MonkeyPatch) -> None:
     market = await make_market()
     await make_product(await make_stall(market=market), price=7000)
-    variables = {"filter": {"marketId": to_base64("Market", market.id)}, "after": "not-a-cursor"}
+    by_market = {"filter": {"marketId": to_base64("Market", market.id)}}
+    real, calls = catalog_queries.list_products, []
+
+    async def failing_once(**kwargs: Any) -> catalog_queries.ProductPage:
+        calls.append(kwargs)
+        if len(calls) <= 2:  # the fast path's read, then the normal resolver's (the fast path falls back)
+            raise ConnectionRefusedError("database restarting")
+        return await real(**kwargs)
+
+    monkeypatch.setattr(catalog_queries, "list_products", failing_once)
+    errors = await cached.errors(PAGE, {"first": 20, **by_market})
+    assert errors[0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert await _prices(cached, by_market) == [7000]  # the same page, read again rather than the error
+    assert len(calls) == 3
+
+
+async def test_the_same_page_asked_differently_is_one_entry_and_big_pages_are_read_fresh(
+    cached: GraphQLClient,
+) -> None:
+    market = await make_market()
+    await make_product(await make_stall(market=market), price=8000)
+    by_market = {"filter": {"marketId": to_base64("Market", market.id)}}
+    await _prices(cached, {**by_market, "sort": "RELEVANCE"})  # without a search: newest first
+    with count_queries() as same:
+        assert await _prices(cached, {**by_market, "sort": "NEWEST"}) == [8000]
+        await cached(PAGE, {"first": None, **by_market})  # the default page size is 20
+    assert same.count == 0
     for _ in range(2):
-        errors = await cached.errors(PAGE, {"first": 20, **variables})
-        assert errors[0]["extensions"]["code"] == "INVALID_INPUT"
-    with count_queries() as counter:
-        errors = await cached.errors(PAGE, {"first": 0, "filter": variables["filter"]})
-    assert errors[0]["extensions"]["code"] == "INVALID_INPUT" and counter.count == 0
-    assert await _prices(cached, {"filter": variables["filter"]}) == [7000]
+        with count_queries() as big:
+            await cached(PAGE, {"first": 60, **by_market})
+        assert big.count >= 1
