@@ -4,29 +4,34 @@ What it measures
     Requests per second, p50/p99 latency per operation and the error count when many clients hit the
     API at once with the morning's mix: browsing the catalog (70 %), a product's detail (15 %), cart and
     order (10 %: half addToCart, half placeOrder) and a courier's delivery queue (5 %). It runs the same
-    load for the same time against one uvicorn process and then against two (on two ports, the clients'
-    connections spread over them round robin, as a load balancer does), and prints the ratio of their
-    throughputs. It asserts no timings.
+    load for the same time against one uvicorn process and against two (on two ports, the clients'
+    connections spread over them round robin, as a load balancer does), taking turns for --rounds rounds
+    (1, 2, then 2, 1, ...),
+    and prints the ratio of their throughputs round by round and its median. It asserts no timings.
 
 How
     1. Creates a PostgreSQL database `pasar_bench_<random>`, seeds the catalog as bench/catalog.py does
        (markets of Malang, traders, products with tiers and photos), then buyers and couriers with access
        tokens signed with a fixed SECRET_KEY the server gets too, and gives each courier 10 accepted
        deliveries of real orders (so the queue has pickups, items and a route to compute).
-    2. Starts the API (uvicorn, the real app) as 1 and then 2 processes; order limits (rate,
+    2. Starts two API processes (uvicorn, the real app); a one-process run sends to the first only. Order
+       limits (rate,
        slot capacity, COD) are raised so that only a fault could refuse an order. The catalog page
        cache is as deployed (CATALOG_CACHE_SECONDS=5, one cache per process); --catalog-cache 0
        measures every page read from the database.
     3. The load generator is lean on purpose, so it leaves the CPU to the server: raw HTTP/1.1 keep-alive
        connections on asyncio streams (uvloop), request bodies prepared ahead, responses read by
-       Content-Length. Each of --clients connections sends requests back to back for --seconds.
+       Content-Length. Each of --clients connections sends requests back to back for --seconds (after
+       2 s of warm-up that is not counted).
        An answer that is not HTTP 200 or holds a GraphQL or user error counts as an error.
-    4. Prints per operation: requests, p50, p99; in total: requests/s, errors, and the CPU the driver
-       itself used; then the two-process / one-process throughput ratio. Drops the database at the end.
+    4. Prints each run's requests/s as it ends; then for each process count, over its rounds, per
+       operation: requests, p50, p99; in total: requests/s, errors, the CPU the driver itself used and the
+       cores busy; then the two-process / one-process ratio of each round (runs a minute apart, on this
+       VM whose speed drifts by tens of percent within minutes) and their median. Drops the database.
 
 Run from the repository root:
-    .venv/bin/python bench/load.py [--seconds 20] [--clients 32] [--products 2000] [--catalog-cache 5]
-        [--mix browse=70,detail=15,cart=5,order=5,queue=5] [--processes 1,2]
+    .venv/bin/python bench/load.py [--seconds 10] [--rounds 3] [--clients 32] [--products 2000]
+        [--catalog-cache 5] [--mix browse=70,detail=15,cart=5,order=5,queue=5] [--processes 1,2]
 """
 
 import argparse
@@ -35,6 +40,7 @@ import random
 import resource
 import secrets
 import signal
+import statistics
 import tempfile
 import time
 from collections import defaultdict
@@ -212,6 +218,15 @@ class Result:
     samples: dict[str, bytes] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def add(self, other: "Result") -> None:
+        for operation, values in other.latencies.items():
+            self.latencies[operation].extend(values)
+        for operation, count in other.errors.items():
+            self.errors[operation] += count
+        for operation, sample in other.samples.items():
+            self.samples.setdefault(operation, sample)
+        self.seconds += other.seconds
+
 
 class Requests:
     """Request bodies for each operation, mostly prepared ahead (orders need a fresh key each)."""
@@ -333,6 +348,13 @@ def report(label: str, result: Result, driver_cpu: float) -> float:
     return rate
 
 
+CPU_FIELDS = ("server", "postgres", "driver", "other")
+
+
+def _processes(count: int) -> str:
+    return f"{count} API process{'es' if count > 1 else ''}"
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -340,7 +362,8 @@ def _cpu() -> float:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per run (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each process count, taking turns (3)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--buyers", type=int, default=200)
@@ -391,33 +414,51 @@ def main(argv: list[str] | None = None) -> None:
               flush=True)  # fmt: skip
         seeded = asyncio.run(prepare_database(database_url, args.products))
         world = asyncio.run(seed_people(database_url, seeded.market_ids, args.buyers, args.couriers))
-        rates = []
         server_env = SERVER_ENV | {"CATALOG_CACHE_SECONDS": str(args.catalog_cache)}
         print(f"catalog page cache: {args.catalog_cache:g} s per API process", flush=True)
+        with tempfile.TemporaryDirectory() as logs, ExitStack() as stack:
+            # Separate processes on their own ports, the clients spread over them round robin as a load
+            # balancer would (uvicorn --workers leaves it to the kernel which process accepts each
+            # keep-alive connection, and an uneven split then lasts the whole run). All are started once; a
+            # run with fewer leaves the others idle.
+            servers = [
+                stack.enter_context(running_server(database_url, Path(logs), app="src.app:create_app",
+                                                   env=server_env, log_name=f"server-{n}.log"))
+                for n in range(max(args.processes))
+            ]  # fmt: skip
+            watched = Watched(servers[0].process.pid, name)
+            urls = [server.base_url for server in servers]
+            totals = {processes: Result() for processes in args.processes}
+            uses: dict[int, list[CpuUse]] = defaultdict(list)
+            driver_cpu: dict[int, float] = defaultdict(float)
+            rates: dict[int, list[float]] = defaultdict(list)
+            # The configurations take turns, round after round, in alternating order (1, 2 then 2, 1): this
+            # VM's speed drifts by tens of percent within minutes, carts and orders grow as the runs go on,
+            # and taking turns puts both on each configuration alike.
+            for round_index in range(args.rounds):
+                for processes in args.processes[:: 1 if round_index % 2 == 0 else -1]:
+                    holder: list[CpuSample] = []
+                    before = _cpu()
+                    result = run_driver(partial(run_load, urls[:processes], world, args.mix, args.clients,
+                                                args.seconds, 7 + round_index, watched, holder))  # fmt: skip
+                    driver_cpu[processes] += _cpu() - before
+                    uses[processes].append(CpuUse.between(holder[0], holder[1], result.seconds))
+                    rates[processes].append(sum(map(len, result.latencies.values())) / result.seconds)
+                    totals[processes].add(result)
+                    print(f"round {round_index + 1}, {_processes(processes)}: {rates[processes][-1]:,.0f} requests/s, "
+                          f"{sum(result.errors.values())} errors", flush=True)  # fmt: skip
         for processes in args.processes:
-            with tempfile.TemporaryDirectory() as logs, ExitStack() as stack:
-                # Separate processes on their own ports, the clients spread over them round robin as a load
-                # balancer would (uvicorn --workers leaves it to the kernel which process accepts each
-                # keep-alive connection, and an uneven split then lasts the whole run).
-                servers = [
-                    stack.enter_context(running_server(database_url, Path(logs), app="src.app:create_app",
-                                                       env=server_env, log_name=f"server-{n}.log"))
-                    for n in range(processes)
-                ]  # fmt: skip
-                before, watched = _cpu(), Watched(servers[0].process.pid, name)
-                holder: list[CpuSample] = []
-                urls = [server.base_url for server in servers]
-                result = run_driver(
-                    partial(run_load, urls, world, args.mix, args.clients, args.seconds, 7, watched, holder)
-                )
-                label = f"{processes} API process{'es' if processes > 1 else ''}, {args.clients} clients"
-                rates.append(report(label, result, _cpu() - before))
-                use = CpuUse.between(holder[0], holder[1], result.seconds)
-                print(f"  cores busy: machine {use.server + use.postgres + use.driver + use.other:.2f} of 2, "
-                      f"PostgreSQL {use.postgres:.2f}, driver {use.driver:.2f}, API processes and the rest "
-                      f"{use.server + use.other:.2f}")  # fmt: skip
-        if args.processes == [1, 2]:
-            print(f"\nthroughput, two processes / one: {rates[1] / rates[0]:.2f}× (target ≥ 1.3×)")
+            report(f"{_processes(processes)}, {args.clients} clients", totals[processes], driver_cpu[processes])
+            use = CpuUse(*(statistics.fmean(getattr(u, f) for u in uses[processes]) for f in CPU_FIELDS))
+            print(f"  cores busy: machine {use.server + use.postgres + use.driver + use.other:.2f} of 2, "
+                  f"PostgreSQL {use.postgres:.2f}, driver {use.driver:.2f}, API processes and the rest "
+                  f"{use.server + use.other:.2f}")  # fmt: skip
+        if 1 in rates and 2 in rates:
+            ratios = [two / one for one, two in zip(rates[1], rates[2], strict=True)]
+            overall = [sum(map(len, totals[n].latencies.values())) / totals[n].seconds for n in (1, 2)]
+            print(f"\nthroughput, two processes / one: {overall[1] / overall[0]:.2f}× over all rounds "
+                  f"(target ≥ 1.3×); round by round {', '.join(f'{r:.2f}×' for r in ratios)}, "
+                  f"median {statistics.median(ratios):.2f}×")  # fmt: skip
     finally:
         asyncio.run(drop_database(name))
 
