@@ -333,13 +333,15 @@ async def _place(
     day = _order_day()
     await _ensure_counter(day)
     async with in_transaction():
-        # The products' rows locked in id order: racing buyers queue here, and never deadlock.
-        products = {p.id: p for p in await Product.filter(id__in=ids).select_for_update().order_by("id")}
+        # The products' rows locked in id order: racing buyers queue here, and never deadlock. Their stalls
+        # and markets come in the same query, unlocked (OF product).
+        locked = Product.filter(id__in=ids).select_for_update(of=("product",)).select_related("stall__market")
+        products = {p.id: p for p in await locked.order_by("id")}
         # A twin of this request (same key) may have placed the order while this one waited for the locks:
         # answer with that order rather than with what is left of the stock.
         if (existing := await _replay(buyer, key, request_hash)) is not None:
             return existing
-        await Product.fetch_for_list(list(products.values()), "stall__market", "price_tiers")
+        await Product.fetch_for_list(list(products.values()), "price_tiers")
         market: Market | None = None
         lines: list[tuple[Product, Decimal, int, str]] = []
         wanted: dict[int, Decimal] = {}
@@ -412,27 +414,32 @@ async def _place(
         by_stall: dict[int, list[tuple[Product, Decimal, int, str]]] = {}
         for line in lines:
             by_stall.setdefault(line[0].stall_id, []).append(line)
-        for stall_id, stall_lines in by_stall.items():
+        parts: list[StallOrder] = []
+        written: list[OrderItem] = []
+        for stall_lines in by_stall.values():
             part = await StallOrder.create(
-                order=order, stall_id=stall_id, subtotal=sum(money.line_total(q, p) for _, q, p, _ in stall_lines)
+                order=order,
+                stall=stall_lines[0][0].stall,
+                subtotal=sum(money.line_total(q, p) for _, q, p, _ in stall_lines),
             )
-            await OrderItem.bulk_create(
-                [
-                    OrderItem(
-                        stall_order=part,
-                        product=product,
-                        product_name=product.name,
-                        unit=product.unit.value,
-                        unit_price=price,
-                        quantity=quantity,
-                        is_weighed=product.is_weighed,
-                        line_total=money.line_total(quantity, price),
-                        note=note,
-                    )
-                    for product, quantity, price, note in stall_lines
-                ]
-            )
-        await record_event(order, "AWAITING_PAYMENT" if awaiting else "PLACED", buyer)
+            part_items = [
+                OrderItem(
+                    stall_order=part,
+                    product=product,
+                    product_name=product.name,
+                    unit=product.unit.value,
+                    unit_price=price,
+                    quantity=quantity,
+                    is_weighed=product.is_weighed,
+                    line_total=money.line_total(quantity, price),
+                    note=note,
+                )
+                for product, quantity, price, note in stall_lines
+            ]
+            await OrderItem.bulk_create(part_items)
+            parts.append(part)
+            written.extend(part_items)
+        await record_event(order, "AWAITING_PAYMENT" if awaiting else "PLACED", buyer, written=(parts, written))
         if from_cart:
             await CartItem.filter(buyer_id=buyer.id).delete()
         # The market's row is the slot's lock, taken last: every order of the market queues on it, so it
@@ -495,15 +502,17 @@ async def record_event(
     *,
     part: StallOrder | None = None,
     extra: dict[str, Any] | None = None,
+    written: tuple[list[StallOrder], list[OrderItem]] | None = None,
 ) -> None:
     """A timeline step and, committed with it, the outbox event that will notify people. The event
-    carries the order as it is now, so a notification sent late still tells what was true then."""
+    carries the order as it is now, so a notification sent late still tells what was true then
+    (`written`: its parts, with their stalls, and items as the caller has just written them)."""
     await OrderEvent.create(order=order, type=kind, actor=actor, message=message[:500])
     payload: dict[str, Any] = {
         "order_id": order.id,
         "actor_id": actor and actor.id,
         "message": message[:500],
-        "order": await snapshot(order),
+        "order": order_snapshot(order, *written) if written else await snapshot(order),
         **(extra or {}),
     }
     if part is not None:
@@ -525,6 +534,11 @@ async def snapshot(order: Order) -> dict[str, Any]:
     """The order and its parts as plain data, for messages about it."""
     parts = await StallOrder.filter(order_id=order.id).select_related("stall").order_by("id")
     items = await OrderItem.filter(stall_order_id__in=[p.id for p in parts]).order_by("id")
+    return order_snapshot(order, parts, items)
+
+
+def order_snapshot(order: Order, parts: list[StallOrder], items: list[OrderItem]) -> dict[str, Any]:
+    """`snapshot` of rows in hand: the parts (with their stalls) and items in id order."""
     return {
         "number": order.number,
         "buyer_id": order.buyer_id,

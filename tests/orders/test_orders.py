@@ -147,7 +147,14 @@ async def test_an_order_splits_per_stall_applies_tiers_and_snapshots(shop: dict[
         ("Beras", "KG", 12800),
     ]
     assert (await Product.get(id=shop["ikan"].id)).stock == Decimal("9.65")
-    assert await OutboxEvent.filter(topic="order.placed").count() == 1
+    placed = await OutboxEvent.get(topic="order.placed")
+    # The event's copy of the order, made from the rows as they were written, is the order as stored.
+    stored = await orders_service.snapshot(await Order.get(id=order.id))
+    assert placed.payload["order"] == stored
+    assert [(p["stall"], p["items"]) for p in stored["parts"]] == [
+        (shop["stalls"][0].name, [["Ikan tongkol", "0.35", "KG"]]),
+        (shop["stalls"][1].name, [["Beras", "10", "KG"]]),
+    ]
 
 
 async def test_every_bad_item_is_named_and_nothing_changes(shop: dict[str, Any], settings: Settings) -> None:
