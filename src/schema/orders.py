@@ -23,7 +23,7 @@ from src.models.orders import (
 from src.schema.catalog import ProductType
 from src.schema.context import Info
 from src.schema.errors import UserError, graphql_error, mutation_payload
-from src.schema.ids import db_ids, decode_id
+from src.schema.ids import db_ids, decode_id, visible_nodes
 from src.schema.markets import Location, MarketType, StallType
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
@@ -99,15 +99,7 @@ class OrderItemType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        # An item is visible where its part is: to the buyer, the admins and that part's trader.
-        viewer = await info.context.get_user()
-        result: list[Any] = []
-        for item_id in db_ids(node_ids):
-            item = await OrderItem.get_or_none(id=item_id).select_related("stall_order")
-            found = await orders_service.get_order(actor=viewer, order_id=item.stall_order.order_id) if item else None
-            visible = item is not None and found is not None and item.stall_order_id in {p.id for p in found[1]}
-            result.append(cls.from_model(item) if visible and item else None)
-        return result
+        return await visible_nodes(info, node_ids, orders_service.visible_item, cls.from_model)
 
 
 @strawberry.type(name="StallOrder")
@@ -147,13 +139,7 @@ class StallOrderType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        viewer = await info.context.get_user()
-        result: list[Any] = []
-        for part_id in db_ids(node_ids):
-            part = await StallOrder.get_or_none(id=part_id)
-            found = await orders_service.get_order(actor=viewer, order_id=part.order_id) if part else None
-            result.append(cls.from_model(part) if part and found and part in found[1] else None)
-        return result
+        return await visible_nodes(info, node_ids, orders_service.visible_part, cls.from_model)
 
 
 @strawberry.type(name="Order")

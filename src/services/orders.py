@@ -828,6 +828,23 @@ async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[S
     return order, visible, full_view
 
 
+async def _part_visible(actor: User | None, part: StallOrder) -> bool:
+    found = await get_order(actor=actor, order_id=part.order_id)
+    return found is not None and part.id in {p.id for p in found[1]}
+
+
+async def visible_part(actor: User | None, part_id: int) -> StallOrder | None:
+    """A stall's part of an order, for who sees it in the order: the buyer, the admins, that part's trader."""
+    part = await StallOrder.get_or_none(id=part_id)
+    return part if part is not None and await _part_visible(actor, part) else None
+
+
+async def visible_item(actor: User | None, item_id: int) -> OrderItem | None:
+    """An order's item, visible where its part is."""
+    item = await OrderItem.get_or_none(id=item_id).select_related("stall_order")
+    return item if item is not None and await _part_visible(actor, item.stall_order) else None
+
+
 async def parts_of(order_ids: list[int]) -> dict[int, list[StallOrder]]:
     """The parts (with their stalls) of several orders, in one query."""
     grouped: dict[int, list[StallOrder]] = {}

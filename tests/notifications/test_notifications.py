@@ -450,3 +450,9 @@ async def test_nodes_of_notifications_and_order_items_follow_who_may_see_them(
     assert await notify_gql(query, ids) == {"a": {"id": ids["a"]}, "b": {"id": ids["b"]}}
     notify_gql.token = token_for(shop["traders"][0], notify_settings)  # not their part, not their notification
     assert await notify_gql(query, ids) == {"a": None, "b": None}
+    # The item's part follows the same rule: its trader and the buyer see it, the other trader does not.
+    part = {"a": to_base64("StallOrder", item.stall_order_id), "b": ids["b"]}
+    for who, seen in ((shop["traders"][1], True), (shop["buyer"], True), (shop["traders"][0], False)):
+        notify_gql.token = token_for(who, notify_settings)
+        expected = {"a": {"id": part["a"]}, "b": {"id": part["b"]}} if seen else {"a": None, "b": None}
+        assert await notify_gql(query, part) == expected
