@@ -182,7 +182,15 @@ class OrderEvent(Model):
         "models.User", related_name="order_events", null=True, on_delete=fields.SET_NULL
     )
     actor_id: int | None
+    # The stall's part it is about (accepted, rejected, weighed, ready): only that part's trader sees it.
+    stall_order: fields.ForeignKeyNullableRelation[StallOrder] = fields.ForeignKeyField(
+        "models.StallOrder", related_name="events", null=True, on_delete=fields.CASCADE
+    )
+    stall_order_id: int | None
+    # Words as someone wrote them (a reason) or a system reason's code; what the system says is in `params`,
+    # rendered in the reader's language when read (amounts, quantities).
     message = fields.CharField(max_length=500, default="")
+    params = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
