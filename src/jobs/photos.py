@@ -6,6 +6,7 @@ from typing import Any
 
 from arq import Retry
 
+from src.jobs.final import ends_in_final_state
 from src.services import photos as photos_service
 from src.services import queue as queue_service
 from src.services.errors import DomainError
@@ -21,8 +22,14 @@ def _backoff(job_try: int) -> float:
     return float(2**job_try)
 
 
+async def _mark_failed(ctx: dict[str, Any], photo_id: int, fault: BaseException) -> None:
+    await photos_service.fail_photo(photo_id=photo_id, reason="PROCESSING_FAILED", storage=ctx["storage"])
+
+
+@ends_in_final_state(_mark_failed, max_tries=MAX_TRIES)
 async def process_product_photo(ctx: dict[str, Any], photo_id: int) -> str | None:
-    """Make a photo's variants. Storage faults retry with backoff; after the last try the photo is FAILED."""
+    """Make a photo's variants. Storage faults retry with backoff; after the last try, or on any other
+    fault, the photo is FAILED with a reason the trader can read."""
     job_try = ctx.get("job_try", 1)
     semaphore: asyncio.Semaphore = ctx["photo_slots"]
     async with semaphore:  # decoding is memory-hungry: a bounded number at a time per worker

@@ -22,8 +22,9 @@ from src.jobs.photos import JOB_TIMEOUT as PHOTO_JOB_TIMEOUT
 from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
 from src.jobs.photos import process_product_photo, sweep_pending_photos
 from src.jobs.queue import create_queue, redis_settings
+from src.jobs.reports import JOB_TIMEOUT as REPORT_JOB_TIMEOUT
 from src.jobs.reports import MAX_TRIES as REPORT_MAX_TRIES
-from src.jobs.reports import export_market_report
+from src.jobs.reports import export_market_report, sweep_stale_exports
 from src.jobs.system import record_heartbeat
 from src.services import outbox
 from src.settings import Settings, get_settings
@@ -38,13 +39,14 @@ FUNCTIONS = [
     func(send_notification_webhook, name="send_notification_webhook", max_tries=NOTIFICATION_MAX_TRIES),
     func(assign_courier, name="assign_courier", max_tries=20),
     func(expire_delivery_offer, name="expire_delivery_offer", max_tries=5),
-    func(export_market_report, name="export_market_report", max_tries=REPORT_MAX_TRIES, timeout=900),
+    func(export_market_report, name="export_market_report", max_tries=REPORT_MAX_TRIES, timeout=REPORT_JOB_TIMEOUT),
     func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=PHOTO_JOB_TIMEOUT),
 ]
 CRON_JOBS = [
     cron(sweep_pending_photos, name="sweep_pending_photos", minute=None, second=17, unique=True, run_at_startup=True),
     cron(expire_unpaid_orders, name="expire_unpaid_orders", minute=None, second=41, unique=True),
     cron(sweep_delivery_offers, name="sweep_delivery_offers", second={5, 35}, unique=True),
+    cron(sweep_stale_exports, name="sweep_stale_exports", minute={23, 53}, second=29, unique=True),
     cron(relay_outbox, name="relay_outbox", second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=True),
 ]
 

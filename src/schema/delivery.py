@@ -24,8 +24,8 @@ from src.schema.markets import Location, StallType
 from src.schema.orders import LocationInput, OrderItemType, OrderType
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
+from src.services import dates, live
 from src.services import delivery as delivery_service
-from src.services import live
 from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services import queue as queue_service
@@ -251,6 +251,14 @@ def _query_error(info: Info, exc: DomainError | DomainErrors) -> GraphQLError:
     return graphql_error(exc, info.context.language)
 
 
+def _day(info: Info, value: date) -> date:
+    """A query's `date` argument within the bound of every date input (else a GraphQL error)."""
+    try:
+        return dates.check_date(value, field="date")
+    except DomainError as exc:
+        raise _query_error(info, exc) from exc
+
+
 async def _for_market(info: Info, query: Callable[..., Awaitable[T]], market_id: relay.GlobalID, **options: Any) -> T:
     """A market admin's query about one market: the market's id decoded, expected failures as GraphQL errors."""
     try:
@@ -317,7 +325,7 @@ class DeliveryQuery:
         try:
             settlement = await delivery_service.courier_settlement(
                 actor=await info.context.get_user(),
-                day=date,
+                day=_day(info, date),
                 courier_id=decode_id(courier_id, "User", field="courierId") if courier_id else None,
             )
         except (DomainError, DomainErrors) as exc:
@@ -326,7 +334,7 @@ class DeliveryQuery:
 
     @strawberry.field(description="Market admin: every courier of the market for a day.")
     async def market_settlements(self, info: Info, market_id: relay.GlobalID, date: date) -> list[CourierSettlement]:
-        settlements = await _for_market(info, delivery_service.market_settlements, market_id, day=date)
+        settlements = await _for_market(info, delivery_service.market_settlements, market_id, day=_day(info, date))
         return [await _settlement(s, info) for s in settlements]
 
     @strawberry.field(description="Market admin: the market's couriers, their availability and load.")
@@ -415,7 +423,7 @@ class DeliveryMutation:
             settlement = await delivery_service.mark_cash_remitted(
                 actor=await current_user(info),
                 courier_id=decode_id(input.courier_id, "User", field="courierId"),
-                day=input.date,
+                day=dates.check_date(input.date, field="date"),
             )
             return {"settlement": await _settlement(settlement, info)}
 

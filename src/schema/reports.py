@@ -20,6 +20,7 @@ from src.services import notifications as notifications_service
 from src.services import reports as reports_service
 from src.services.catalog_queries import product_rows
 from src.services.errors import DomainError, DomainErrors
+from src.services.i18n import translate
 
 ExportStatusEnum = strawberry.enum(ExportStatus, name="ExportStatus")
 
@@ -125,7 +126,7 @@ class ReportExportType(relay.Node):
     date_from: date = strawberry.field(name="from")
     date_to: date = strawberry.field(name="to")
     row_count: int
-    error: str | None
+    error: str | None = strawberry.field(description="Once FAILED: why, in the reader's language.")
     created_at: datetime
     finished_at: datetime | None
     url: str | None = strawberry.field(description="Once READY: a download link valid for an hour.")
@@ -138,7 +139,7 @@ class ReportExportType(relay.Node):
             date_from=export.date_from,
             date_to=export.date_to,
             row_count=export.row_count,
-            error=export.error,
+            error=translate(export.error, info.context.language) if export.error else None,
             created_at=export.created_at,
             finished_at=export.finished_at,
             url=reports_service.download_url(export, info.context.storage),

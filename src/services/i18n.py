@@ -196,6 +196,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Periode laporan paling panjang {days} hari.",
         "en": "A report covers at most {days} days.",
     },
+    "DATE_OUT_OF_RANGE": {
+        "id": "Tanggal harus antara {first} dan {last}.",
+        "en": "The date must be between {first} and {last}.",
+    },
+    "EXPORT_FAILED": {
+        "id": "Ekspor laporan gagal dibuat. Silakan minta ekspor lagi.",
+        "en": "The report export could not be made. Please request it again.",
+    },
+    "EXPORT_STORAGE_UNAVAILABLE": {
+        "id": "Penyimpanan file sedang bermasalah; ekspor laporan gagal. Silakan minta ekspor lagi nanti.",
+        "en": "File storage is having trouble; the report export failed. Please request it again later.",
+    },
     "NOT_WEIGHED": {"id": "Barang ini tidak ditimbang.", "en": "This item is not weighed."},
     "OUTSIDE_TOLERANCE": {
         "id": "Berat timbangan boleh berbeda paling banyak {percent}% dari pesanan.",

@@ -37,7 +37,7 @@ from src.models.orders import (
     StallOrderStatus,
 )
 from src.models.outbox import OutboxEvent
-from src.services import live, money, outbox
+from src.services import dates, live, money, outbox
 from src.services.catalog import on_step
 from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.permissions import Action, authorize, may, require_role
@@ -265,6 +265,8 @@ async def _replay(buyer: User, key: str, request_hash: str) -> Order | None:
 
 
 def _check_slot(slot: SlotInput, settings: Settings, errors: ErrorCollector) -> None:
+    if errors.run(lambda: dates.check_date(slot.date, field="deliverySlot.date")) is None:
+        return
     today = now().astimezone(WIB).date()
     if not today <= slot.date <= today + timedelta(days=settings.slot_days_ahead):
         errors.add(DomainError(ErrorCode.SLOT_UNAVAILABLE, field="deliverySlot.date", days=settings.slot_days_ahead))

@@ -273,6 +273,13 @@ async def _transient(photo: ProductPhoto, storage: Storage, last_try: bool, exc:
     raise TransientPhotoError(str(exc)) from exc
 
 
+async def fail_photo(*, photo_id: int, reason: str, storage: Storage) -> None:
+    """A photo whose job broke on a fault nobody expected: FAILED with a reason, unless final already."""
+    photo = await ProductPhoto.get_or_none(id=photo_id)
+    if photo is not None and photo.status not in (PhotoStatus.READY, PhotoStatus.FAILED):
+        await _fail(photo, reason, storage=storage)
+
+
 async def fail_stuck_photos(*, older_than: timedelta, storage: Storage) -> int:
     """PROCESSING for far longer than any run takes: the worker died on every try. Say so."""
     stuck = await ProductPhoto.filter(status=PhotoStatus.PROCESSING, updated_at__lt=now() - older_than).limit(100)

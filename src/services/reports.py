@@ -12,8 +12,6 @@ Definitions (all by the day the order was placed, in the market's time zone, WIB
 """
 
 import asyncio
-import csv
-import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,9 +28,10 @@ from src.models.markets import Market, StallStatus
 from src.models.orders import OrderStatus, StallOrderStatus
 from src.models.outbox import OutboxEvent
 from src.models.reports import ExportStatus, ReportExport
-from src.services import outbox
-from src.services.errors import DomainError, ErrorCode, invalid
+from src.services import dates, outbox
+from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.permissions import Action, authorize, is_trade_office
+from src.services.spreadsheet import CsvDocument
 from src.services.sql import Sql
 from src.storage import Storage
 
@@ -105,6 +104,11 @@ async def _authorized_market(actor: User | None, market_id: int | None) -> Marke
 
 
 def check_period(date_from: date, date_to: date) -> None:
+    # Both ends at once, so a form shows every wrong date; far-off years would overflow the period's bounds.
+    errors = ErrorCollector()
+    errors.run(lambda: dates.check_date(date_from, field="from"))
+    errors.run(lambda: dates.check_date(date_to, field="to"))
+    errors.raise_if_any()
     if date_to < date_from:
         raise invalid("to", "PERIOD_ORDER")
     if (date_to - date_from).days + 1 > MAX_DAYS:
@@ -337,35 +341,32 @@ def _local_time(value: Any, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any) -> Decimal | None:
+    """A quantity as the number it is, without trailing zeros (2.100 → 2.1)."""
     if value is None:
-        return ""
-    return format(Decimal(str(value)).normalize(), "f")
+        return None
+    return Decimal(format(Decimal(str(value)).normalize(), "f"))
 
 
 async def build_csv(export: ReportExport) -> tuple[bytes, int]:
-    """Every order line of the period, one row each, UTF-8 with a BOM (spreadsheets then read it right)."""
+    """Every order line of the period, one row each (names and reasons written as text, never formulas)."""
     market = await Market.get(id=export.market_id) if export.market_id else None
     zone = ZoneInfo(market.timezone) if market else WIB
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
-    count, after = 0, 0
+    document = CsvDocument(CSV_HEADERS)
+    after = 0
     while True:
         rows = await _line_rows(export, market, after)
         for r in rows:
-            writer.writerow([
+            document.add([
                 r["number"], _local_time(r["created_at"], zone), r["market"], r["status"], r["payment_method"],
                 r["payment_status"], r["stall"], r["stall_number"], r["part_status"], r["product"], r["unit"],
                 _plain(r["quantity"]), _plain(r["fulfilled"]), r["unit_price"], r["line_total"], r["fee"], r["total"],
-                r["cancel_reason"] or "",
+                r["cancel_reason"],
             ])  # fmt: skip
-        count += len(rows)
         if len(rows) < CSV_PAGE:
             break
         after = int(rows[-1]["id"])
-    return buffer.getvalue().encode("utf-8"), count
+    return document.to_bytes(), document.rows
 
 
 async def write_export(*, export_id: int, storage: Storage) -> ReportExport | None:
@@ -390,8 +391,16 @@ async def write_export(*, export_id: int, storage: Storage) -> ReportExport | No
 
 
 async def fail_export(*, export_id: int, error: str) -> None:
+    """FAILED with a reason (a message key, shown translated), unless it is final already."""
     await ReportExport.filter(id=export_id, status=ExportStatus.PENDING).update(
         status=ExportStatus.FAILED, error=error[:500], finished_at=now()
+    )
+
+
+async def fail_stale_exports(*, older_than: timedelta) -> int:
+    """Exports PENDING for longer than every try of their job could take: their job is gone, say so."""
+    return await ReportExport.filter(status=ExportStatus.PENDING, created_at__lt=now() - older_than).update(
+        status=ExportStatus.FAILED, error="EXPORT_FAILED", finished_at=now()
     )
 
 

@@ -1,0 +1,39 @@
+"""Dates from clients: one bound for every date input of the API, from the service's first day to a year ahead."""
+
+from datetime import date
+
+from tortoise.timezone import now
+
+from src.services.errors import invalid
+from src.services.notification_texts import WIB
+
+# Nothing happened here before 2020 (the markets went online that year); far-off years are where date
+# arithmetic overflows (0001-01-01 in WIB is a day before date.min in UTC) or SQL chokes.
+EARLIEST = date(2020, 1, 1)
+
+
+def today() -> date:
+    """Today in WIB, the markets' day."""
+    return now().astimezone(WIB).date()
+
+
+def latest() -> date:
+    """The last date a client may send: a year from today (28 February when today is 29 February)."""
+    day = today()
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def date_text(day: date) -> str:
+    """A date as Indonesians write it, dd-mm-yyyy (and as it reads in English messages too)."""
+    return day.strftime("%d-%m-%Y")
+
+
+def check_date(value: date, *, field: str) -> date:
+    """The date, when it lies between EARLIEST and a year from today; else INVALID_INPUT naming the range."""
+    last = latest()
+    if not EARLIEST <= value <= last:
+        raise invalid(field, "DATE_OUT_OF_RANGE", first=date_text(EARLIEST), last=date_text(last))
+    return value
