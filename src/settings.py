@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     weighed_tolerance: float = Field(default=0.10, ge=0, le=0.5)
     # A courier's offer passes to the next courier when not accepted within this time.
     delivery_offer_seconds: float = Field(default=120, gt=0, le=3600)
+    # Lines of one order (placeOrder items, products in a cart); lines of one product are merged anyway.
+    max_order_lines: int = Field(default=100, ge=1, le=1000)
+    # A courier sees the buyer's address, name and phone until this long after the delivery ended.
+    courier_contact_grace_hours: float = Field(default=24, ge=0, le=24 * 30)
 
     # Notification channels (in-app is always on).
     email_enabled: bool = False

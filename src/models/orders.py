@@ -190,7 +190,7 @@ class OrderEvent(Model):
     # Words as someone wrote them (a reason) or a system reason's code; what the system says is in `params`,
     # rendered in the reader's language when read (amounts, quantities).
     message = fields.CharField(max_length=500, default="")
-    params = fields.JSONField(null=True)
+    params: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from src.models.accounts import User
 from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market, Stall
 from src.models.orders import OrderEvent, OrderItem
@@ -18,6 +19,11 @@ def _loader(load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any
 async def _markets(market_ids: list[int]) -> list[Market | None]:
     found = {m.id: m for m in await Market.filter(id__in=market_ids)}
     return [found.get(i) for i in market_ids]
+
+
+async def _users(user_ids: list[int]) -> list[User | None]:
+    found = {u.id: u for u in await User.filter(id__in=user_ids)}
+    return [found.get(i) for i in user_ids]
 
 
 async def _stalls_by_trader(trader_ids: list[int]) -> list[Stall | None]:
@@ -74,6 +80,7 @@ class Loaders:
         self.ready_photos_by_product = _loader(ready_photos_for)
         self.photos_by_product = _loader(photos_for)
         self.market_by_id = _loader(_markets)
+        self.user_by_id = _loader(_users)
         self.stall_by_trader = _loader(_stalls_by_trader)
         self.stall_by_id = _loader(_stalls)
         self.items_by_part = _loader(_items_by_part)

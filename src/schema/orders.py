@@ -30,6 +30,7 @@ from src.schema.permissions import IsAuthenticated, current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import delivery as delivery_service
 from src.services import money as money_rules
+from src.services import notification_texts as texts
 from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services import ratelimit
@@ -66,7 +67,14 @@ class TimelineEvent:
     type: str
     at: datetime
     actor: str | None = strawberry.field(description="Who did it (name); null for the system.")
-    message: str
+    message: str = strawberry.field(description="In the reader's language: a reason as written, amounts in rupiah.")
+
+
+@strawberry.type(name="OrderBuyer", description="Who ordered: as far as the viewer's role may see.")
+class OrderBuyer:
+    name: str
+    phone: str | None = strawberry.field(description="Null for a trader.")
+    business_name: str | None
 
 
 @strawberry.type(name="OrderItem")
@@ -121,8 +129,10 @@ class StallOrderType(relay.Node):
 
     @strawberry.field(description="The order this part belongs to (its trader sees only this part of it).")
     async def order(self, info: Info) -> "OrderType | None":
-        found = await orders_service.get_order(actor=await info.context.get_user(), order_id=self.order_id)
-        return OrderType.from_model(*found) if found else None
+        found = await orders_service.get_order(
+            actor=await info.context.get_user(), order_id=self.order_id, settings=info.context.settings
+        )
+        return OrderType.from_view(found) if found else None
 
     @classmethod
     def from_model(cls, part: StallOrder) -> "StallOrderType":
@@ -154,15 +164,36 @@ class OrderType(relay.Node):
     delivery_fee: Money | None = strawberry.field(description="Null for a trader (not their part).")
     total: Money | None = strawberry.field(description="Null for a trader (not their part).")
     distance_km: Decimal | None
-    address: Address | None = strawberry.field(description="Where it goes; null for a trader.")
+    address: Address | None = strawberry.field(
+        description="Where it goes; null for a trader, and for its courier once the delivery ended a while ago."
+    )
     delivery_slot: DeliverySlot
     note: str
-    cancel_reason: str | None
     created_at: datetime
     market_id: strawberry.Private[int]
     parts: strawberry.Private[list[StallOrder]]
     full_view: strawberry.Private[bool]
+    viewpoint: strawberry.Private[orders_service.Viewpoint]
+    contact: strawberry.Private[bool]
     model: strawberry.Private[Order]
+
+    @strawberry.field(description="Why it was cancelled, in the reader's language.")
+    def cancel_reason(self, info: Info) -> str | None:
+        reason = self.model.cancel_reason
+        return texts.reason_text(reason, info.context.language) if reason is not None else None
+
+    @strawberry.field(
+        description="Who ordered: name, phone and business for the buyer, the market's admins and its courier "
+        "(while they may reach the buyer); the name and business, not the phone, for a trader."
+    )
+    async def buyer(self, info: Info) -> OrderBuyer | None:
+        if self.viewpoint == orders_service.Viewpoint.COURIER and not self.contact:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.model.buyer_id)
+        if user is None:
+            return None
+        phone = None if self.viewpoint == orders_service.Viewpoint.TRADER else user.phone
+        return OrderBuyer(name=user.name, phone=phone, business_name=user.business_name)
 
     @strawberry.field(description="Its courier and delivery: for the buyer, the courier and the market's admins.")
     async def delivery(
@@ -172,9 +203,15 @@ class OrderType(relay.Node):
 
         if not self.full_view:
             return None
-        offers = delivery_service.sees_offers(await info.context.get_user(), self.model)
+        viewer = await info.context.get_user()
+        offers = delivery_service.sees_offers(viewer, self.model)
         found = await info.context.loaders.delivery_by_order.load((self.id, offers))
-        return await DeliveryAssignmentType.from_model(found, info) if found else None
+        if found is None:
+            return None
+        # A courier who once had the order sees their own delivery, not who carries it now.
+        if self.viewpoint == orders_service.Viewpoint.COURIER and (viewer is None or found.courier_id != viewer.id):
+            return None
+        return await DeliveryAssignmentType.from_model(found, info)
 
     @strawberry.field
     async def market(self, info: Info) -> MarketType:
@@ -184,18 +221,40 @@ class OrderType(relay.Node):
     def stall_orders(self) -> list[StallOrderType]:
         return [StallOrderType.from_model(p) for p in self.parts]
 
-    @strawberry.field
+    @strawberry.field(
+        description="What happened, as far as the viewer may see: a trader their part's steps and the order's "
+        "milestones, its courier the delivery's, the buyer all but the market's bookkeeping."
+    )
     async def timeline(self, info: Info) -> list[TimelineEvent]:
         events = await info.context.loaders.events_by_order.load(self.id)
+        view = orders_service.OrderView(self.model, self.parts, self.full_view, self.viewpoint, self.contact)
+        language = info.context.language
         return [
-            TimelineEvent(type=e.type, at=e.created_at, actor=e.actor.name if e.actor else None, message=e.message)
-            for e in events
+            TimelineEvent(
+                type=e.type,
+                at=e.created_at,
+                actor=e.actor.name if e.actor else None,
+                message=texts.timeline_text(e.type, e.message, e.params, language),
+            )
+            for e in orders_service.visible_events(view, events)
         ]
 
     @classmethod
-    def from_model(cls, order: Order, parts: list[StallOrder], full_view: bool = True) -> "OrderType":
-        """The order as this viewer may see it: a trader sees their own part's money, not the buyer's
-        address or the order's total."""
+    def from_view(cls, view: orders_service.OrderView) -> "OrderType":
+        return cls.from_model(*view)
+
+    @classmethod
+    def from_model(
+        cls,
+        order: Order,
+        parts: list[StallOrder],
+        full_view: bool = True,
+        viewpoint: orders_service.Viewpoint = orders_service.Viewpoint.ADMIN,
+        contact: bool = True,
+    ) -> "OrderType":
+        """The order as this viewer may see it (the defaults: as the market's admins see it): a trader sees
+        their own part's money, not the buyer's address or the order's total; a courier the address only
+        while they may reach the buyer."""
         address = Address(
             line=order.address_line,
             area=order.address_area,
@@ -214,14 +273,15 @@ class OrderType(relay.Node):
             delivery_fee=money(order.delivery_fee) if full_view else None,
             total=money(order.total) if full_view else None,
             distance_km=decimal_value(order.distance_km) if full_view else None,
-            address=address if full_view else None,
+            address=address if full_view and contact else None,
             delivery_slot=DeliverySlot(date=order.slot_date, window=order.slot_window),
             note=order.note,
-            cancel_reason=order.cancel_reason,
             created_at=order.created_at,
             market_id=order.market_id,
             parts=parts,
             full_view=full_view,
+            viewpoint=viewpoint,
+            contact=contact and full_view,
             model=order,
         )
 
@@ -232,8 +292,8 @@ class OrderType(relay.Node):
         viewer = await info.context.get_user()
         result: list[Any] = []
         for order_id in db_ids(node_ids):
-            found = await orders_service.get_order(actor=viewer, order_id=order_id)
-            result.append(cls.from_model(*found) if found else None)
+            found = await orders_service.get_order(actor=viewer, order_id=order_id, settings=info.context.settings)
+            result.append(cls.from_view(found) if found else None)
         return result
 
 
@@ -405,8 +465,10 @@ class OrderItemPayload:
 
 async def _order_result(info: Info, order: Order) -> dict[str, Any]:
     await notifications_service.hand_over_written(info.context.queue)  # the change is committed: tell people now
-    found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order.id)
-    return {"order": OrderType.from_model(*found) if found else None}
+    found = await orders_service.get_order(
+        actor=await info.context.get_user(), order_id=order.id, settings=info.context.settings
+    )
+    return {"order": OrderType.from_view(found) if found else None}
 
 
 def _order_request(input: PlaceOrderInput) -> orders_service.OrderRequest:
@@ -482,7 +544,9 @@ class OrdersQuery:
         return id_page(
             rows,
             limit,
-            lambda order: OrderType.from_model(order, parts.get(order.id, [])),
+            lambda order: OrderType.from_model(
+                order, parts.get(order.id, []), viewpoint=orders_service.Viewpoint.BUYER
+            ),
             "Order",
             had_cursor=bool(after),
         )
@@ -496,8 +560,10 @@ class OrdersQuery:
             order_id = decode_id(id, "Order")
         except DomainError:
             return None
-        found = await orders_service.get_order(actor=await info.context.get_user(), order_id=order_id)
-        return OrderType.from_model(*found) if found else None
+        found = await orders_service.get_order(
+            actor=await info.context.get_user(), order_id=order_id, settings=info.context.settings
+        )
+        return OrderType.from_view(found) if found else None
 
     @strawberry.field(description="The trader's parts of orders, newest first.")
     async def stall_orders(
@@ -526,6 +592,7 @@ class OrdersMutation:
                 product_id=decode_id(input.product_id, "Product", field="productId"),
                 quantity=input.quantity,
                 note=input.note or "",
+                settings=info.context.settings,
             )
             return {"cart": _cart(items)}
 

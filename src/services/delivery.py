@@ -42,6 +42,7 @@ from src.services import imaging, live, outbox, photos
 from src.services import orders as orders_service
 from src.services.errors import DomainError, ErrorCode, invalid
 from src.services.money import distance_km
+from src.services.notification_texts import StatusName
 from src.services.permissions import Action, authorize, may, require_role
 from src.settings import Settings
 from src.storage import Storage
@@ -64,9 +65,16 @@ WINDOW_ORDER = {SlotWindow.MORNING: 0, SlotWindow.MIDDAY: 1, SlotWindow.AFTERNOO
 PROOF_LONG_EDGE = 1280
 
 
+def assignment_state_error(assignment: DeliveryAssignment) -> DomainError:
+    """INVALID_STATE naming the delivery's status as people call it (not its code)."""
+    return DomainError(
+        ErrorCode.INVALID_STATE, message_key="ASSIGNMENT_STATE", status=StatusName("assignment", assignment.status)
+    )
+
+
 def move(assignment: DeliveryAssignment, target: AssignmentStatus) -> None:
     if (assignment.status, target) not in ASSIGNMENT_TRANSITIONS:
-        raise DomainError(ErrorCode.INVALID_STATE, message_key="ASSIGNMENT_STATE", status=assignment.status.value)
+        raise assignment_state_error(assignment)
     assignment.status = target
     if target not in LIVE:
         assignment.live_order_id = None
@@ -366,7 +374,7 @@ async def mark_delivered(
     if assignment.cod_expected == 0 and cod_collected:
         raise invalid("codCollected", "NOTHING_TO_COLLECT")
     if assignment.status != A.PICKED_UP:  # checked again under the lock; here to spare storing a photo
-        raise DomainError(ErrorCode.INVALID_STATE, message_key="ASSIGNMENT_STATE", status=assignment.status.value)
+        raise assignment_state_error(assignment)
     key = None
     if proof_photo is not None:
         photos.check_size(len(proof_photo), settings, field="proofPhoto")
@@ -393,13 +401,9 @@ async def mark_delivered(
         await order.save()
         await orders_service.record_event(order, "DELIVERED", courier, courier.name, extra=_courier_extra(courier))
         if assignment.cod_difference:
-            await orders_service.record_event(
-                order,
-                "COD_MISMATCH",
-                courier,
-                f"expected {assignment.cod_expected}, collected {assignment.cod_collected}",
-                extra={"expected": assignment.cod_expected, "collected": assignment.cod_collected},
-            )
+            amounts = {"expected": assignment.cod_expected, "collected": assignment.cod_collected}
+            # Told in the reader's language when read (Rp 50.840), and to the market's admins only.
+            await orders_service.record_event(order, "COD_MISMATCH", courier, params=amounts, extra=amounts)
         _touch(assignment)
     return assignment
 
@@ -441,7 +445,7 @@ async def assign_manually(*, actor: User | None, order_id: int, courier_id: int)
     async with in_transaction():
         order = await Order.select_for_update().get(id=order.id)
         if order.status not in (OrderStatus.PLACED, OrderStatus.PROCESSING, OrderStatus.READY_FOR_PICKUP):
-            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+            raise orders_service.order_state_error(order)
         current = await DeliveryAssignment.select_for_update().get_or_none(live_order_id=order.id)
         if current is not None:
             if current.courier_id == courier.id and current.status != A.OFFERED:
@@ -573,6 +577,33 @@ async def visible_assignment(actor: User | None, assignment_id: int) -> Delivery
 # pending offer).
 SHOWN = {A.ACCEPTED, A.PICKED_UP, A.DELIVERED, A.FAILED}
 SHOWN_TO_ADMINS = SHOWN | {A.OFFERED}
+
+
+def courier_sees_contact(assignment: DeliveryAssignment, settings: Settings) -> bool:
+    """Whether the courier of an assignment still sees the buyer's address, name and phone: while the
+    delivery is live and for a grace period after it was delivered or failed (questions at the door, a
+    second try), as delivery platforms do; never for an offer declined, expired or withdrawn."""
+    if assignment.status in LIVE:
+        return True
+    if assignment.status not in (A.DELIVERED, A.FAILED):
+        return False
+    ended = assignment.ended_at or assignment.delivered_at
+    return ended is not None and now() - ended < timedelta(hours=settings.courier_contact_grace_hours)
+
+
+def order_view(viewer: User | None, entry: QueueEntry, settings: Settings) -> orders_service.OrderView:
+    """An assignment's order as the one reading the assignment sees it (its courier, the market's admins,
+    the buyer through their order's delivery): of couriers, only its own sees the buyer's contact, and
+    only within the grace period."""
+    parts, view = [p.part for p in entry.pickups], orders_service.Viewpoint
+    if viewer is not None and viewer.id == entry.order.buyer_id:
+        return orders_service.OrderView(entry.order, parts, True, view.BUYER, True)
+    if viewer is not None and viewer.role == Role.COURIER:
+        seen = viewer.id == entry.assignment.courier_id and courier_sees_contact(entry.assignment, settings)
+        return orders_service.OrderView(entry.order, parts, True, view.COURIER, seen)
+    if viewer is not None and may(viewer, Action.ADMINISTER, entry.order):
+        return orders_service.OrderView(entry.order, parts, True, view.ADMIN, True)
+    return orders_service.OrderView(entry.order, [], False, view.TRADER, False)  # nobody else gets here
 
 
 def sees_offers(viewer: User | None, order: Order) -> bool:

@@ -1,6 +1,9 @@
 """Messages shown to people, in Indonesian (the default) and English."""
 
+from decimal import Decimal
 from typing import Any
+
+from src.services.notification_texts import decimal_text
 
 LANGUAGES = ("id", "en")
 
@@ -161,6 +164,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Tidak dapat dilakukan: status pesanan {status}.",
         "en": "Not possible while the order is {status}.",
     },
+    "STALL_ORDER_STATE": {
+        "id": "Tidak dapat dilakukan: bagian pesanan lapak ini {status}.",
+        "en": "Not possible while this stall's part of the order is {status}.",
+    },
+    "TOO_MANY_LINES": {
+        "id": "Satu pesanan paling banyak {max} baris barang; gabungkan barang yang sama.",
+        "en": "An order may have at most {max} lines; combine lines of the same product.",
+    },
     "ASSIGNMENT_STATE": {
         "id": "Tidak dapat dilakukan: status pengantaran {status}.",
         "en": "Not possible while the delivery is {status}.",
@@ -253,13 +264,24 @@ def pick_language(accept_language: str | None, default: str = "id") -> str:
     return default
 
 
+def _localized(value: Any, language: str) -> Any:
+    """A parameter as its reader writes it: decimals with their decimal mark (0,25 / 0.25), amounts of
+    money (`Rupiah`) as Rp 50.840, statuses (`StatusName`) by their names."""
+    if hasattr(value, "localize"):
+        return value.localize(language)
+    if isinstance(value, Decimal):
+        return decimal_text(value, language)
+    return value
+
+
 def translate(key: str, language: str, **params: Any) -> str:
     """The message for a key in a language, falling back to Indonesian, then to the key itself."""
     templates = MESSAGES.get(key)
     if templates is None:
         return key
-    template = templates.get(language) or templates["id"]
+    lang = language if language in templates else "id"
+    template = templates[lang]
     try:
-        return template.format(**params)
+        return template.format(**{name: _localized(value, lang) for name, value in params.items()})
     except (KeyError, IndexError):
         return template

@@ -1,6 +1,7 @@
 """Money rules in one place: integer rupiah, decimal quantities, and how every amount is rounded.
 
-- A line costs quantity × unit price, rounded to the nearest rupiah, halves up (0.35 kg × Rp 38.000 = Rp 13.300).
+- A line costs quantity × unit price, rounded to the nearest rupiah, halves up (0.35 kg × Rp 38.000 = Rp 13.300),
+  and never less than Rp 1 when something priced is bought: goods are never free by rounding.
 - The delivery fee is base + per-km fee × distance, rounded to the nearest Rp 500, halves up.
 - Totals are sums of rounded amounts, so what a buyer sees always adds up.
 """
@@ -13,7 +14,13 @@ EARTH_RADIUS_KM = 6371.0088
 
 
 def line_total(quantity: Decimal, unit_price: int) -> int:
-    return int((quantity * unit_price).to_integral_value(rounding=ROUND_HALF_UP))
+    rounded = int((quantity * unit_price).to_integral_value(rounding=ROUND_HALF_UP))
+    # 0.001 kg of a Rp 400/kg product is Rp 0,4: rounded it would be free. Lines of one product are merged
+    # before pricing, so only a single tiny line gets here; charging it Rp 1 costs a buyer at most that
+    # rupiah, where refusing it would refuse a quantity the product's own step allows.
+    if rounded == 0 and quantity > 0 and unit_price > 0:
+        return 1
+    return rounded
 
 
 def delivery_fee(*, base: int, per_km: int, distance_km: Decimal) -> int:
@@ -30,5 +37,13 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> Decimal:
 
 
 def rupiah(amount: int) -> str:
-    """Rp 13.300: the Indonesian way, dots between thousands."""
-    return "Rp " + f"{amount:,}".replace(",", ".")
+    """Rp 13.300: the Indonesian way, dots between thousands (a debt: -Rp 840)."""
+    sign = "-" if amount < 0 else ""
+    return sign + "Rp " + f"{abs(amount):,}".replace(",", ".")
+
+
+class Rupiah(int):
+    """An amount of money as a message parameter: written `Rp 50.840` in every language."""
+
+    def localize(self, language: str) -> str:
+        return rupiah(int(self))

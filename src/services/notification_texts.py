@@ -3,9 +3,13 @@
 Rupiah are written the Indonesian way (Rp 13.300) and times in WIB, whatever the language.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from src.services.money import rupiah
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -164,10 +168,75 @@ def reason_text(reason: str, language: str) -> str:
     return REASONS.get(reason, {}).get(language, reason)
 
 
+def decimal_text(value: Decimal | str, language: str) -> str:
+    """0,25 in Indonesian (a decimal comma), 0.25 in English; no exponent, no trailing zeros."""
+    if isinstance(value, Decimal):
+        value = format(value.normalize(), "f") if value.is_finite() else str(value)
+    return value.replace(".", ",") if language == "id" else value
+
+
 def quantity_text(quantity: str, unit: str, language: str) -> str:
     """0,35 kg in Indonesian (a decimal comma), 0.35 kg in English."""
-    number = quantity.replace(".", ",") if language == "id" else quantity
-    return f"{number} {unit.lower()}".strip()
+    return f"{decimal_text(quantity, language)} {unit.lower()}".strip()
+
+
+# What people read for a status (never its code), by the thing that has it.
+STATUS_NAMES: dict[str, dict[str, dict[str, str]]] = {
+    "order": {
+        "id": {"AWAITING_PAYMENT": "menunggu pembayaran", "PLACED": "menunggu konfirmasi pedagang",
+               "PROCESSING": "sedang disiapkan", "READY_FOR_PICKUP": "siap diambil kurir",
+               "OUT_FOR_DELIVERY": "sedang diantar", "DELIVERED": "sudah diterima", "CANCELLED": "dibatalkan"},
+        "en": {"AWAITING_PAYMENT": "awaiting payment", "PLACED": "waiting for the traders",
+               "PROCESSING": "being prepared", "READY_FOR_PICKUP": "ready for the courier",
+               "OUT_FOR_DELIVERY": "out for delivery", "DELIVERED": "delivered", "CANCELLED": "cancelled"},
+    },
+    "stall_order": {
+        "id": {"PENDING": "menunggu konfirmasi", "ACCEPTED": "sedang disiapkan", "REJECTED": "ditolak",
+               "READY": "siap diambil", "CANCELLED": "dibatalkan"},
+        "en": {"PENDING": "awaiting confirmation", "ACCEPTED": "being prepared", "REJECTED": "rejected",
+               "READY": "ready for pickup", "CANCELLED": "cancelled"},
+    },
+    "assignment": {
+        "id": {"OFFERED": "ditawarkan", "ACCEPTED": "diterima kurir", "DECLINED": "ditolak kurir",
+               "EXPIRED": "kedaluwarsa", "WITHDRAWN": "ditarik", "PICKED_UP": "sudah diambil",
+               "DELIVERED": "sudah diantar", "FAILED": "gagal diantar"},
+        "en": {"OFFERED": "offered", "ACCEPTED": "accepted", "DECLINED": "declined", "EXPIRED": "expired",
+               "WITHDRAWN": "withdrawn", "PICKED_UP": "picked up", "DELIVERED": "delivered", "FAILED": "failed"},
+    },
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StatusName:
+    """A status as a message parameter: its name in the reader's language, not its code."""
+
+    kind: str  # a key of STATUS_NAMES
+    status: str
+
+    def localize(self, language: str) -> str:
+        names = STATUS_NAMES[self.kind]
+        return (names.get(language) or names["id"]).get(self.status, self.status)
+
+
+# An order's timeline, told to whoever reads it in their language (events store a type and parameters).
+TIMELINE: dict[str, dict[str, str]] = {
+    "WEIGHED": {"id": "{item} ditimbang {quantity}", "en": "{item} weighed {quantity}"},
+    "COD_MISMATCH": {"id": "Seharusnya {expected}, diterima {collected}",
+                     "en": "{expected} was due, {collected} collected"},
+}  # fmt: skip
+
+
+def timeline_text(kind: str, message: str, params: dict[str, Any] | None, language: str) -> str:
+    """An event's message for a reader: from its parameters when it has them (amounts as rupiah,
+    quantities with the reader's decimal mark), a system reason by its name, else the words as written."""
+    lang = language if language in DAYS else "id"
+    if params and kind == "WEIGHED":
+        quantity = quantity_text(str(params.get("quantity", "")), str(params.get("unit", "")), lang)
+        return TIMELINE[kind][lang].format(item=params.get("item", ""), quantity=quantity)
+    if params and kind == "COD_MISMATCH":
+        amounts = {k: rupiah(int(params.get(k) or 0)) for k in ("expected", "collected")}
+        return TIMELINE[kind][lang].format(**amounts)
+    return reason_text(message, lang)
 
 
 def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, str]:

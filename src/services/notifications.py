@@ -112,6 +112,7 @@ class Message:
     user: User
     template: str
     params: dict[str, Any]
+    stall_order_id: int | None = None  # a trader's message is about their part
 
 
 def _order_params(order: dict[str, Any], language: str) -> dict[str, Any]:
@@ -129,9 +130,18 @@ def _order_params(order: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 def _part_params(part: dict[str, Any], order: dict[str, Any], language: str) -> dict[str, Any]:
+    """A stall's part, for the buyer (who also sees the whole order's money)."""
+    return {**_order_params(order, language), **_trader_params(part, order, language)}
+
+
+def _trader_params(part: dict[str, Any], order: dict[str, Any], language: str) -> dict[str, Any]:
+    """What a trader is told of an order: their own part, never the order's total or delivery fee (which
+    `total: null` hides from them in the API too, and which the webhook would pass on to the gateway)."""
     listing = ", ".join(f"{name} {texts.quantity_text(qty, unit, language)}" for name, qty, unit in part["items"])
     return {
-        **_order_params(order, language),
+        "number": order["number"],
+        "payment": texts.PAYMENT[language][order["payment_method"]],
+        "slot": texts.slot_text(date.fromisoformat(order["slot_date"]), order["slot_window"], language),
         "stall": part["stall"],
         "items": listing,
         "subtotal": rupiah(part["subtotal"]),
@@ -158,7 +168,7 @@ async def messages_for(event: OutboxEvent) -> list[Message]:
     def to_traders(template: str, which: list[dict[str, Any]]) -> None:
         for p in which:
             trader = people[p["trader_id"]]
-            result.append(Message(trader, template, _part_params(p, order, trader.language)))
+            result.append(Message(trader, template, _trader_params(p, order, trader.language), stall_order_id=p["id"]))
 
     def to_buyer(template: str, **extra: Any) -> None:
         result.append(Message(buyer, template, {**_order_params(order, buyer.language), **extra}))
@@ -270,6 +280,7 @@ async def create_notifications(*, event_id: int, settings: Settings) -> list[Not
                 data={
                     "orderId": event.payload.get("order_id"),
                     "orderNumber": message.params.get("number"),
+                    **({"stallOrderId": message.stall_order_id} if message.stall_order_id else {}),
                     **({"exportId": event.payload["export_id"]} if "export_id" in event.payload else {}),
                 },
                 email_status=email,

@@ -6,11 +6,12 @@ Every status change goes through one transition table; anything else is INVALID_
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -40,10 +41,11 @@ from src.models.outbox import OutboxEvent
 from src.services import dates, live, money, outbox
 from src.services.catalog import on_step
 from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.notification_texts import StatusName
 from src.services.permissions import Action, authorize, may, require_role
 from src.services.phones import normalize_phone
 from src.services.quantities import check_quantity
-from src.settings import Settings
+from src.settings import Settings, get_settings
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -81,15 +83,27 @@ COURIER_KEEPS = [AssignmentStatus.DELIVERED, AssignmentStatus.FAILED]
 LIVE_PARTS = {StallOrderStatus.PENDING, StallOrderStatus.ACCEPTED, StallOrderStatus.READY}
 
 
+def order_state_error(order: Order) -> DomainError:
+    """INVALID_STATE naming the order's status as people call it (not its code)."""
+    return DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=StatusName("order", order.status))
+
+
+def part_state_error(part: StallOrder) -> DomainError:
+    """INVALID_STATE naming the status of a stall's part of an order."""
+    return DomainError(
+        ErrorCode.INVALID_STATE, message_key="STALL_ORDER_STATE", status=StatusName("stall_order", part.status)
+    )
+
+
 def move_order(order: Order, target: OrderStatus) -> None:
     if (order.status, target) not in ORDER_TRANSITIONS:
-        raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+        raise order_state_error(order)
     order.status = target
 
 
 def move_stall_order(part: StallOrder, target: StallOrderStatus) -> None:
     if (part.status, target) not in STALL_ORDER_TRANSITIONS:
-        raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=part.status.value)
+        raise part_state_error(part)
     part.status = target
 
 
@@ -152,9 +166,7 @@ def listed(product: Product) -> bool:
 def _check_item_quantity(product: Product, quantity: Decimal, field: str) -> Decimal:
     checked = check_quantity(quantity, field=field)
     if not on_step(checked, minimum=product.min_quantity, step=product.quantity_step):
-        raise invalid(
-            field, "QUANTITY_NOT_ON_STEP", minimum=_plain(product.min_quantity), step=_plain(product.quantity_step)
-        )
+        raise invalid(field, "QUANTITY_NOT_ON_STEP", minimum=product.min_quantity, step=product.quantity_step)
     return checked
 
 
@@ -176,9 +188,13 @@ async def get_cart(*, actor: User | None) -> list[CartItem]:
     return await _cart_items(require_role(actor, Role.BUYER))
 
 
-async def add_to_cart(*, actor: User | None, product_id: int, quantity: Decimal, note: str) -> list[CartItem]:
-    """Add (or add to) a product; one market at a time: another market's product is DIFFERENT_MARKET."""
+async def add_to_cart(
+    *, actor: User | None, product_id: int, quantity: Decimal, note: str, settings: Settings | None = None
+) -> list[CartItem]:
+    """Add (or add to) a product; one market at a time: another market's product is DIFFERENT_MARKET.
+    A cart holds at most as many products as an order may have lines (TOO_MANY_LINES)."""
     buyer = require_role(actor, Role.BUYER)
+    settings = settings or get_settings()
     product = await Product.get_or_none(id=product_id).select_related("stall__market")
     if product is None or not listed(product):
         raise DomainError(ErrorCode.NOT_FOUND, field="productId")
@@ -192,6 +208,8 @@ async def add_to_cart(*, actor: User | None, product_id: int, quantity: Decimal,
         if any(i.product.stall.market_id != product.stall.market_id for i in items):
             raise DomainError(ErrorCode.DIFFERENT_MARKET, field="productId")
         existing = next((i for i in items if i.product_id == product.id), None)
+        if existing is None:
+            _check_line_count(len(items) + 1, settings, "productId")
         total = _check_item_quantity(product, quantity + (existing.quantity if existing else 0), "quantity")
         # The answer is the cart as just read with this change, not read a second time.
         if existing:
@@ -233,9 +251,7 @@ def quote_delivery(market: Market, lat: float, lng: float) -> tuple[Decimal, int
     """(distance, fee) from the market to an address; beyond the radius is OUT_OF_DELIVERY_AREA."""
     distance = money.distance_km(float(market.latitude), float(market.longitude), lat, lng)
     if distance > market.delivery_radius_km:
-        raise DomainError(
-            ErrorCode.OUT_OF_DELIVERY_AREA, field="address.location", radius=_plain(market.delivery_radius_km)
-        )
+        raise DomainError(ErrorCode.OUT_OF_DELIVERY_AREA, field="address.location", radius=market.delivery_radius_km)
     fee = money.delivery_fee(base=market.base_delivery_fee, per_km=market.per_km_fee, distance_km=distance)
     return distance, fee
 
@@ -287,6 +303,11 @@ def _check_address(address: AddressInput, errors: ErrorCollector) -> str | None:
     return errors.run(lambda: normalize_phone(address.recipient_phone, field="address.recipientPhone"))
 
 
+def _check_line_count(lines: int, settings: Settings, field: str) -> None:
+    if lines > settings.max_order_lines:
+        raise invalid(field, "TOO_MANY_LINES", max=settings.max_order_lines)
+
+
 async def place_order(*, actor: User | None, request: OrderRequest, settings: Settings) -> Order:
     """Place an order in one transaction. The same key and request give the same order, even racing."""
     buyer = require_role(actor, Role.BUYER)
@@ -296,6 +317,8 @@ async def place_order(*, actor: User | None, request: OrderRequest, settings: Se
     from_cart = request.items is None
     # The request as sent: "the cart" (which the first success empties), not what the cart holds now.
     request_hash = _request_hash(request, request.items)
+    if request.items is not None:  # before any work on them: a 4,000-line request is refused at once
+        _check_line_count(len(request.items), settings, "items")
     if (existing := await _replay(buyer, key, request_hash)) is not None:
         return existing
     items = request.items
@@ -303,6 +326,7 @@ async def place_order(*, actor: User | None, request: OrderRequest, settings: Se
         items = [ItemInput(c.product_id, c.quantity, c.note) for c in await CartItem.filter(buyer_id=buyer.id)]
     if not items:
         raise invalid("items", "CART_EMPTY")
+    _check_line_count(len(items), settings, "items")
 
     errors = ErrorCollector()
     phone = _check_address(request.address, errors)
@@ -345,8 +369,7 @@ async def _place(
             return existing
         await Product.fetch_for_list(list(products.values()), "price_tiers")
         market: Market | None = None
-        lines: list[tuple[Product, Decimal, int, str]] = []
-        wanted: dict[int, Decimal] = {}
+        merged: dict[int, _MergedLine] = {}
         for index, item in enumerate(items):
             where = f"items.{index}"
             product = products.get(item.product_id)
@@ -361,14 +384,24 @@ async def _place(
             quantity = errors.run(partial(_check_item_quantity, product, item.quantity, f"{where}.quantity"))
             if quantity is None:
                 continue
-            wanted[product.id] = wanted.get(product.id, Decimal(0)) + quantity
-            if wanted[product.id] > product.stock:
-                errors.add(
-                    DomainError(ErrorCode.OUT_OF_STOCK, field=f"{where}.quantity", available=_plain(product.stock))
-                )
+            summed = merged.get(product.id) or _MergedLine(product, index)
+            # Lines of one product add up (each on the product's step, so is their sum); the sum is bounded
+            # like any quantity, and the line where it passes the stock is the one named.
+            so_far = errors.run(partial(check_quantity, summed.quantity + quantity, field=f"{where}.quantity"))
+            if so_far is None:
                 continue
-            price = unit_price(product.price, list(product.price_tiers), quantity)
-            lines.append((product, quantity, price, item.note[:200]))
+            if so_far > product.stock:
+                errors.add(DomainError(ErrorCode.OUT_OF_STOCK, field=f"{where}.quantity", available=product.stock))
+                continue
+            summed.quantity = so_far
+            summed.notes.append(item.note)
+            merged[product.id] = summed
+        # One line per product, priced once on its whole quantity: split into many tiny lines, each rounded
+        # on its own, goods could cost nothing (500 × 0.001 kg at Rp 400/kg) and miss their wholesale tier.
+        lines: list[tuple[Product, Decimal, int, str]] = []
+        for summed in merged.values():
+            price = unit_price(summed.product.price, list(summed.product.price_tiers), summed.quantity)
+            lines.append((summed.product, summed.quantity, price, summed.note))
         distance, fee = Decimal(0), 0
         if market is not None:
             try:
@@ -380,13 +413,12 @@ async def _place(
         total = subtotal + fee
         if request.payment_method == PaymentMethod.COD and total > settings.cod_max_total:
             errors.add(
-                DomainError(ErrorCode.COD_LIMIT, field="paymentMethod", limit=money.rupiah(settings.cod_max_total))
+                DomainError(ErrorCode.COD_LIMIT, field="paymentMethod", limit=money.Rupiah(settings.cod_max_total))
             )
         errors.raise_if_any()
         assert market is not None
 
-        for product_id, quantity in wanted.items():
-            product = products[product_id]
+        for product, quantity, _, _ in lines:
             product.stock = product.stock - quantity
             await product.save(update_fields=["stock", "updated_at"])
         awaiting = request.payment_method != PaymentMethod.COD
@@ -454,6 +486,20 @@ async def _place(
     return order
 
 
+@dataclass
+class _MergedLine:
+    """The lines of one product in an order, summed; errors name the first of them."""
+
+    product: Product
+    index: int
+    quantity: Decimal = Decimal(0)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def note(self) -> str:
+        return "; ".join(dict.fromkeys(n.strip() for n in self.notes if n.strip()))[:200]
+
+
 async def _slot_taken(market_id: int, slot: SlotInput, *, up_to: int) -> int:
     """The slot's orders not cancelled, counted up to a bound (the index is read no further than that)."""
     return len(
@@ -503,13 +549,18 @@ async def record_event(
     message: str = "",
     *,
     part: StallOrder | None = None,
+    params: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     written: tuple[list[StallOrder], list[OrderItem]] | None = None,
 ) -> None:
     """A timeline step and, committed with it, the outbox event that will notify people. The event
     carries the order as it is now, so a notification sent late still tells what was true then
-    (`written`: its parts, with their stalls, and items as the caller has just written them)."""
-    await OrderEvent.create(order=order, type=kind, actor=actor, message=message[:500])
+    (`written`: its parts, with their stalls, and items as the caller has just written them).
+
+    `message` is what a person wrote (a reason) or a system reason's code; what the system itself says
+    goes in `params`, told in each reader's language when read (see `timeline_text`). `part`: the stall's
+    part the step is about, which only that part's trader (of the traders) sees."""
+    await OrderEvent.create(order=order, type=kind, actor=actor, message=message[:500], stall_order=part, params=params)
     payload: dict[str, Any] = {
         "order_id": order.id,
         "actor_id": actor and actor.id,
@@ -596,7 +647,7 @@ async def accept_stall_order(*, actor: User | None, stall_order_id: int) -> Stal
         order = await _lock_order(part.order_id)
         part = await StallOrder.select_for_update().get(id=part.id)
         if order.status not in (OrderStatus.PLACED, OrderStatus.PROCESSING):
-            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+            raise order_state_error(order)
         move_stall_order(part, StallOrderStatus.ACCEPTED)
         await part.save()
         if order.status == OrderStatus.PLACED:
@@ -617,7 +668,7 @@ async def reject_stall_order(*, actor: User | None, stall_order_id: int, reason:
         part = await StallOrder.select_for_update().get(id=part.id)
         # Traders act on placed orders only: an unpaid transfer order is not theirs to handle yet.
         if order.status not in (OrderStatus.PLACED, OrderStatus.PROCESSING, OrderStatus.READY_FOR_PICKUP):
-            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+            raise order_state_error(order)
         move_stall_order(part, StallOrderStatus.REJECTED)
         part.reject_reason = cleaned[:500]
         await part.save()
@@ -641,32 +692,27 @@ async def set_fulfilled_quantity(
     weighed = check_quantity(quantity, field="quantity")
     tolerance = item.quantity * Decimal(str(settings.weighed_tolerance))
     if abs(weighed - item.quantity) > tolerance:
-        raise invalid("quantity", "OUTSIDE_TOLERANCE", percent=round(settings.weighed_tolerance * 100))
+        raise invalid("quantity", "OUTSIDE_TOLERANCE", percent=Decimal(str(settings.weighed_tolerance)) * 100)
     async with in_transaction():
         order = await _lock_order(item.stall_order.order_id)
         part = await StallOrder.select_for_update().get(id=item.stall_order_id)
         if part.status != StallOrderStatus.ACCEPTED:
-            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=part.status.value)
+            raise part_state_error(part)
         item = await OrderItem.select_for_update().get(id=item.id)
         previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
         if item.product_id is not None:
             product = await Product.select_for_update().get(id=item.product_id)
             # What is weighed out beyond the order leaves the stock too, so it must be there.
             if weighed - previous > product.stock:
-                raise DomainError(ErrorCode.OUT_OF_STOCK, field="quantity", available=_plain(product.stock))
+                raise DomainError(ErrorCode.OUT_OF_STOCK, field="quantity", available=product.stock)
             product.stock = product.stock + previous - weighed
             await product.save(update_fields=["stock", "updated_at"])
         item.fulfilled_quantity = weighed
         item.line_total = money.line_total(weighed, item.unit_price)
         await item.save()
         await _recompute(order)  # the event tells the new total
-        await record_event(
-            order,
-            "WEIGHED",
-            actor,
-            f"{item.product_name}: {_plain(weighed)}",
-            extra={"item": item.product_name, "quantity": _plain(weighed), "unit": item.unit},
-        )
+        weighing = {"item": item.product_name, "quantity": _plain(weighed), "unit": item.unit}
+        await record_event(order, "WEIGHED", actor, part=part, params=weighing, extra=weighing)
         await _settle(order, actor)
     return item
 
@@ -678,7 +724,7 @@ async def mark_stall_order_ready(*, actor: User | None, stall_order_id: int) -> 
         part = await StallOrder.select_for_update().get(id=part.id)
         move_stall_order(part, StallOrderStatus.READY)
         await part.save()
-        await record_event(order, "STALL_READY", actor)
+        await record_event(order, "STALL_READY", actor, part=part)
         await _settle(order, actor)
     return part
 
@@ -749,7 +795,7 @@ async def _cancel(order_id: int, actor: User | None, reason: str, *, allowed: se
     async with in_transaction():
         order = await _lock_order(order_id)
         if allowed is not None and order.status not in allowed:
-            raise DomainError(ErrorCode.INVALID_STATE, message_key="ORDER_STATE", status=order.status.value)
+            raise order_state_error(order)
         move_order(order, OrderStatus.CANCELLED)
         order.cancel_reason = reason
         if order.payment_status == PaymentStatus.UNPAID:
@@ -800,34 +846,89 @@ async def expire_unpaid_orders() -> int:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def may_view(user: User | None, order: Order, stall_trader_ids: set[int]) -> bool:
-    """The buyer, the traders of its parts, its market's admins (its courier: see get_order)."""
-    if user is None:
-        return False
-    return user.id == order.buyer_id or user.id in stall_trader_ids or may(user, Action.ADMINISTER, order)
+class Viewpoint(StrEnum):
+    """How a viewer stands to an order, which decides what of it they see."""
+
+    BUYER = "BUYER"
+    TRADER = "TRADER"  # their own part only, and the buyer's name, not how to reach them
+    COURIER = "COURIER"  # what to fetch and where it goes, the address only while they need it
+    ADMIN = "ADMIN"  # the market's admins: everything
 
 
-async def get_order(*, actor: User | None, order_id: int) -> tuple[Order, list[StallOrder], bool] | None:
-    """An order, the parts this user may see and whether they see all of it (the buyer and the market's
-    admins do; a trader sees only their own part), or None."""
+class OrderView(NamedTuple):
+    """An order as one viewer may see it: the parts they see, whether they see the whole order's money,
+    how they stand to it, and whether they see how to reach the buyer (address, recipient, phone)."""
+
+    order: Order
+    parts: list[StallOrder]
+    full_view: bool
+    viewpoint: Viewpoint
+    contact: bool
+
+
+async def get_order(*, actor: User | None, order_id: int, settings: Settings | None = None) -> OrderView | None:
+    """An order as this user may see it (see OrderView), or None when it is none of theirs: the buyer
+    and the market's admins see all of it, a trader only their own part, its courier what the delivery
+    needs (the buyer's address and phone until `courier_contact_grace_hours` after it ended)."""
     order = await Order.get_or_none(id=order_id)
-    if order is None:
+    if order is None or actor is None:
         return None
     parts = await StallOrder.filter(order_id=order.id).select_related("stall").order_by("id")
-    traders = {p.stall.trader_id for p in parts}
-    # Its courier (offered, carrying or having carried it) sees all of it: what to fetch, where it goes.
-    courier = (
-        actor is not None
-        and actor.role == Role.COURIER
-        and await DeliveryAssignment.filter(
+    if actor.id == order.buyer_id:
+        return OrderView(order, parts, True, Viewpoint.BUYER, True)
+    if may(actor, Action.ADMINISTER, order):
+        return OrderView(order, parts, True, Viewpoint.ADMIN, True)
+    if actor.role == Role.COURIER:
+        # Its courier (offered, carrying or having carried it) sees all of it: what to fetch, where it goes.
+        assignments = await DeliveryAssignment.filter(
             order_id=order.id, courier_id=actor.id, status__in=[*LIVE_ASSIGNMENT, *COURIER_KEEPS]
-        ).exists()
-    )
-    if not courier and not may_view(actor, order, traders):
+        )
+        if not assignments:
+            return None
+        from src.services import delivery  # delivery builds on orders
+
+        rules = settings or get_settings()
+        contact = any(delivery.courier_sees_contact(a, rules) for a in assignments)
+        return OrderView(order, parts, True, Viewpoint.COURIER, contact)
+    own = [p for p in parts if p.stall.trader_id == actor.id]
+    if not own:
         return None
-    full_view = courier or (actor is not None and (actor.id == order.buyer_id or may(actor, Action.ADMINISTER, order)))
-    visible = parts if full_view else [p for p in parts if actor is not None and p.stall.trader_id == actor.id]
-    return order, visible, full_view
+    return OrderView(order, own, False, Viewpoint.TRADER, False)
+
+
+# Who sees which step of an order's timeline. Traders: the order's own milestones and their part's steps
+# (not another stall's weighing or reasons, nor the cash collected); couriers: the delivery's steps, with
+# the cash they collected short or over (theirs to settle); the buyer: all but the market's internal
+# bookkeeping (a COD difference, dispatching); the market's admins: everything.
+ORDER_MILESTONES = {"PLACED", "PAYMENT_CONFIRMED", "READY_FOR_PICKUP", "PICKED_UP", "DELIVERED", "CANCELLED"}
+PART_STEPS = {"STALL_ACCEPTED", "STALL_REJECTED", "WEIGHED", "STALL_READY"}
+DELIVERY_STEPS = {
+    "READY_FOR_PICKUP",
+    "COURIER_ASSIGNED",
+    "PICKED_UP",
+    "DELIVERED",
+    "DELIVERY_FAILED",
+    "COD_MISMATCH",
+    "CANCELLED",
+}
+INTERNAL_STEPS = {"COD_MISMATCH", "NO_COURIER", "COURIER_UNASSIGNED"}
+
+
+def event_visible(view: OrderView, event: OrderEvent) -> bool:
+    """Whether this viewer of the order sees this step of its timeline."""
+    if view.viewpoint == Viewpoint.ADMIN:
+        return True
+    if view.viewpoint == Viewpoint.BUYER:
+        return event.type not in INTERNAL_STEPS
+    if view.viewpoint == Viewpoint.COURIER:
+        return event.type in DELIVERY_STEPS
+    if event.type in PART_STEPS:  # a trader: only their own part's (an old step naming no part: nobody's)
+        return event.stall_order_id is not None and event.stall_order_id in {p.id for p in view.parts}
+    return event.type in ORDER_MILESTONES
+
+
+def visible_events(view: OrderView, events: list[OrderEvent]) -> list[OrderEvent]:
+    return [e for e in events if event_visible(view, e)]
 
 
 async def _part_visible(actor: User | None, part: StallOrder) -> bool:
