@@ -4,7 +4,9 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import strawberry
@@ -21,18 +23,22 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 from tortoise.exceptions import DBConnectionError
 
+from src.schema import input_rules
 from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
 from src.schema.delivery import DeliveryMutation, DeliveryQuery, DeliverySubscription
 from src.schema.fastpath import CatalogFastPath
+from src.schema.limits import LimitErrors, coded_limit_error
 from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
 from src.schema.orders import OrdersMutation, OrdersQuery
 from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
-from src.schema.scalars import Money
+from src.schema.scalars import DECIMAL_SCALAR, Money
 from src.schema.system import SystemMutation, SystemQuery
 from src.services.i18n import translate
 from src.settings import Settings, get_settings
@@ -139,6 +145,34 @@ class NoFieldSuggestions(SchemaExtension):
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 
 
+def is_expected(error: GraphQLError) -> bool:
+    """A refusal the API meant to give (an invalid document, a limit, UNAUTHENTICATED, a page size...),
+    as opposed to an exception a resolver did not expect."""
+    original: BaseException | None = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error not in (None, original):
+        original = original.original_error
+    return original is None or isinstance(original, GraphQLError)
+
+
+class PasarSchema(strawberry.Schema):
+    """The schema with the input rules in front of every field that takes arguments, and a log that
+    keeps ERROR (with the traceback) for the unexpected."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checked_fields = input_rules.install(self._schema)
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            if is_expected(error):
+                # Expected failures are the clients' business: a line to count them, no traceback.
+                coded = coded_limit_error(error, "en") or error  # the limits get their code after this
+                code = (coded.extensions or {}).get("code", "GRAPHQL_VALIDATION")
+                log.info("refused %s at %s: %s", code, error.path or "document", error.message)
+            else:
+                StrawberryLogger.error(error, execution_context)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The executable schema with the limits and caches the settings ask for."""
     settings = settings or get_settings()
@@ -159,18 +193,21 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=512),
     ]
     extensions.append(OutageErrors)
+    extensions.append(LimitErrors)
     if settings.graphql_fast_path:
         extensions.append(CatalogFastPath)
     if settings.is_production:
         extensions.append(lambda: MaskWithErrorId(should_mask_error=_should_mask))
         extensions.append(NoFieldSuggestions)
-    return strawberry.Schema(
+    return PasarSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Money],  # shared value types, listed so clients can rely on them before every domain uses them
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        # Our Decimal: the same strings, with @specifiedBy, and lenient parsing so that the input rules
+        # (not the variable coercion) refuse a bad number, naming its field.
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={Decimal: DECIMAL_SCALAR}),
     )
 
 

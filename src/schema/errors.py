@@ -22,12 +22,13 @@ class UserError:
     message: str
 
 
-def user_errors(exc: DomainError | DomainErrors, language: str) -> list[UserError]:
-    """Translate one or several DomainErrors into UserErrors in the caller's language."""
+def user_errors(exc: DomainError | DomainErrors, language: str, *, prefix: str = "input.") -> list[UserError]:
+    """Translate one or several DomainErrors into UserErrors in the caller's language. A mutation's fields
+    are inside its `input` argument; a query's errors name the argument itself (`prefix=""`)."""
     errors = exc.errors if isinstance(exc, DomainErrors) else [exc]
     return [
         UserError(
-            field=f"input.{e.field}" if e.field else None,
+            field=f"{prefix}{e.field}" if e.field else None,
             code=e.code,
             message=translate(e.message_key, language, **e.params),
         )
@@ -47,6 +48,7 @@ async def mutation_payload(info: "Info", payload: type[P], work: Awaitable[dict[
 
 
 def graphql_error(exc: DomainError | DomainErrors, language: str) -> GraphQLError:
-    """For queries, which have no payload: the first error as a GraphQL error with its code and field."""
-    first = user_errors(exc, language)[0]
+    """For queries, which have no payload: the first error as a GraphQL error with its code and the
+    argument at fault (`first`, `after`, `filter.search`)."""
+    first = user_errors(exc, language, prefix="")[0]
     return GraphQLError(first.message, extensions={"code": first.code.value, "field": first.field})

@@ -39,6 +39,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from src.models.catalog import ProductStatus
+from src.schema import input_rules
 from src.schema.photos import variant_url
 from src.schema.scalars import CURRENCY, decimal_value
 from src.services.errors import DomainError, DomainErrors
@@ -404,7 +405,10 @@ async def answer(
             if root.field_def is None:  # __typename
                 data[root.key] = "Query"
                 continue
-            connection = await _products(context, get_argument_values(root.field_def, root.node, coerced))
+            root_args = get_argument_values(root.field_def, root.node, coerced)
+            if input_rules.violations(root_args, root.field_def.args):
+                return None  # normal execution refuses it, naming the argument
+            connection = await _products(context, root_args)
             data[root.key] = plan.functions[root.key](connection, context, arguments)
     except (DomainError, DomainErrors):
         return None  # expected errors are reported by the resolvers, in the usual shape

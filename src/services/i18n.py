@@ -241,6 +241,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Pilih pasar untuk staf ini.",
         "en": "Choose a market for this staff member.",
     },
+    # Input rules that hold for every argument of the API (src/schema/input_rules.py).
+    "CONTROL_CHARACTERS": {
+        "id": "Teks berisi karakter kontrol yang tidak diizinkan (misalnya NUL). Hapus lalu kirim lagi.",
+        "en": "The text contains control characters that are not allowed (such as NUL). Remove them and retry.",
+    },
+    "NOT_A_NUMBER": {
+        "id": "Harus berupa angka, misalnya 0,25.",
+        "en": "Must be a number, e.g. 0.25.",
+    },
+    "NUMBER_TOO_LARGE": {"id": "Angka terlalu besar.", "en": "The number is too large."},
+    "INVALID_ID": {
+        "id": "ID tidak valid: gunakan ID yang diberikan API.",
+        "en": "Not a valid ID: use an ID the API gave you.",
+    },
+    # Limits of a GraphQL document (src/schema/limits.py).
+    "QUERY_TOO_DEEP": {
+        "id": "Kueri terlalu dalam: paling banyak {max} tingkat.",
+        "en": "The query is too deep: at most {max} levels.",
+    },
+    "TOO_MANY_ALIASES": {
+        "id": "Kueri memakai terlalu banyak alias: paling banyak {max}.",
+        "en": "The query uses too many aliases: at most {max}.",
+    },
+    "QUERY_TOO_LARGE": {
+        "id": "Kueri terlalu besar: paling banyak {max} token.",
+        "en": "The query is too large: at most {max} tokens.",
+    },
+    "TOO_MANY_VALIDATION_ERRORS": {
+        "id": "Kueri memiliki terlalu banyak kesalahan; pemeriksaan dihentikan.",
+        "en": "The query has too many errors; validation stopped.",
+    },
 }
 
 

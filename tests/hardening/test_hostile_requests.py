@@ -29,14 +29,14 @@ async def _post(http: httpx.AsyncClient, **kwargs: Any) -> httpx.Response:
 async def test_deep_nesting_is_refused(http: httpx.AsyncClient) -> None:
     body = (await _post(http, json={"query": _deep_query(8)})).json()
     assert body["data"] is None
-    assert "depth" in body["errors"][0]["message"].lower()
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_DEEP"
 
 
 async def test_a_thousand_aliases_are_refused(http: httpx.AsyncClient) -> None:
     query = "{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }"
     body = (await _post(http, json={"query": query})).json()
     assert body["data"] is None
-    assert "alias" in body["errors"][0]["message"].lower()
+    assert body["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
 
 
 async def test_a_one_megabyte_query_is_refused_before_it_is_read(http: httpx.AsyncClient) -> None:
@@ -49,7 +49,7 @@ async def test_a_one_megabyte_query_is_refused_before_it_is_read(http: httpx.Asy
 async def test_many_tokens_are_refused(http: httpx.AsyncClient) -> None:
     query = "{ " + " ".join("__typename" for _ in range(6000)) + " }"
     body = (await _post(http, json={"query": query})).json()
-    assert body.get("data") is None and body["errors"]
+    assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
 
 
 async def test_batched_operations_are_refused(http: httpx.AsyncClient) -> None:

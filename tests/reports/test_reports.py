@@ -202,7 +202,7 @@ async def test_who_may_read_a_report(history: History, gql: GraphQLClient, setti
     gql.token = token_for(world.admin, settings)
     backwards = {**_vars(history, market), "from": history.day3.isoformat(), "to": history.day1.isoformat()}
     errors = await gql.errors(REPORT, backwards)
-    assert errors[0]["extensions"] == {"code": "INVALID_INPUT", "field": "input.to"}
+    assert errors[0]["extensions"] == {"code": "INVALID_INPUT", "field": "to"}  # a query names its argument
     too_long = {**_vars(history, market), "from": (history.day3 - timedelta(days=400)).isoformat()}
     assert (await gql(EXPORT, too_long))["exportMarketReport"]["errors"] == [
         {"field": "input.to", "code": "INVALID_INPUT"}
