@@ -38,6 +38,9 @@ from src.storage.local import LocalStorage
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_SECONDS = 2.0
+# At shutdown, after uvicorn's grace period (SHUTDOWN_GRACE_SECONDS): the pub/sub, Redis and database
+# clients get this long together to close. A rolling deploy waits for the process to exit.
+SHUTDOWN_CLEANUP_SECONDS = 3.0
 GC_GEN0_THRESHOLD = 20_000
 # Headers that mark a multipart upload as CSRF-safe (the names Apollo and GraphQL clients use).
 PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
@@ -222,6 +225,15 @@ async def local_upload(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def _close_within(stack: AsyncExitStack, seconds: float) -> None:
+    """Close the process's clients, giving up after `seconds`: a stuck connection (a pool waiting for a
+    connection a cancelled request still holds, an unanswered Redis) must not keep the process from exiting."""
+    try:
+        await asyncio.wait_for(stack.aclose(), seconds)
+    except TimeoutError:
+        log.warning("shutdown: clients not closed within %s s; exiting without them", seconds)
+
+
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """Build the ASGI app. Tests pass manage_orm=False and run Tortoise themselves."""
     settings = settings or get_settings()
@@ -229,7 +241,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
+        stack = AsyncExitStack()
+        try:
             if manage_orm:
                 db.prepare_database_dir(settings.database_url)
                 await stack.enter_async_context(RegisterTortoise(app, config=db.tortoise_config(settings)))
@@ -251,6 +264,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
                 gc.freeze()
                 gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
             yield
+        finally:
+            await _close_within(stack, SHUTDOWN_CLEANUP_SECONDS)
 
     graphql = PasarGraphQL(build_schema(settings), app=None, settings=settings)  # type: ignore[arg-type]
     routes = [

@@ -172,6 +172,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level=args.log_level,
+        # On SIGTERM open requests and websockets (told 1012, going away) get this long, then are cancelled.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -193,7 +195,13 @@ async def _dev(settings: Settings, host: str, port: int) -> None:
     logins = await _seed(settings, only_if_empty=True)
     await db.init_orm(settings)
     worker = build_worker(settings, ctx={"orm_managed_outside": True}, handle_signals=False)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, manage_orm=False), host=host, port=port))
+    config = uvicorn.Config(
+        create_app(settings, manage_orm=False),
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
+    server = uvicorn.Server(config)
     print(f"pasar: API on http://{host}:{port}/graphql (GraphiQL in the browser), worker running")
     for line in logins:
         print("  " + line)

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
 
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # An open subscription checks its user again at least this often (and at its token's expiry), so a
+    # silent socket is closed too; every update checks on its own.
+    subscription_recheck_seconds: float = Field(default=60, gt=0, le=3600)
+    # On SIGTERM: seconds open requests and websockets get to finish before they are cancelled.
+    shutdown_grace_seconds: int = Field(default=5, ge=0, le=120)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1)
     # Requests per window: registrations per client address an hour, orders and uploads per user a minute.

@@ -14,6 +14,7 @@ from src.schema.ids import decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
+from src.services import notifications as notifications_service
 from src.services import ratelimit
 from src.services.throttle import LoginThrottle
 
@@ -279,4 +280,6 @@ class AccountsMutation:
             )
             return {"user": UserType.from_model(user)}
 
-        return await mutation_payload(info, UserPayload, work())
+        payload = await mutation_payload(info, UserPayload, work())
+        await notifications_service.hand_over_written(info.context.queue)  # its open subscriptions end now
+        return payload

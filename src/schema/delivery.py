@@ -2,10 +2,10 @@
 cash-on-delivery settlement, and the live subscriptions for orders and queues."""
 
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from datetime import date, datetime
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -17,14 +17,14 @@ from src.models.accounts import Role, User
 from src.models.delivery import AssignmentStatus, CourierProfile, DeliveryAssignment, Vehicle
 from src.models.orders import Order
 from src.schema.accounts import UserType
-from src.schema.context import Info
+from src.schema.context import CLOSE_FORBIDDEN, Info, SubscriberRefused
 from src.schema.errors import UserError, graphql_error, mutation_payload
 from src.schema.ids import decode_id, visible_nodes
 from src.schema.markets import Location, StallType
 from src.schema.orders import LocationInput, OrderItemType, OrderType
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
-from src.services import dates, live
+from src.services import dates, live, tokens
 from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
 from src.services import orders as orders_service
@@ -444,6 +444,38 @@ def _subscription_error(info: Info, code: ErrorCode) -> GraphQLError:
     return graphql_error(DomainError(code), info.context.language)
 
 
+async def _close(info: Info, code: int) -> NoReturn:
+    """End the subscription's socket with a close code (over HTTP, the stream with an error)."""
+    try:
+        await info.context.close_socket(code)
+    except SubscriberRefused as exc:
+        raise _subscription_error(info, exc.code) from exc
+
+
+async def _checked_updates(info: Info, viewer: User, channel: str) -> AsyncIterator[tuple[User, bool]]:
+    """After a subscription's first result: its user, checked again as every HTTP request's is, on each
+    change signalled on `channel` or on the user's own channel (True), and, so that a silent socket ends too,
+    as the token expires and at least every SUBSCRIPTION_RECHECK_SECONDS (False). A refused user's socket
+    is closed (4401, 4403)."""
+    context = info.context
+    try:
+        refused_from = tokens.access_token_refused_from(context.bearer_token() or "", context.settings)
+    except DomainError:
+        refused_from = datetime.now(UTC)  # expired since it was checked: checked again (and closed) at once
+    every = context.settings.subscription_recheck_seconds
+
+    def idle() -> float:
+        return max(0.0, min(every, (refused_from - datetime.now(UTC)).total_seconds() + 0.05))
+
+    async for changed in _hub(info).listen(channel, live.user_channel(viewer.id), idle=idle):
+        try:
+            viewer = await context.recheck_subscriber()
+        except SubscriberRefused as exc:
+            raise _subscription_error(info, exc.code) from exc
+        context.fresh_loaders()
+        yield viewer, changed
+
+
 @strawberry.type
 class DeliverySubscription:
     @strawberry.subscription(description="An order each time it changes (first as it is now), for whoever may see it.")
@@ -455,16 +487,16 @@ class DeliverySubscription:
             key = decode_id(order_id, "Order", field="orderId")
         except DomainError as exc:
             raise _query_error(info, exc) from exc
-        found = await orders_service.get_order(actor=viewer, order_id=key)
+        found = await orders_service.get_order(actor=viewer, order_id=key, settings=info.context.settings)
         if found is None:
             raise _subscription_error(info, ErrorCode.NOT_FOUND)
         yield OrderType.from_model(*found)
-        async for _ in _hub(info).listen(live.order_channel(key)):
-            info.context.fresh_loaders()
-            found = await orders_service.get_order(actor=viewer, order_id=key)
-            if found is None:  # no longer theirs to see (a courier's offer passed on)
-                return
-            yield OrderType.from_model(*found)
+        async for checked, changed in _checked_updates(info, viewer, live.order_channel(key)):
+            found = await orders_service.get_order(actor=checked, order_id=key, settings=info.context.settings)
+            if found is None:  # no longer theirs to see (a courier's offer passed on): nothing more is sent
+                await _close(info, CLOSE_FORBIDDEN)
+            if changed:
+                yield OrderType.from_model(*found)
 
     @strawberry.subscription(description="Courier: their queue each time it changes (first as it is now).")
     async def delivery_queue_updated(self, info: Info) -> AsyncGenerator[list[DeliveryAssignmentType], None]:
@@ -475,7 +507,10 @@ class DeliverySubscription:
             raise _query_error(info, exc) from exc
         assert viewer is not None
         yield [DeliveryAssignmentType.from_entry(e, info) for e in entries]
-        async for _ in _hub(info).listen(live.courier_channel(viewer.id)):
-            info.context.fresh_loaders()
-            entries = await delivery_service.delivery_queue(actor=viewer)
-            yield [DeliveryAssignmentType.from_entry(e, info) for e in entries]
+        async for checked, changed in _checked_updates(info, viewer, live.courier_channel(viewer.id)):
+            try:
+                entries = await delivery_service.delivery_queue(actor=checked)
+            except DomainError:
+                await _close(info, CLOSE_FORBIDDEN)
+            if changed:
+                yield [DeliveryAssignmentType.from_entry(e, info) for e in entries]

@@ -9,8 +9,8 @@ from tortoise.timezone import now
 
 from src.models.accounts import BuyerType, Role, User
 from src.models.markets import Market
+from src.services import live, outbox, passwords, tokens
 from src.services import markets as markets_service
-from src.services import passwords, tokens
 from src.services.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.i18n import LANGUAGES
 from src.services.permissions import Action, authorize, is_trade_office, require_role
@@ -202,6 +202,7 @@ async def set_user_active(*, actor: User | None, user_id: int, active: bool) -> 
     await target.save(update_fields=["is_active", "sessions_revoked_at", "updated_at"])
     if not active:
         await tokens.revoke_all_for_user(target.id)
+        outbox.touch(live.user_channel(target.id))  # their open subscriptions check again and close
     return target
 
 

@@ -16,6 +16,7 @@ from src.settings import Settings
 
 ALGORITHM = "HS256"  # fixed: the algorithm named in a token's header is never trusted
 ACCESS_TOKEN_TYPE = "access"
+LEEWAY_SECONDS = 5  # clock skew between API processes: a token works this long past its `exp`
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class TokenPair:
 class AccessClaims:
     user_id: int
     issued_at: datetime
+    expires_at: datetime | None = None  # `exp`; refused from LEEWAY_SECONDS after it
 
 
 def create_access_token(user: User, settings: Settings) -> str:
@@ -53,12 +55,16 @@ def decode_access_token(token: str, settings: Settings) -> AccessClaims:
             settings.secret_key.get_secret_value(),
             algorithms=[ALGORITHM],
             options={"require": ["exp", "iat", "sub", "typ"]},
-            leeway=5,
+            leeway=LEEWAY_SECONDS,
         )
         if claims["typ"] != ACCESS_TOKEN_TYPE:
             raise jwt.InvalidTokenError("not an access token")
         issued = float(claims.get("its", claims["iat"]))
-        return AccessClaims(user_id=int(claims["sub"]), issued_at=datetime.fromtimestamp(issued, tz=UTC))
+        return AccessClaims(
+            user_id=int(claims["sub"]),
+            issued_at=datetime.fromtimestamp(issued, tz=UTC),
+            expires_at=datetime.fromtimestamp(float(claims["exp"]), tz=UTC),
+        )
     except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
         raise DomainError(ErrorCode.INVALID_TOKEN) from exc
 
@@ -122,3 +128,29 @@ async def revoke_refresh_token(token: str) -> bool:
 
 async def revoke_all_for_user(user_id: int) -> None:
     await RefreshToken.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=now())
+
+
+def access_token_refused_from(token: str, settings: Settings) -> datetime:
+    """The moment decode_access_token starts refusing this valid token (its expiry plus the leeway): an open
+    subscription is ended then, as a request with it would be refused."""
+    claims = decode_access_token(token, settings)
+    assert claims.expires_at is not None
+    return claims.expires_at + timedelta(seconds=LEEWAY_SECONDS)
+
+
+async def is_deactivated_users_token(token: str, settings: Settings) -> bool:
+    """Whether a token that is no longer accepted (see accounts.user_for_access_token) was refused because
+    its account is deactivated (forbidden), rather than being expired or revoked itself (sign in again)."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "typ"], "verify_exp": False},
+        )
+        if claims["typ"] != ACCESS_TOKEN_TYPE:
+            return False
+        user_id = int(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        return False  # not even a token of ours: nobody to call deactivated
+    return await User.filter(id=user_id, is_active=False).exists()
