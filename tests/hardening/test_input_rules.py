@@ -369,3 +369,12 @@ async def test_every_mistake_of_one_input_is_named_at_once(gql: GraphQLClient, s
         {"field": "input.priceTiers.0.minQuantity", "code": "INVALID_INPUT"},
     ]
     assert await Product.filter(stall_id=world.stall.id).count() == 1  # only the world's own product
+
+
+async def test_the_decimal_scalar_says_where_its_format_is_specified(gql: GraphQLClient) -> None:
+    """Generic clients and fuzzers (schemathesis) generate values for a scalar only with @specifiedBy."""
+    found = await gql('{ __type(name: "Decimal") { kind specifiedByURL } }')
+    assert found["__type"] == {
+        "kind": "SCALAR",
+        "specifiedByURL": "https://speleotrove.com/decimal/daconvs.html#refnumsyn",
+    }
