@@ -30,6 +30,7 @@ from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services import queue as queue_service
 from src.services.errors import DomainError, DomainErrors, ErrorCode
+from src.services.notification_texts import reason_text
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class DeliveryAssignmentType(relay.Node):
             accepted_at=a.accepted_at,
             picked_up_at=a.picked_up_at,
             delivered_at=a.delivered_at,
-            reason=a.reason,
+            reason=reason_text(a.reason, info.context.language) if a.reason else None,  # REASSIGNED: in words
             proof_photo_url=delivery_service.proof_url(a, info.context.storage),
             cod_to_collect=money(a.cod_expected),
             cod_collected=money(a.cod_collected) if a.cod_collected is not None else None,

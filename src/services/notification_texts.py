@@ -147,10 +147,15 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }  # fmt: skip
 
 CITY = {"id": "Kota Malang", "en": "Malang city"}
+BUYERS_ADDRESS = {"id": "alamat pembeli", "en": "the buyer's address"}
 
 REASONS = {
     "PAYMENT_EXPIRED": {"id": "pembayaran tidak diterima tepat waktu", "en": "the payment did not arrive in time"},
     "ALL_PARTS_REJECTED": {"id": "semua pedagang menolak", "en": "every trader rejected it"},
+    "REASSIGNED": {
+        "id": "dialihkan ke kurir lain oleh pengelola pasar",
+        "en": "given to another courier by the market admin",
+    },
 }
 
 

@@ -185,7 +185,10 @@ async def messages_for(event: OutboxEvent) -> list[Message]:
         params = _order_params(order, courier_user.language)
         return {
             **params,
-            "area": order.get("address_area", ""),
+            # The district only (a courier keeps notifications, not the buyer's street): the address itself
+            # is in the app while they deliver.
+            "area": order.get("district")
+            or texts.BUYERS_ADDRESS.get(courier_user.language, texts.BUYERS_ADDRESS["id"]),
             "distance": order.get("distance_km", ""),
             "cod": rupiah(int(payload.get("cod") or 0)),
             "minutes": max(1, round(float(payload.get("offer_seconds") or 60) / 60)),

@@ -597,6 +597,7 @@ def order_snapshot(order: Order, parts: list[StallOrder], items: list[OrderItem]
         "buyer_id": order.buyer_id,
         "market_id": order.market_id,
         "address_area": order.address_area or order.address_line,
+        "district": order.address_area,  # what a courier's offer names: a notification is kept for good
         "distance_km": _plain(order.distance_km),
         "total": order.total,
         "subtotal": order.subtotal,

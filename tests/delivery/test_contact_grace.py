@@ -14,7 +14,8 @@ from tortoise.timezone import now
 
 from src.models.delivery import AssignmentStatus, DeliveryAssignment
 from src.models.orders import Order
-from src.services import delivery
+from src.models.outbox import OutboxEvent
+from src.services import delivery, notifications
 from src.settings import Settings
 from tests.delivery.world import World, make_world
 from tests.factories import token_for
@@ -142,3 +143,18 @@ async def test_the_order_subscription_hides_the_contact_after_the_grace_period(
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+async def test_a_couriers_offer_notification_names_the_district_not_the_street(
+    world: World, settings: Settings
+) -> None:
+    courier = world.couriers[0]
+    await world.available(courier, km_from_market=0.5)
+    order = await world.order()
+    await Order.filter(id=order.id).update(address_area="")  # many buyers give no district
+    assert await delivery.offer_order(order_id=order.id, settings=settings) is not None
+    event = await OutboxEvent.get(topic="delivery.offered")
+    [offer] = await notifications.create_notifications(event_id=event.id, settings=settings)  # the job's work
+    assert offer.user_id == courier.id
+    assert "Jl. Ijen" not in offer.body and "Jl. Ijen" not in str(offer.params)
+    assert "alamat pembeli" in offer.body

@@ -10,11 +10,13 @@ from strawberry.relay import to_base64
 from tortoise.timezone import now
 
 from src.models.orders import Order, PaymentMethod, StallOrder
+from src.services import delivery
 from src.services import orders as orders_service
 from src.services.i18n import translate
 from src.services.money import Rupiah
 from src.services.notification_texts import StatusName
 from src.settings import Settings
+from tests.delivery.world import make_world
 from tests.factories import make_market, make_product, make_stall, make_user, token_for
 from tests.orders.test_orders import ADD, _gql_input, _request
 from tests.support.graphql import GraphQLClient
@@ -142,3 +144,19 @@ async def test_system_cancel_reasons_read_as_words(
     # A reason someone wrote is shown as written.
     rejection = [e for e in seen["timeline"] if e["type"] == "STALL_REJECTED"]
     assert [e["message"] for e in rejection] == ["Ikan habis"]
+
+
+async def test_a_reassigned_delivery_says_why_in_words(clean_db: None, gql: GraphQLClient, settings: Settings) -> None:
+    world = await make_world(settings)
+    order = await world.order()
+    first = await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=world.couriers[0].id)
+    await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=world.couriers[1].id)
+    query = "query($id: ID!) { node(id: $id) { ... on DeliveryAssignment { status reason } } }"
+    variables = {"id": to_base64("DeliveryAssignment", first.id)}
+    for language, words in (
+        ("id", "dialihkan ke kurir lain oleh pengelola pasar"),
+        ("en", "given to another courier by the market admin"),
+    ):
+        gql.language = language
+        seen = (await gql(query, variables, token=token_for(world.admin, settings)))["node"]
+        assert seen == {"status": "WITHDRAWN", "reason": words}
