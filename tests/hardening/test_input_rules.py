@@ -378,3 +378,12 @@ async def test_the_decimal_scalar_says_where_its_format_is_specified(gql: GraphQ
         "kind": "SCALAR",
         "specifiedByURL": "https://speleotrove.com/decimal/daconvs.html#refnumsyn",
     }
+
+
+async def test_in_production_a_refusal_is_not_masked(settings: Settings) -> None:
+    """MaskWithErrorId hides unexpected errors; a refused input is expected and keeps its code and field."""
+    production = build_schema(settings.model_copy(update={"environment": "production"}))
+    result = await production.execute('query { markets(search: "pasar\\u0000") { edges { cursor } } }')
+    assert result.errors is not None
+    assert [e.extensions for e in result.errors] == [{"code": "INVALID_INPUT", "field": "search"}]
+    assert result.errors[0].message == translate("CONTROL_CHARACTERS", "id")
