@@ -12,6 +12,7 @@ from src.settings import Settings
 from tests.factories import make_market, make_user, token_for
 from tests.support.graphql import GraphQLClient
 
+COURIERS = "query($m: ID!) { couriers(marketId: $m) { available } }"
 EXPECTED_FAILURES = [
     ("{ me { id } }", {}, "UNAUTHENTICATED"),
     ("query($first: Int) { markets(first: $first) { edges { cursor } } }", {"first": 1000}, "INVALID_INPUT"),
@@ -30,9 +31,7 @@ async def test_expected_failures_log_no_error_and_no_traceback(
     caplog.set_level(logging.INFO)
     for query, variables, _ in EXPECTED_FAILURES:
         await gql.errors(query, variables)
-    denied = await gql.errors(
-        "query($m: ID!) { couriers(marketId: $m) { available } }", {"m": to_base64("Market", market.id)}, token=buyer
-    )
+    denied = await gql.errors(COURIERS, {"m": to_base64("Market", market.id)}, token=buyer)
     assert denied[0]["extensions"]["code"] == "PERMISSION_DENIED"
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert not [r for r in caplog.records if r.exc_info]

@@ -316,9 +316,10 @@ def test_check_quantity_stores_negative_zero_as_zero() -> None:
     assert str(check_quantity(Decimal("-0"), field="stock", allow_zero=True)) == "0.000"
 
 
-SET_STOCK = (
-    """mutation($input: SetStockInput!) { setStock(input: $input) { product { stock } errors { field code } } }"""
-)
+SET_STOCK = """mutation($input: SetStockInput!) {
+  setStock(input: $input) { product { stock } errors { field code } } }"""
+CREATE_PRODUCT = """mutation($input: CreateProductInput!) {
+  createProduct(input: $input) { product { id } errors { field code } } }"""
 
 
 async def test_exponent_and_negative_zero_reach_the_stock_as_plain_numbers(
@@ -355,9 +356,7 @@ async def test_a_malformed_id_is_a_payload_error_in_a_mutation_and_a_coded_error
 async def test_every_mistake_of_one_input_is_named_at_once(gql: GraphQLClient, settings: Settings) -> None:
     world = await make_world(settings, couriers=1)
     gql.token = token_for(world.trader, settings)
-    document = """mutation($input: CreateProductInput!) {
-      createProduct(input: $input) { product { id } errors { field code } } }"""
-    payload = (await gql(document, {"input": {
+    payload = (await gql(CREATE_PRODUCT, {"input": {
         "name": "Cabai\x00", "categoryId": "", "unit": "kg", "price": 1000, "stock": "NaN",
         "priceTiers": [{"minQuantity": "1e30", "price": 900}],
     }}))["createProduct"]  # fmt: skip

@@ -76,6 +76,7 @@ async def test_a_cached_refusal_is_answered_in_each_callers_language(http: httpx
 
 
 PAGE = "query($first: Int, $after: String) { markets(first: $first, after: $after) { edges { cursor } } }"
+COURIERS = "query($m: ID!) { couriers(marketId: $m) { available } }"
 REPORT = """query($m: ID, $from: Date!, $to: Date!) { marketReport(marketId: $m, from: $from, to: $to) { orders } }"""
 
 
@@ -98,11 +99,7 @@ async def test_the_contracts_top_level_codes_appear_where_they_occur(
     buyer = token_for(await make_user(Role.BUYER), settings)
     seen = {
         "UNAUTHENTICATED": await gql.errors("{ me { id } }"),
-        "PERMISSION_DENIED": await gql.errors(
-            "query($m: ID!) { couriers(marketId: $m) { available } }",
-            {"m": to_base64("Market", market.id)},
-            token=buyer,
-        ),
+        "PERMISSION_DENIED": await gql.errors(COURIERS, {"m": to_base64("Market", market.id)}, token=buyer),
         "NOT_FOUND": await gql.errors(PAGE, {"after": to_base64("Stall", 1)}),
         "INVALID_INPUT": await gql.errors('{ markets(search: "a\\u0000b") { edges { cursor } } }'),
         "QUERY_TOO_DEEP": await _errors(http, _deep(8), None),
