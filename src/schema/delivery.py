@@ -91,7 +91,6 @@ class DeliveryAssignmentType(relay.Node):
     picked_up_at: datetime | None
     delivered_at: datetime | None
     reason: str | None = strawberry.field(description="Why it was declined, failed or withdrawn.")
-    proof_photo_url: str | None
     cod_to_collect: Money = strawberry.field(description="Cash to collect at the door (0 when paid).")
     cod_collected: Money | None
     cod_difference: Money = strawberry.field(description="Collected minus due; not 0 is flagged.")
@@ -107,6 +106,16 @@ class DeliveryAssignmentType(relay.Node):
     async def order(self, info: Info) -> OrderType:
         viewer = await info.context.get_user()
         return OrderType.from_view(delivery_service.order_view(viewer, self.entry, info.context.settings))
+
+    @strawberry.field(
+        description="The handover photo (the buyer's door): a 15-minute signed link; its courier's only while "
+        "they see the buyer's address."
+    )
+    async def proof_photo_url(self, info: Info) -> str | None:
+        viewer = await info.context.get_user()
+        if not delivery_service.order_view(viewer, self.entry, info.context.settings).contact:
+            return None
+        return delivery_service.proof_url(self.entry.assignment, info.context.storage)
 
     @strawberry.field(description="What to fetch, stall by stall.")
     def pickups(self) -> list[Pickup]:
@@ -136,7 +145,6 @@ class DeliveryAssignmentType(relay.Node):
             picked_up_at=a.picked_up_at,
             delivered_at=a.delivered_at,
             reason=reason_text(a.reason, info.context.language) if a.reason else None,  # REASSIGNED: in words
-            proof_photo_url=delivery_service.proof_url(a, info.context.storage),
             cod_to_collect=money(a.cod_expected),
             cod_collected=money(a.cod_collected) if a.cod_collected is not None else None,
             cod_difference=money(a.cod_difference),

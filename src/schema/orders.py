@@ -275,7 +275,8 @@ class OrderType(relay.Node):
             distance_km=decimal_value(order.distance_km) if full_view else None,
             address=address if full_view and contact else None,
             delivery_slot=DeliverySlot(date=order.slot_date, window=order.slot_window),
-            note=order.note,
+            # The buyer's note may say how to find or reach them: no use to a courier past the grace period.
+            note=order.note if contact or viewpoint != orders_service.Viewpoint.COURIER else "",
             created_at=order.created_at,
             market_id=order.market_id,
             parts=parts,

@@ -22,11 +22,12 @@ from tests.factories import token_for
 from tests.support.graphql import GraphQLClient
 from tests.support.processes import free_port, pasar_env, start_api
 
-CONTACT = "address { line recipientName recipientPhone location { lat } } buyer { name phone }"
-QUEUE = f"""query($status: AssignmentStatus) {{ myDeliveryQueue(status: $status) {{ id
+CONTACT = "address { line recipientName recipientPhone location { lat } } buyer { name phone } note"
+QUEUE = f"""query($status: AssignmentStatus) {{ myDeliveryQueue(status: $status) {{ id proofPhotoUrl
   order {{ number {CONTACT} }} }} }}"""
 ORDER = f"query($id: ID!) {{ order(id: $id) {{ number {CONTACT} delivery {{ status }} }} }}"
-NODE = f"query($id: ID!) {{ node(id: $id) {{ ... on DeliveryAssignment {{ status order {{ number {CONTACT} }} }} }} }}"
+NODE = f"""query($id: ID!) {{ node(id: $id) {{ ... on DeliveryAssignment {{ status proofPhotoUrl
+  order {{ number {CONTACT} }} }} }} }}"""
 SETTLEMENT = f"""query($date: Date!) {{ courierSettlement(date: $date) {{ deliveries {{
   order {{ number {CONTACT} }} }} }} }}"""
 
@@ -46,6 +47,9 @@ async def _delivered(world: World, settings: Settings, *, hours_ago: float = 0) 
         actor=courier, assignment_id=assignment.id, cod_collected=assignment.cod_expected, proof_photo=None,
         storage=None, settings=settings,  # type: ignore[arg-type]  # no photo, no storage
     )  # fmt: skip
+    # A photo of the door and a note on how to find it: as telling as the address.
+    await DeliveryAssignment.filter(id=assignment.id).update(proof_photo_key=f"proofs/{assignment.id}-door.jpg")
+    await Order.filter(id=order.id).update(note="Pagar hijau, telepon dulu")
     if hours_ago:
         moment = now() - timedelta(hours=hours_ago)
         await DeliveryAssignment.filter(id=assignment.id).update(ended_at=moment, delivered_at=moment)
@@ -69,7 +73,8 @@ async def _first_update(host: str, token: str, order_id: str) -> dict[str, Any]:
 
 def _contact_shown(order: dict[str, Any]) -> bool:
     shown = order["address"] is not None
-    assert shown == (order["buyer"] is not None), order  # address and buyer go together
+    assert shown == (order["buyer"] is not None), order  # address, buyer and note go together
+    assert shown == (order["note"] == "Pagar hijau, telepon dulu"), order
     return shown
 
 
@@ -83,6 +88,8 @@ async def test_a_delivery_finished_over_a_day_ago_hides_the_buyers_contact_from_
     queue = (await gql(QUEUE, {"status": "DELIVERED"}, token=courier))["myDeliveryQueue"]
     shown = {entry["order"]["number"]: _contact_shown(entry["order"]) for entry in queue}
     assert shown == {old.number: False, recent.number: True}
+    photos = {entry["order"]["number"]: entry["proofPhotoUrl"] is not None for entry in queue}
+    assert photos == {old.number: False, recent.number: True}
     recent_entry = next(e for e in queue if e["order"]["number"] == recent.number)
     assert recent_entry["order"]["address"]["recipientPhone"] == "+6281234567890"
     assert recent_entry["order"]["buyer"]["phone"] == world.buyer.phone
@@ -92,7 +99,7 @@ async def test_a_delivery_finished_over_a_day_ago_hides_the_buyers_contact_from_
         assert seen["number"] == order.number and _contact_shown(seen) is expected
         assert seen["delivery"] == {"status": "DELIVERED"}
         node = (await gql(NODE, {"id": to_base64("DeliveryAssignment", assignment.id)}, token=courier))["node"]
-        assert _contact_shown(node["order"]) is expected
+        assert _contact_shown(node["order"]) is expected and (node["proofPhotoUrl"] is not None) is expected
 
     # The day's settlement lists the old delivery on its day, without the contact.
     day = old_assignment.delivered_at.astimezone(delivery.orders_service.WIB).date()  # type: ignore[union-attr]
@@ -105,7 +112,8 @@ async def test_a_delivery_finished_over_a_day_ago_hides_the_buyers_contact_from_
         assert _contact_shown(seen) and seen["address"]["line"].startswith("Jl. Ijen")
         node_query = {"id": to_base64("DeliveryAssignment", old_assignment.id)}
         if viewer is world.admin:
-            assert _contact_shown((await gql(NODE, node_query, token=token_for(viewer, settings)))["node"]["order"])
+            node = (await gql(NODE, node_query, token=token_for(viewer, settings)))["node"]
+            assert _contact_shown(node["order"]) and node["proofPhotoUrl"] is not None
 
 
 async def test_the_grace_period_is_a_setting_and_failed_deliveries_follow_it(
