@@ -249,3 +249,26 @@ async def test_a_courier_who_may_no_longer_see_the_order_is_closed_with_4403(
 
     code, received, _ = await courier.closed()
     assert (code, received) == (4403, [])
+
+
+async def test_a_socket_opened_before_a_deactivation_starts_no_new_subscription(
+    world: World, settings: Settings, serve: Callable[..., str], sockets: list[Any]
+) -> None:
+    host = serve()
+    order_id = to_base64("Order", (await world.order()).id)
+    socket = await subscribe(host, token_for(world.buyer, settings), ORDER_UPDATED, {"id": order_id})
+    sockets.append(socket)
+    buyer = Subscriber(socket)
+    await buyer.next()
+    await socket.send(json.dumps({"id": "1", "type": "complete"}))  # the socket stays open, idle
+    trade_office = token_for(await make_user(Role.MARKET_ADMIN, name="Dinas Perdagangan"), settings)
+    await _set_active(host, world.buyer, False, trade_office)
+    await asyncio.sleep(1.1)  # past the socket's reuse of the user it loaded
+
+    payload = {"query": ORDER_UPDATED, "variables": {"id": order_id}}
+    await socket.send(json.dumps({"id": "2", "type": "subscribe", "payload": payload}))
+
+    message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "INVALID_TOKEN", message
+    assert message["type"] == "error" or message["payload"]["data"] is None
