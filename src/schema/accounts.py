@@ -281,5 +281,6 @@ class AccountsMutation:
             return {"user": UserType.from_model(user)}
 
         payload = await mutation_payload(info, UserPayload, work())
-        await notifications_service.hand_over_written(info.context.queue)  # its open subscriptions end now
+        if not payload.errors:  # a refusal changed nothing and tells nobody
+            await notifications_service.hand_over_written(info.context.queue)  # its open subscriptions end now
         return payload
