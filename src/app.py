@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.middleware import Middleware
@@ -19,7 +20,10 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -29,7 +33,7 @@ from src.jobs.queue import create_queue
 from src.schema import build_schema, fastpath, is_outage
 from src.schema.context import Context
 from src.services.catalog_queries import PublicPages
-from src.services.i18n import pick_language
+from src.services.i18n import pick_language, translate
 from src.services.live import LiveHub
 from src.settings import Settings, get_settings
 from src.storage import Storage, UploadRefused, build_storage
@@ -44,6 +48,9 @@ SHUTDOWN_CLEANUP_SECONDS = 3.0
 GC_GEN0_THRESHOLD = 20_000
 # Headers that mark a multipart upload as CSRF-safe (the names Apollo and GraphQL clients use).
 PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
+# Over HTTP: queries (GET or POST) and mutations (POST). Subscriptions live on the websocket; over HTTP
+# Strawberry would run one as a query and answer a null for a non-null field.
+HTTP_OPERATIONS = {"GET": {OperationType.QUERY}, "POST": {OperationType.QUERY, OperationType.MUTATION}}
 
 
 @dataclass
@@ -106,14 +113,25 @@ class PasarGraphQL(GraphQL[Context, None]):
                     data = None  # the regular path answers it, with the outage's clean error
                 if data is not None:
                     return ExecutionResult(data=data, errors=None)
-        return await super().execute_single(
-            request=request,
-            request_adapter=request_adapter,
-            sub_response=sub_response,
-            context=context,
-            root_value=root_value,
-            request_data=request_data,
-        )
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=HTTP_OPERATIONS.get(request_adapter.method, set()),
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type != OperationType.SUBSCRIPTION:
+                raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
+            message = translate("SUBSCRIPTION_NEEDS_WEBSOCKET", context.language)
+            return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": "INVALID_INPUT"})])
+        except CannotGetOperationTypeError as exc:  # Strawberry's own answers (as in its execute_single)
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
 
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         # A browser sends a multipart form to any site without asking first; a header it would have to

@@ -268,6 +268,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Kueri terlalu besar: paling banyak {max} token.",
         "en": "The query is too large: at most {max} tokens.",
     },
+    "SUBSCRIPTION_NEEDS_WEBSOCKET": {
+        "id": "Langganan (subscription) hanya tersedia lewat WebSocket (graphql-transport-ws) di /graphql.",
+        "en": "Subscriptions are served over a WebSocket (graphql-transport-ws) at /graphql only.",
+    },
     "TOO_MANY_VALIDATION_ERRORS": {
         "id": "Kueri memiliki terlalu banyak kesalahan; pemeriksaan dihentikan.",
         "en": "The query has too many errors; validation stopped.",

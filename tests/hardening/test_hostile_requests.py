@@ -73,6 +73,28 @@ async def test_malformed_bodies_and_wrong_content_types_are_400(
     assert response.status_code == 400
 
 
+async def test_a_subscription_over_http_is_refused_with_a_code(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Over HTTP Strawberry ran a subscription as a query: "Cannot return null for non-nullable field",
+    # uncoded, logged as an unexpected ERROR. It belongs on the websocket.
+    document = {"query": "subscription { deliveryQueueUpdated { id } }"}
+    for language, word in (("id", "WebSocket"), ("en", "WebSocket")):
+        response = await _post(http, json=document, headers={"Accept-Language": language})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["data"] is None
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "INVALID_INPUT"
+        assert word in error["message"]
+    assert "Langganan" in (await _post(http, json=document)).json()["errors"][0]["message"]
+    get = await http.get("/graphql", params={"query": "subscription { deliveryQueueUpdated { id } }"})
+    assert get.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    mutation_by_get = await http.get("/graphql", params={"query": "mutation { clearCart { errors { code } } }"})
+    assert mutation_by_get.status_code in (400, 405)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 async def test_security_headers_on_every_answer(http: httpx.AsyncClient) -> None:
     for response in (await http.get("/healthz"), await _post(http, json={"query": "{ __typename }"})):
         assert response.headers["x-content-type-options"] == "nosniff"
