@@ -133,6 +133,26 @@ class PasarGraphQL(GraphQL[Context, None]):
         except MissingQueryError as exc:
             raise HTTPException(400, "No GraphQL query found in the request") from exc
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = self._refusal(request, exc)
+        await response(scope, receive, send)
+
+    def _refusal(self, request: Request, exc: HTTPException) -> Response:
+        """A request refused before any GraphQL ran (unreadable body, wrong content type, a batch) answers
+        with its HTTP status and a GraphQL error body, coded and in the caller's language; Strawberry's
+        English reason stays for developers in `extensions.reason`."""
+        settings: Settings = self.app.state.resources.settings
+        language = pick_language(request.headers.get("accept-language"), settings.default_language)
+        key, code = ("NOT_FOUND", "NOT_FOUND") if exc.status_code == 404 else ("REQUEST_UNREADABLE", "INVALID_INPUT")
+        body = {"errors": [{"message": translate(key, language), "extensions": {"code": code, "reason": exc.reason}}]}
+        return Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
+
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         # A browser sends a multipart form to any site without asking first; a header it would have to
         # ask for (CORS preflight) proves the request comes from a client of ours, not a forged form.

@@ -268,6 +268,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Kueri terlalu besar: paling banyak {max} token.",
         "en": "The query is too large: at most {max} tokens.",
     },
+    "REQUEST_UNREADABLE": {
+        "id": "Permintaan tidak dapat dibaca: kirim JSON GraphQL atau multipart dengan header preflight.",
+        "en": "The request could not be read: send GraphQL JSON or multipart with a preflight header.",
+    },
     "SUBSCRIPTION_NEEDS_WEBSOCKET": {
         "id": "Langganan (subscription) hanya tersedia lewat WebSocket (graphql-transport-ws) di /graphql.",
         "en": "Subscriptions are served over a WebSocket (graphql-transport-ws) at /graphql only.",

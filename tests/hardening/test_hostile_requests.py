@@ -71,6 +71,11 @@ async def test_malformed_bodies_and_wrong_content_types_are_400(
 ) -> None:
     response = await _post(http, content=content, headers={"Content-Type": content_type})
     assert response.status_code == 400
+    [error] = response.json()["errors"]  # a GraphQL error body, coded and in the caller's language
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["message"].startswith("Permintaan tidak dapat dibaca")
+    english = await _post(http, content=content, headers={"Content-Type": content_type, "Accept-Language": "en"})
+    assert english.json()["errors"][0]["message"].startswith("The request could not be read")
 
 
 async def test_a_subscription_over_http_is_refused_with_a_code(
