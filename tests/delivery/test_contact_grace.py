@@ -17,10 +17,10 @@ from src.models.orders import Order
 from src.models.outbox import OutboxEvent
 from src.services import delivery, notifications
 from src.settings import Settings
-from tests.delivery.world import World, make_world
 from tests.factories import token_for
 from tests.support.graphql import GraphQLClient
 from tests.support.processes import free_port, pasar_env, start_api
+from tests.support.world import World
 
 CONTACT = "address { line recipientName recipientPhone location { lat } } buyer { name phone } note"
 QUEUE = f"""query($status: AssignmentStatus) {{ myDeliveryQueue(status: $status) {{ id proofPhotoUrl
@@ -30,11 +30,6 @@ NODE = f"""query($id: ID!) {{ node(id: $id) {{ ... on DeliveryAssignment {{ stat
   order {{ number {CONTACT} }} }} }} }}"""
 SETTLEMENT = f"""query($date: Date!) {{ courierSettlement(date: $date) {{ deliveries {{
   order {{ number {CONTACT} }} }} }} }}"""
-
-
-@pytest.fixture
-async def world(clean_db: None, settings: Settings) -> World:
-    return await make_world(settings)
 
 
 async def _delivered(world: World, settings: Settings, *, hours_ago: float = 0) -> tuple[Order, DeliveryAssignment]:

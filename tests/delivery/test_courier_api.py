@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from PIL import Image
 from strawberry.relay import to_base64
 
@@ -14,11 +13,11 @@ from src.models.delivery import AssignmentStatus, DeliveryAssignment
 from src.models.orders import Order, OrderStatus, PaymentMethod, PaymentStatus, SlotWindow
 from src.services import delivery
 from src.settings import Settings
-from tests.delivery.world import World, make_world, tomorrow
 from tests.factories import token_for
 from tests.photos import images
 from tests.support.graphql import GraphQLClient
 from tests.support.queries import count_queries
+from tests.support.world import World, tomorrow
 
 QUEUE = """query($status: AssignmentStatus) { myDeliveryQueue(status: $status) { id status distanceKm legKm
   codToCollect { amount }
@@ -48,11 +47,6 @@ MARKET_SETTLEMENTS = """query($market: ID!, $date: Date!) { marketSettlements(ma
   courier { name } deliveryCount codCollected { amount } remitted } }"""
 REMIT = """mutation($courier: ID!, $date: Date!) { markCashRemitted(input: {courierId: $courier, date: $date}) {
   settlement { remitted codCollected { amount } } errors { code } } }"""
-
-
-@pytest.fixture
-async def world(clean_db: None, settings: Settings) -> World:
-    return await make_world(settings)
 
 
 def gid(type_name: str, key: int) -> str:

@@ -13,9 +13,9 @@ from src.models.orders import Order, OrderItem, PaymentMethod, SlotWindow, Stall
 from src.services import delivery
 from src.services import orders as orders_service
 from src.settings import Settings
-from tests.delivery.world import World, make_world, tomorrow
 from tests.factories import make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.world import World, make_world, tomorrow
 
 TIMELINE = """query($id: ID!) { order(id: $id) { total { amount } cancelReason
   timeline { type actor message } } }"""

@@ -19,9 +19,9 @@ from src.models.orders import Order, OrderItem, PaymentMethod, StallOrder
 from src.services import delivery
 from src.services import orders as orders_service
 from src.settings import Settings
-from tests.delivery.world import World, make_world
 from tests.factories import make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.world import World, make_world
 
 WIB = orders_service.WIB
 REPORT = """query($m: ID, $from: Date!, $to: Date!) { marketReport(marketId: $m, from: $from, to: $to) {
