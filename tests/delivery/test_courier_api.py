@@ -235,12 +235,7 @@ async def test_settlement_for_the_courier_and_the_admin(world: World, gql: Graph
     await orders_service.confirm_payment(actor=world.admin, order_id=paid.id)
     await world.make_ready(paid)
     for order, cash in ((exact, exact.total), (short, short.total - 5000), (paid, None)):
-        assignment = await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=a.id)
-        await delivery.mark_picked_up(actor=a, assignment_id=assignment.id)
-        await delivery.mark_delivered(
-            actor=a, assignment_id=assignment.id, cod_collected=cash, proof_photo=None, storage=None,  # type: ignore[arg-type]
-            settings=settings,
-        )  # fmt: skip
+        await world.deliver(order, cash=cash, courier=a)
     assert (await Order.get(id=paid.id)).payment_status == PaymentStatus.PAID
     today = (
         (await DeliveryAssignment.filter(courier_id=a.id).first())

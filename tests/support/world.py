@@ -5,12 +5,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from tortoise.timezone import now
 
 from src.models.accounts import Role, User
 from src.models.catalog import Product
+from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market, Stall
 from src.models.orders import Order, PaymentMethod, SlotWindow, StallOrder
 from src.services import delivery
@@ -40,7 +41,7 @@ class Goods:
 
     async def make(self, stall: Stall) -> Product:
         """This product, made in `stall` through the factory."""
-        extra = {"stock": Decimal(self.stock)} if self.stock is not None else {}
+        extra: dict[str, Any] = {"stock": Decimal(self.stock)} if self.stock is not None else {}
         return await make_product(
             stall, name=self.name, price=self.price, min_quantity=Decimal(self.min_quantity),
             quantity_step=Decimal(self.quantity_step), is_weighed=self.is_weighed, tiers=self.tiers, **extra,
@@ -151,6 +152,20 @@ class World(Shop):
         )
         await delivery.set_availability(actor=courier, available=True, lat=location[0], lng=location[1])
 
+    async def deliver(
+        self, order: Order, *, cash: int | Literal["due"] | None = "due", courier: User | None = None
+    ) -> DeliveryAssignment:
+        """A ready `order` given by the admin to `courier` (the first courier when None), picked up and handed
+        over without a photo, `cash` collected (exactly what is due unless told; None for a paid order)."""
+        courier = courier or self.couriers[0]
+        assignment = await delivery.assign_manually(actor=self.admin, order_id=order.id, courier_id=courier.id)
+        await delivery.mark_picked_up(actor=courier, assignment_id=assignment.id)
+        collected = assignment.cod_expected if cash == "due" else cash
+        return await delivery.mark_delivered(
+            actor=courier, assignment_id=assignment.id, cod_collected=collected, proof_photo=None, storage=None,  # type: ignore[arg-type]
+            settings=self.settings,
+        )  # fmt: skip
+
 
 async def make_shop(
     settings: Settings,
@@ -166,9 +181,10 @@ async def make_shop(
     market = market or await make_market()
     stalls = []
     for n in range(len(goods)):
-        named = {"name": stall_names[n]} if stall_names else {}
-        trader = {"trader": traders[n]} if traders else {}
-        stalls.append(await make_stall(market=market, **trader, **named))
+        given: dict[str, Any] = {"trader": traders[n]} if traders else {}
+        if stall_names:
+            given["name"] = stall_names[n]
+        stalls.append(await make_stall(market=market, **given))
     products = [await item.make(stall) for item, stall in zip(goods, stalls, strict=True)]
     return Shop(
         settings=settings,
