@@ -21,6 +21,7 @@ from src.jobs.worker import build_worker
 from src.settings import Settings
 from tests.support.graphql import GraphQLClient
 from tests.support.s3server import ACCESS_KEY, SECRET_KEY, S3Server, start_s3_server
+from tests.support.world import World, make_world
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -127,6 +128,13 @@ async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def gql(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
+
+
+@pytest_asyncio.fixture
+async def world(clean_db: None, settings: Settings) -> World:
+    """The delivery world (tests/support/world.py) with three couriers; a module or folder with a shop of other
+    goods overrides this fixture with its own `make_shop`."""
+    return await make_world(settings)
 
 
 @pytest.fixture

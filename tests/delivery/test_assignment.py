@@ -14,14 +14,9 @@ from src.services import delivery
 from src.services import notifications as notifications_service
 from src.services.errors import DomainError, ErrorCode
 from src.settings import Settings
-from tests.delivery.world import World, make_world
+from tests.support.world import World
 
 S = AssignmentStatus
-
-
-@pytest.fixture
-async def world(clean_db: None, settings: Settings) -> World:
-    return await make_world(settings)
 
 
 async def _code(coro: Any) -> tuple[ErrorCode, str | None]:

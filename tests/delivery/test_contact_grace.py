@@ -17,10 +17,10 @@ from src.models.orders import Order
 from src.models.outbox import OutboxEvent
 from src.services import delivery, notifications
 from src.settings import Settings
-from tests.delivery.world import World, make_world
 from tests.factories import token_for
 from tests.support.graphql import GraphQLClient
 from tests.support.processes import free_port, pasar_env, start_api
+from tests.support.world import World
 
 CONTACT = "address { line recipientName recipientPhone location { lat } } buyer { name phone } note"
 QUEUE = f"""query($status: AssignmentStatus) {{ myDeliveryQueue(status: $status) {{ id proofPhotoUrl
@@ -32,21 +32,10 @@ SETTLEMENT = f"""query($date: Date!) {{ courierSettlement(date: $date) {{ delive
   order {{ number {CONTACT} }} }} }} }}"""
 
 
-@pytest.fixture
-async def world(clean_db: None, settings: Settings) -> World:
-    return await make_world(settings)
-
-
 async def _delivered(world: World, settings: Settings, *, hours_ago: float = 0) -> tuple[Order, DeliveryAssignment]:
     """An order delivered by the first courier, `hours_ago` (the moment set in the database)."""
-    courier = world.couriers[0]
     order = await world.order()
-    assignment = await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=courier.id)
-    await delivery.mark_picked_up(actor=courier, assignment_id=assignment.id)
-    await delivery.mark_delivered(
-        actor=courier, assignment_id=assignment.id, cod_collected=assignment.cod_expected, proof_photo=None,
-        storage=None, settings=settings,  # type: ignore[arg-type]  # no photo, no storage
-    )  # fmt: skip
+    assignment = await world.deliver(order)
     # A photo of the door and a note on how to find it: as telling as the address.
     await DeliveryAssignment.filter(id=assignment.id).update(proof_photo_key=f"proofs/{assignment.id}-door.jpg")
     await Order.filter(id=order.id).update(note="Pagar hijau, telepon dulu")

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from PIL import Image
 from strawberry.relay import to_base64
 
@@ -14,11 +13,11 @@ from src.models.delivery import AssignmentStatus, DeliveryAssignment
 from src.models.orders import Order, OrderStatus, PaymentMethod, PaymentStatus, SlotWindow
 from src.services import delivery
 from src.settings import Settings
-from tests.delivery.world import World, make_world, tomorrow
 from tests.factories import token_for
 from tests.photos import images
 from tests.support.graphql import GraphQLClient
 from tests.support.queries import count_queries
+from tests.support.world import World, tomorrow
 
 QUEUE = """query($status: AssignmentStatus) { myDeliveryQueue(status: $status) { id status distanceKm legKm
   codToCollect { amount }
@@ -48,11 +47,6 @@ MARKET_SETTLEMENTS = """query($market: ID!, $date: Date!) { marketSettlements(ma
   courier { name } deliveryCount codCollected { amount } remitted } }"""
 REMIT = """mutation($courier: ID!, $date: Date!) { markCashRemitted(input: {courierId: $courier, date: $date}) {
   settlement { remitted codCollected { amount } } errors { code } } }"""
-
-
-@pytest.fixture
-async def world(clean_db: None, settings: Settings) -> World:
-    return await make_world(settings)
 
 
 def gid(type_name: str, key: int) -> str:
@@ -241,12 +235,7 @@ async def test_settlement_for_the_courier_and_the_admin(world: World, gql: Graph
     await orders_service.confirm_payment(actor=world.admin, order_id=paid.id)
     await world.make_ready(paid)
     for order, cash in ((exact, exact.total), (short, short.total - 5000), (paid, None)):
-        assignment = await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=a.id)
-        await delivery.mark_picked_up(actor=a, assignment_id=assignment.id)
-        await delivery.mark_delivered(
-            actor=a, assignment_id=assignment.id, cod_collected=cash, proof_photo=None, storage=None,  # type: ignore[arg-type]
-            settings=settings,
-        )  # fmt: skip
+        await world.deliver(order, cash=cash, courier=a)
     assert (await Order.get(id=paid.id)).payment_status == PaymentStatus.PAID
     today = (
         (await DeliveryAssignment.filter(courier_id=a.id).first())

@@ -17,10 +17,10 @@ from src.models.accounts import Role, User
 from src.models.orders import OrderStatus
 from src.services import delivery, tokens
 from src.settings import Settings
-from tests.delivery.world import World, make_world
 from tests.factories import make_user, token_for
 from tests.support.processes import free_port, pasar_env, start_api
 from tests.support.subscriptions import Subscriber, subscribe
+from tests.support.world import World
 
 ORDER_UPDATED = "subscription($id: ID!) { orderUpdated(orderId: $id) { status delivery { status } } }"
 QUEUE_UPDATED = "subscription { deliveryQueueUpdated { status order { number } } }"
@@ -82,11 +82,6 @@ async def _assign(host: str, world: World, order_id: str, courier: User) -> None
     variables = {"order": order_id, "courier": to_base64("User", courier.id)}
     body = await _post(host, ASSIGN, variables, token_for(world.admin, world.settings))
     assert body["data"]["assignCourier"]["errors"] == [], body
-
-
-@pytest.fixture
-async def world(clean_db: None, settings: Settings) -> World:
-    return await make_world(settings)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from src.models.reports import ExportStatus, ReportExport
 from src.schema import build_schema
 from src.services import dates
 from src.settings import Settings
-from tests.delivery.world import KM, World, make_world
 from tests.factories import make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.world import KM, World, make_world
 
 REPORT = """query($m: ID, $from: Date!, $to: Date!) {
   marketReport(marketId: $m, from: $from, to: $to) { orders } }"""

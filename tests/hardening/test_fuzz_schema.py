@@ -53,8 +53,8 @@ from src.models.reports import ReportExport
 from src.schema import build_schema
 from src.services import delivery, tokens
 from src.settings import Settings
-from tests.delivery.world import World, make_world, tomorrow
 from tests.factories import PASSWORD, make_user
+from tests.support.world import World, make_world, tomorrow
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 BUDGET_SECONDS = float(os.environ.get("FUZZ_SECONDS", "40"))

@@ -38,10 +38,10 @@ from src.services.i18n import translate
 from src.services.quantities import check_quantity, decimal_input_error
 from src.services.text import text_input_error
 from src.settings import Settings
-from tests.delivery.world import make_world
 from tests.factories import make_user, token_for
 from tests.support.database import snapshot
 from tests.support.graphql import GraphQLClient
+from tests.support.world import make_world
 
 # Each bad value and the message key it is refused with.
 TEXT_PROBES = [("Pasar\x00Besar", "CONTROL_CHARACTERS")]

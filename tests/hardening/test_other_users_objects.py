@@ -24,10 +24,10 @@ from src.models.outbox import OutboxEvent
 from src.models.reports import ReportExport
 from src.services import delivery
 from src.settings import Settings
-from tests.delivery.world import World, make_world, tomorrow
 from tests.factories import make_user, token_for
 from tests.support.database import snapshot
 from tests.support.graphql import GraphQLClient
+from tests.support.world import World, make_world, tomorrow
 
 REFUSED = {"NOT_FOUND", "PERMISSION_DENIED", "DIFFERENT_MARKET"}
 ROOT_FIELD = re.compile(r"\{\s*(\w+)")

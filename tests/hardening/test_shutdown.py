@@ -16,10 +16,10 @@ from src.models.orders import Order, PaymentMethod, SlotWindow
 from src.services import live
 from src.services import orders as orders_service
 from src.settings import Settings
-from tests.delivery.world import KM, World, make_world, tomorrow
 from tests.factories import make_category, make_product, token_for
 from tests.support.processes import free_port, pasar_env, start_api
 from tests.support.subscriptions import Subscriber, subscribe
+from tests.support.world import KM, World, make_world, tomorrow
 
 ORDER_UPDATED = """subscription($id: ID!) { orderUpdated(orderId: $id) {
   number status stallOrders { status items { productName quantity lineTotal { amount } } } delivery { status } } }"""

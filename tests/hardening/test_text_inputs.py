@@ -16,10 +16,10 @@ from src.models.accounts import Role, User
 from src.models.orders import Order, PaymentMethod, StallOrder
 from src.services import delivery
 from src.settings import Settings
-from tests.delivery.world import World, make_world, tomorrow
 from tests.factories import make_user, token_for
 from tests.support.database import snapshot
 from tests.support.graphql import GraphQLClient
+from tests.support.world import World, make_world, tomorrow
 
 FRAGMENTS = [
     "Robert'); DROP TABLE user_account;--",

@@ -20,8 +20,8 @@ from src.models.outbox import OutboxEvent
 from src.services import delivery
 from src.services import notifications as notifications_service
 from src.settings import Settings
-from tests.delivery.world import make_world
 from tests.support.processes import free_port, pasar_env, start_pasar
+from tests.support.world import make_world
 
 
 class SlowMailbox:

@@ -31,9 +31,10 @@ from src.models.orders import Order, OrderItem, PaymentMethod, SlotWindow, Stall
 from src.models.outbox import OutboxEvent
 from src.services import orders as orders_service
 from src.settings import Settings
-from tests.factories import make_market, make_product, make_stall, make_user, token_for
+from tests.factories import make_user, token_for
 from tests.support.graphql import GraphQLClient
 from tests.support.processes import free_port
+from tests.support.world import Shop, tomorrow
 
 SECRET = "webhook-secret-for-tests"
 PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number total { amount } }
@@ -123,33 +124,13 @@ def notify_settings(settings: Settings, mailbox: Any, receiver: tuple[Receiver, 
     )
 
 
-@pytest.fixture
-async def shop(clean_db: None) -> dict[str, Any]:
-    market = await make_market()
-    trader_a = await make_user(Role.TRADER, email="slamet@example.id", name="Pak Slamet")
-    trader_b = await make_user(Role.TRADER, email="lilik@example.id", name="Bu Lilik", language="en")
-    stall_a = await make_stall(market=market, trader=trader_a, name="Ikan Pak Slamet")
-    stall_b = await make_stall(market=market, trader=trader_b, name="Sembako Bu Lilik")
-    ikan = await make_product(stall_a, name="Ikan tongkol", price=38000, min_quantity=Decimal("0.05"),
-                              quantity_step=Decimal("0.05"), is_weighed=True)  # fmt: skip
-    beras = await make_product(
-        stall_b, name="Beras", price=13300, min_quantity=Decimal("1"), quantity_step=Decimal("1")
-    )
-    buyer = await make_user(email="sri@example.id", name="Bu Sri")
-    return {"market": market, "traders": (trader_a, trader_b), "ikan": ikan, "beras": beras, "buyer": buyer}
-
-
-def _tomorrow() -> Any:
-    return (now() + timedelta(days=1)).astimezone(orders_service.WIB).date()
-
-
-def _input(shop: dict[str, Any], key: str = "k", payment: str = "COD") -> dict[str, Any]:
-    market = shop["market"]
-    day = _tomorrow()
+def _input(world: Shop, key: str = "k", payment: str = "COD") -> dict[str, Any]:
+    market = world.market
+    day = tomorrow()
     return {
         "items": [
-            {"productId": to_base64("Product", shop["ikan"].id), "quantity": "0.35"},
-            {"productId": to_base64("Product", shop["beras"].id), "quantity": "1"},
+            {"productId": to_base64("Product", world.product.id), "quantity": "0.35"},
+            {"productId": to_base64("Product", world.second_product.id), "quantity": "1"},
         ],
         "address": {"line": "Jl. Kawi 1", "recipientName": "Bu Sri", "recipientPhone": "081234567890",
                     "location": {"lat": float(market.latitude) + 0.01, "lng": float(market.longitude)}},
@@ -159,9 +140,9 @@ def _input(shop: dict[str, Any], key: str = "k", payment: str = "COD") -> dict[s
     }  # fmt: skip
 
 
-async def _place(gql: GraphQLClient, shop: dict[str, Any], settings: Settings, **kwargs: Any) -> dict[str, Any]:
-    gql.token = token_for(shop["buyer"], settings)
-    payload = (await gql(PLACE, {"input": _input(shop, **kwargs)}))["placeOrder"]
+async def _place(gql: GraphQLClient, world: Shop, settings: Settings, **kwargs: Any) -> dict[str, Any]:
+    gql.token = token_for(world.buyer, settings)
+    payload = (await gql(PLACE, {"input": _input(world, **kwargs)}))["placeOrder"]
     assert payload["errors"] == []
     return dict(payload["order"])
 
@@ -175,10 +156,10 @@ async def notify_gql(notify_settings: Settings, clean_db: None) -> AsyncIterator
 
 
 async def test_a_new_order_reaches_each_trader_and_the_buyer_on_every_channel(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
     mailbox: Any, receiver: tuple[Receiver, int],
 ) -> None:  # fmt: skip
-    order = await _place(notify_gql, shop, notify_settings)
+    order = await _place(notify_gql, world, notify_settings)
     await run_jobs(settings=notify_settings)
     box, gateway = mailbox[0], receiver[0]
 
@@ -195,8 +176,8 @@ async def test_a_new_order_reaches_each_trader_and_the_buyer_on_every_channel(
 
     calls = gateway.bodies()
     assert sorted(c["template"] for c in calls) == ["order_placed_buyer", "order_placed_trader", "order_placed_trader"]
-    assert {c["phone"] for c in calls} == {shop["buyer"].phone, *(t.phone for t in shop["traders"])}
-    assert {c["language"] for c in calls if c["phone"] == shop["traders"][1].phone} == {"en"}
+    assert {c["phone"] for c in calls} == {world.buyer.phone, *(t.phone for t in world.traders)}
+    assert {c["language"] for c in calls if c["phone"] == world.traders[1].phone} == {"en"}
     for raw, headers in gateway.calls:  # each signed with HMAC-SHA256 over the body
         expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
         assert headers["x-pasar-signature"] == expected
@@ -209,13 +190,13 @@ async def test_a_new_order_reaches_each_trader_and_the_buyer_on_every_channel(
 
 
 async def test_an_order_placed_while_redis_is_down_is_told_once_redis_is_back(
-    shop: dict[str, Any], notify_settings: Settings, run_jobs: Any, mailbox: Any, redis: Any,
+    world: Shop, notify_settings: Settings, run_jobs: Any, mailbox: Any, redis: Any,
 ) -> None:  # fmt: skip
     down = notify_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     app = create_app(down, manage_orm=False)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            order = await _place(GraphQLClient(http), shop, down)
+            order = await _place(GraphQLClient(http), world, down)
     assert await Order.filter(number=order["number"]).exists()  # the order went through
     assert await OutboxEvent.filter(dispatched_at__isnull=True).count() == 1
     assert await redis.zcard("arq:queue") == 0
@@ -232,10 +213,10 @@ async def test_an_order_placed_while_redis_is_down_is_told_once_redis_is_back(
 
 
 async def test_running_the_jobs_twice_sends_once(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
     mailbox: Any, receiver: tuple[Receiver, int],
 ) -> None:  # fmt: skip
-    await _place(notify_gql, shop, notify_settings)
+    await _place(notify_gql, world, notify_settings)
     await run_jobs(settings=notify_settings)
     event = await OutboxEvent.get(topic="order.placed")
     queue = create_queue(notify_settings)
@@ -243,7 +224,7 @@ async def test_running_the_jobs_twice_sends_once(
         ctx = {"redis": queue, "settings": notify_settings, "job_try": 1}
         assert await deliver_outbox_event(ctx, event.id) == 3  # finds the three, makes none
         await run_jobs(settings=notify_settings)
-        some = await Notification.filter(user_id=shop["buyer"].id).first()
+        some = await Notification.filter(user_id=world.buyer.id).first()
         assert some is not None
         assert await send_notification_email(ctx, some.id) is None  # already SENT: nothing sent
     finally:
@@ -253,14 +234,14 @@ async def test_running_the_jobs_twice_sends_once(
 
 
 async def test_a_gateway_503_twice_then_200_is_delivered_once_and_a_400_fails_for_good(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
     receiver: tuple[Receiver, int],
 ) -> None:  # fmt: skip
     gateway = receiver[0]
     quiet = notify_settings.model_copy(update={"email_enabled": False})
     # Only the buyer is told about a transfer order waiting for payment: one webhook call to script.
     gateway.script = [503, 503, 200]
-    await _place(notify_gql, shop, quiet, key="transfer", payment="BANK_TRANSFER")
+    await _place(notify_gql, world, quiet, key="transfer", payment="BANK_TRANSFER")
     await run_jobs(settings=quiet)
     [waiting] = await Notification.filter(template="order_awaiting_payment_buyer")
     assert (waiting.webhook_status, waiting.webhook_attempts) == (DeliveryStatus.SENT, 3)
@@ -269,7 +250,7 @@ async def test_a_gateway_503_twice_then_200_is_delivered_once_and_a_400_fails_fo
     gateway.calls.clear()
     gateway.script = [400]
     order = await Order.get(idempotency_key="transfer")
-    admin = await make_user(Role.MARKET_ADMIN, market=shop["market"])
+    admin = await make_user(Role.MARKET_ADMIN, market=world.market)
     await orders_service.cancel_order(actor=admin, order_id=order.id, reason="Salah alamat")
     queue = create_queue(quiet)
     try:
@@ -284,14 +265,14 @@ async def test_a_gateway_503_twice_then_200_is_delivered_once_and_a_400_fails_fo
 
 
 async def test_each_step_tells_the_right_people(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any, mailbox: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any, mailbox: Any,
 ) -> None:  # fmt: skip
-    order = await _place(notify_gql, shop, notify_settings)
+    order = await _place(notify_gql, world, notify_settings)
     await run_jobs(settings=notify_settings)
     mailbox[0].messages.clear()
     placed = await Order.get(number=order["number"])
     part_a, part_b = await StallOrder.filter(order_id=placed.id).order_by("id")
-    trader_a, trader_b = shop["traders"]
+    trader_a, trader_b = world.traders
     await orders_service.reject_stall_order(actor=trader_b, stall_order_id=part_b.id, reason="Beras habis")
     await orders_service.accept_stall_order(actor=trader_a, stall_order_id=part_a.id)
     await orders_service.mark_stall_order_ready(actor=trader_a, stall_order_id=part_a.id)
@@ -316,14 +297,14 @@ async def test_each_step_tells_the_right_people(
 
 
 async def test_people_see_and_mark_only_their_own(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
 ) -> None:  # fmt: skip
-    await _place(notify_gql, shop, notify_settings)
+    await _place(notify_gql, world, notify_settings)
     await run_jobs(settings=notify_settings)
-    theirs = await Notification.filter(user_id=shop["traders"][0].id).first()
+    theirs = await Notification.filter(user_id=world.traders[0].id).first()
     assert theirs is not None
 
-    notify_gql.token = token_for(shop["buyer"], notify_settings)
+    notify_gql.token = token_for(world.buyer, notify_settings)
     mine = await notify_gql(NOTIFICATIONS, {})
     assert mine["unreadNotificationCount"] == 1
     my_id = mine["notifications"]["edges"][0]["node"]["id"]
@@ -338,16 +319,16 @@ async def test_people_see_and_mark_only_their_own(
 
 
 async def test_an_unpaid_order_that_expires_tells_the_buyer(
-    shop: dict[str, Any], notify_settings: Settings, run_jobs: Any, mailbox: Any,
+    world: Shop, notify_settings: Settings, run_jobs: Any, mailbox: Any,
 ) -> None:  # fmt: skip
     request = orders_service.OrderRequest(
-        items=[orders_service.ItemInput(shop["beras"].id, Decimal("2"))],
+        items=[orders_service.ItemInput(world.second_product.id, Decimal("2"))],
         address=orders_service.AddressInput(line="Jl. Kawi 1", recipient_name="Bu Sri", recipient_phone="081234567890",
-                                            lat=float(shop["market"].latitude), lng=float(shop["market"].longitude)),
-        slot=orders_service.SlotInput(_tomorrow(), SlotWindow.MIDDAY),
+                                            lat=float(world.market.latitude), lng=float(world.market.longitude)),
+        slot=orders_service.SlotInput(tomorrow(), SlotWindow.MIDDAY),
         payment_method=PaymentMethod.QRIS, note="", idempotency_key="qris",
     )  # fmt: skip
-    order = await orders_service.place_order(actor=shop["buyer"], request=request, settings=notify_settings)
+    order = await orders_service.place_order(actor=world.buyer, request=request, settings=notify_settings)
     await Order.filter(id=order.id).update(payment_due_at=now() - timedelta(minutes=1))
     queue = create_queue(notify_settings)
     try:
@@ -374,22 +355,22 @@ async def test_people_are_written_to_in_the_language_they_signed_up_in(gql: Grap
 
 @pytest.mark.parametrize(("script", "status", "calls"), [([429, 200], "SENT", 2), ([301], "FAILED", 1)])
 async def test_busy_gateways_are_retried_and_redirects_are_failures(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
     receiver: tuple[Receiver, int], script: list[int], status: str, calls: int,
 ) -> None:  # fmt: skip
     quiet = notify_settings.model_copy(update={"email_enabled": False})
     receiver[0].script = list(script)
-    await _place(notify_gql, shop, quiet, key="transfer", payment="BANK_TRANSFER")  # the buyer only
+    await _place(notify_gql, world, quiet, key="transfer", payment="BANK_TRANSFER")  # the buyer only
     await run_jobs(settings=quiet)
     [waiting] = await Notification.filter(template="order_awaiting_payment_buyer")
     assert (waiting.webhook_status.value, len(receiver[0].calls)) == (status, calls)
 
 
 async def test_what_a_lost_job_left_behind_is_finished_by_the_relay(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any, mailbox: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any, mailbox: Any,
     redis: Any,
 ) -> None:  # fmt: skip
-    await _place(notify_gql, shop, notify_settings)
+    await _place(notify_gql, world, notify_settings)
     await redis.flushdb()  # the event's job vanished after the hand-over (a worker died with it)
     event = await OutboxEvent.get(topic="order.placed")
     assert event.dispatched_at is not None and event.processed_at is None
@@ -400,7 +381,7 @@ async def test_what_a_lost_job_left_behind_is_finished_by_the_relay(
         await run_jobs(settings=notify_settings)
         assert len(mailbox[0].messages) == 3
         # A delivery whose job was lost (left SENDING) is queued again, and sent once.
-        buyer_note = await Notification.get(user_id=shop["buyer"].id)
+        buyer_note = await Notification.get(user_id=world.buyer.id)
         await Notification.filter(id=buyer_note.id).update(
             email_status=DeliveryStatus.SENDING, created_at=now() - timedelta(minutes=30)
         )
@@ -414,16 +395,16 @@ async def test_what_a_lost_job_left_behind_is_finished_by_the_relay(
 
 
 async def test_a_late_notification_tells_what_was_true_at_the_event(
-    shop: dict[str, Any], notify_settings: Settings, run_jobs: Any, mailbox: Any,
+    world: Shop, notify_settings: Settings, run_jobs: Any, mailbox: Any,
 ) -> None:  # fmt: skip
     down = notify_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     app = create_app(down, manage_orm=False)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            order = await _place(GraphQLClient(http), shop, down)  # told nobody yet: Redis is down
+            order = await _place(GraphQLClient(http), world, down)  # told nobody yet: Redis is down
     placed = await Order.get(number=order["number"])
     part_b = (await StallOrder.filter(order_id=placed.id).order_by("id"))[1]
-    await orders_service.reject_stall_order(actor=shop["traders"][1], stall_order_id=part_b.id, reason="Habis")
+    await orders_service.reject_stall_order(actor=world.traders[1], stall_order_id=part_b.id, reason="Habis")
     queue = create_queue(notify_settings)
     try:
         await relay_outbox({"redis": queue})
@@ -437,22 +418,22 @@ async def test_a_late_notification_tells_what_was_true_at_the_event(
 
 
 async def test_nodes_of_notifications_and_order_items_follow_who_may_see_them(
-    shop: dict[str, Any], notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
+    world: Shop, notify_gql: GraphQLClient, notify_settings: Settings, run_jobs: Any,
 ) -> None:  # fmt: skip
-    await _place(notify_gql, shop, notify_settings)
+    await _place(notify_gql, world, notify_settings)
     await run_jobs(settings=notify_settings)
-    mine = await Notification.get(user_id=shop["buyer"].id)
+    mine = await Notification.get(user_id=world.buyer.id)
     item = await OrderItem.filter(product_name="Beras").first()
     assert item is not None
     query = "query($a: ID!, $b: ID!) { a: node(id: $a) { id } b: node(id: $b) { id } }"
     ids = {"a": to_base64("Notification", mine.id), "b": to_base64("OrderItem", item.id)}
-    notify_gql.token = token_for(shop["buyer"], notify_settings)
+    notify_gql.token = token_for(world.buyer, notify_settings)
     assert await notify_gql(query, ids) == {"a": {"id": ids["a"]}, "b": {"id": ids["b"]}}
-    notify_gql.token = token_for(shop["traders"][0], notify_settings)  # not their part, not their notification
+    notify_gql.token = token_for(world.traders[0], notify_settings)  # not their part, not their notification
     assert await notify_gql(query, ids) == {"a": None, "b": None}
     # The item's part follows the same rule: its trader and the buyer see it, the other trader does not.
     part = {"a": to_base64("StallOrder", item.stall_order_id), "b": ids["b"]}
-    for who, seen in ((shop["traders"][1], True), (shop["buyer"], True), (shop["traders"][0], False)):
+    for who, seen in ((world.traders[1], True), (world.buyer, True), (world.traders[0], False)):
         notify_gql.token = token_for(who, notify_settings)
         expected = {"a": {"id": part["a"]}, "b": {"id": part["b"]}} if seen else {"a": None, "b": None}
         assert await notify_gql(query, part) == expected

@@ -10,12 +10,13 @@ from src.models.notifications import Notification
 from src.models.orders import Order, StallOrder
 from src.services.money import rupiah
 from src.settings import Settings
-from tests.notifications.test_notifications import Receiver, _place, receiver, shop  # noqa: F401  (fixtures)
+from tests.notifications.test_notifications import Receiver, _place, receiver  # noqa: F401  (a fixture)
 from tests.support.graphql import GraphQLClient
+from tests.support.world import Shop
 
 
 async def test_a_traders_notification_and_webhook_carry_their_part_only(
-    shop: dict[str, Any],  # noqa: F811
+    world: Shop,
     gql: GraphQLClient,
     settings: Settings,
     run_jobs: Any,
@@ -28,14 +29,14 @@ async def test_a_traders_notification_and_webhook_carry_their_part_only(
             "webhook_secret": SecretStr("s"),
         }
     )
-    placed = await _place(gql, shop, settings)
+    placed = await _place(gql, world, settings)
     await run_jobs(settings=hooked)
     order = await Order.get(number=placed["number"])
     assert order.delivery_fee > 0
     parts = {p.stall.trader_id: p for p in await StallOrder.filter(order_id=order.id).select_related("stall")}
 
     calls = {c["phone"]: c for c in receiver[0].bodies()}
-    for trader in shop["traders"]:
+    for trader in world.traders:
         part = parts[trader.id]
         sent = calls[trader.phone]
         assert sent["template"] == "order_placed_trader"
@@ -48,6 +49,6 @@ async def test_a_traders_notification_and_webhook_carry_their_part_only(
         assert rupiah(order.total) not in note.body and rupiah(order.delivery_fee) not in note.body
         assert rupiah(part.subtotal) in note.body
     # The buyer still hears the whole order's money.
-    to_buyer = calls[shop["buyer"].phone]
+    to_buyer = calls[world.buyer.phone]
     assert to_buyer["params"]["total"] == rupiah(order.total)
     assert to_buyer["params"]["fee"] == rupiah(order.delivery_fee)

@@ -2,7 +2,6 @@
 most MAX_ORDER_LINES lines (the cart too), and a priced line never costs Rp 0."""
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from strawberry.relay import to_base64
@@ -11,9 +10,10 @@ from src.models.catalog import Product
 from src.models.orders import CartItem, Order, OrderItem
 from src.services import money
 from src.settings import Settings
-from tests.factories import make_market, make_product, make_stall, make_user, token_for
+from tests.factories import make_product, token_for
 from tests.orders.test_orders import ADD, _gql_input
 from tests.support.graphql import GraphQLClient
+from tests.support.world import GARAM_KROSOK, Shop, make_shop
 
 PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
   order { subtotal { amount } stallOrders { items { quantity unitPrice { amount } lineTotal { amount } note } } }
@@ -21,14 +21,9 @@ PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
 
 
 @pytest.fixture
-async def shop(clean_db: None) -> dict[str, Any]:
-    market = await make_market()
-    stall = await make_stall(market=market)
-    garam = await make_product(
-        stall, name="Garam krosok", price=400, stock=Decimal("100"), min_quantity=Decimal("0.001"),
-        quantity_step=Decimal("0.001"), tiers=(("0.5", 350),),
-    )  # fmt: skip
-    return {"market": market, "stall": stall, "garam": garam, "buyer": await make_user()}
+async def world(clean_db: None, settings: Settings) -> Shop:
+    """One stall selling garam krosok: Rp 400/kg (Rp 350 from 0.5 kg), 100 kg, by the gram."""
+    return await make_shop(settings, goods=(GARAM_KROSOK,))
 
 
 def test_a_priced_line_never_costs_nothing() -> None:
@@ -39,12 +34,12 @@ def test_a_priced_line_never_costs_nothing() -> None:
 
 
 async def test_many_tiny_lines_of_one_product_are_priced_as_one(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+    world: Shop, gql: GraphQLClient, settings: Settings
 ) -> None:
-    garam: Product = shop["garam"]
-    gql.token = token_for(shop["buyer"], settings)
+    garam: Product = world.product
+    gql.token = token_for(world.buyer, settings)
     lines = [(garam, "0.001")] * 100  # the most an order may have
-    variables = {"input": _gql_input(shop["market"], lines, "tiny")}
+    variables = {"input": _gql_input(world.market, lines, "tiny")}
     variables["input"]["items"][0]["note"] = "yang halus"
     variables["input"]["items"][1]["note"] = "yang halus"
     variables["input"]["items"][2]["note"] = "dibungkus dua"
@@ -62,26 +57,24 @@ async def test_many_tiny_lines_of_one_product_are_priced_as_one(
 
 
 async def test_merged_lines_reach_the_wholesale_tier_and_the_stock_check(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+    world: Shop, gql: GraphQLClient, settings: Settings
 ) -> None:
-    garam: Product = shop["garam"]
-    gql.token = token_for(shop["buyer"], settings)
-    tiered = await gql(PLACE, {"input": _gql_input(shop["market"], [(garam, "0.3"), (garam, "0.3")], "tier")})
+    garam: Product = world.product
+    gql.token = token_for(world.buyer, settings)
+    tiered = await gql(PLACE, {"input": _gql_input(world.market, [(garam, "0.3"), (garam, "0.3")], "tier")})
     [item] = tiered["placeOrder"]["order"]["stallOrders"][0]["items"]
     assert item["unitPrice"] == {"amount": 350} and item["lineTotal"] == {"amount": 210}  # 0.6 kg × Rp 350
     # Two lines each within the stock, together beyond it: the second line is named.
-    too_much = _gql_input(shop["market"], [(garam, "60"), (garam, "60")], "stock")
+    too_much = _gql_input(world.market, [(garam, "60"), (garam, "60")], "stock")
     errors = (await gql(PLACE, {"input": too_much}))["placeOrder"]["errors"]
     assert [(e["field"], e["code"]) for e in errors] == [("input.items.1.quantity", "OUT_OF_STOCK")]
     assert await Order.all().count() == 1
 
 
-async def test_an_order_has_at_most_max_order_lines(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
-) -> None:
-    garam: Product = shop["garam"]
-    gql.token = token_for(shop["buyer"], settings)
-    variables = {"input": _gql_input(shop["market"], [(garam, "0.001")] * 101, "many")}
+async def test_an_order_has_at_most_max_order_lines(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
+    garam: Product = world.product
+    gql.token = token_for(world.buyer, settings)
+    variables = {"input": _gql_input(world.market, [(garam, "0.001")] * 101, "many")}
     for language, text in (
         ("id", "Satu pesanan paling banyak 100 baris barang; gabungkan barang yang sama."),
         ("en", "An order may have at most 100 lines; combine lines of the same product."),
@@ -94,10 +87,10 @@ async def test_an_order_has_at_most_max_order_lines(
 
 
 async def test_a_cart_holds_at_most_max_order_lines_products(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+    world: Shop, gql: GraphQLClient, settings: Settings
 ) -> None:
-    stall, buyer = shop["stall"], shop["buyer"]
-    products = [shop["garam"], *[await make_product(stall, min_quantity=Decimal("1"), quantity_step=Decimal("1"))
+    stall, buyer = world.stall, world.buyer
+    products = [world.product, *[await make_product(stall, min_quantity=Decimal("1"), quantity_step=Decimal("1"))
                                  for _ in range(99)]]  # fmt: skip
     await CartItem.bulk_create([CartItem(buyer=buyer, product=p, quantity=Decimal("1")) for p in products])
     gql.token = token_for(buyer, settings)

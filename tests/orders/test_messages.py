@@ -1,6 +1,7 @@
 """What people read names no codes and writes numbers their way: statuses by name, system cancel reasons in words,
 decimals as 0,25 (Indonesian) or 0.25 (English) and money as Rp 50.840, in error messages and order fields."""
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,10 +17,10 @@ from src.services.i18n import translate
 from src.services.money import Rupiah
 from src.services.notification_texts import StatusName
 from src.settings import Settings
-from tests.delivery.world import make_world
-from tests.factories import make_market, make_product, make_stall, make_user, token_for
+from tests.factories import token_for
 from tests.orders.test_orders import ADD, _gql_input, _request
 from tests.support.graphql import GraphQLClient
+from tests.support.world import IKAN_TONGKOL, Shop, make_shop, make_world
 
 ACCEPT = """mutation($id: ID!) { acceptStallOrder(input: {stallOrderId: $id}) { stallOrder { status }
   errors { code message } } }"""
@@ -32,14 +33,9 @@ ORDER = "query($id: ID!) { order(id: $id) { status cancelReason timeline { type 
 
 
 @pytest.fixture
-async def shop(clean_db: None) -> dict[str, Any]:
-    market = await make_market()
-    stall = await make_stall(market=market)
-    ikan = await make_product(
-        stall, name="Ikan tongkol", price=38000, stock=Decimal("10.5"), min_quantity=Decimal("0.25"),
-        quantity_step=Decimal("0.05"), is_weighed=True,
-    )  # fmt: skip
-    return {"market": market, "stall": stall, "trader": await stall.trader, "ikan": ikan, "buyer": await make_user()}
+async def world(clean_db: None, settings: Settings) -> Shop:
+    """One stall selling weighed ikan tongkol, 10.5 kg of it (a stock with a decimal to write)."""
+    return await make_shop(settings, goods=(replace(IKAN_TONGKOL, stock="10.5"),))
 
 
 def test_translate_writes_decimals_and_money_the_readers_way() -> None:
@@ -57,18 +53,16 @@ def test_translate_writes_decimals_and_money_the_readers_way() -> None:
     assert translate("ORDER_STATE", "xx", status=StatusName("order", "CANCELLED")).endswith("pesanan dibatalkan.")
 
 
-async def _placed(shop: dict[str, Any], settings: Settings, **options: Any) -> Order:
-    request = _request(shop["market"], [(shop["ikan"], "0.5")], **options)
-    return await orders_service.place_order(actor=shop["buyer"], request=request, settings=settings)
+async def _placed(world: Shop, settings: Settings, **options: Any) -> Order:
+    request = _request(world.market, [(world.product, "0.5")], **options)
+    return await orders_service.place_order(actor=world.buyer, request=request, settings=settings)
 
 
-async def test_state_errors_name_the_status_not_its_code(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
-) -> None:
-    order = await _placed(shop, settings)
+async def test_state_errors_name_the_status_not_its_code(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
+    order = await _placed(world, settings)
     part = await StallOrder.get(order_id=order.id)
-    await orders_service.accept_stall_order(actor=shop["trader"], stall_order_id=part.id)
-    trader, buyer = token_for(shop["trader"], settings), token_for(shop["buyer"], settings)
+    await orders_service.accept_stall_order(actor=world.trader, stall_order_id=part.id)
+    trader, buyer = token_for(world.trader, settings), token_for(world.buyer, settings)
     texts = {
         "id": ("Tidak dapat dilakukan: bagian pesanan lapak ini sedang disiapkan.",
                "Tidak dapat dilakukan: status pesanan dibatalkan."),
@@ -87,10 +81,10 @@ async def test_state_errors_name_the_status_not_its_code(
 
 
 async def test_numbers_in_error_messages_use_the_readers_decimal_mark(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+    world: Shop, gql: GraphQLClient, settings: Settings
 ) -> None:
-    gql.token = token_for(shop["buyer"], settings)
-    wrong = {"input": {"productId": to_base64("Product", shop["ikan"].id), "quantity": "0.27"}}
+    gql.token = token_for(world.buyer, settings)
+    wrong = {"input": {"productId": to_base64("Product", world.product.id), "quantity": "0.27"}}
     for language, step, stock in (
         ("id", "Jumlah minimal 0,25, dengan kelipatan 0,05.", "Stok tidak cukup (tersisa 10,5)."),
         ("en", "At least 0.25, in steps of 0.05.", "Not enough stock (10.5 left)."),
@@ -98,18 +92,18 @@ async def test_numbers_in_error_messages_use_the_readers_decimal_mark(
         gql.language = language
         [error] = (await gql(ADD.replace("field code", "field code message"), wrong))["addToCart"]["errors"]
         assert error["message"] == step
-        too_many = _gql_input(shop["market"], [(shop["ikan"], "11")], f"short-{language}")
+        too_many = _gql_input(world.market, [(world.product, "11")], f"short-{language}")
         placed = await gql(PLACE, {"input": too_many})
         assert placed["placeOrder"]["errors"] == [{"field": "input.items.0.quantity", "message": stock}]
 
 
 async def test_a_weighing_out_of_tolerance_says_the_percentage(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+    world: Shop, gql: GraphQLClient, settings: Settings
 ) -> None:
-    order = await _placed(shop, settings)
+    order = await _placed(world, settings)
     part = await StallOrder.get(order_id=order.id).prefetch_related("items")
-    await orders_service.accept_stall_order(actor=shop["trader"], stall_order_id=part.id)
-    gql.token = token_for(shop["trader"], settings)
+    await orders_service.accept_stall_order(actor=world.trader, stall_order_id=part.id)
+    gql.token = token_for(world.trader, settings)
     variables = {"id": to_base64("OrderItem", part.items[0].id), "q": "0.75"}
     for language, text in (
         ("id", "Berat timbangan boleh berbeda paling banyak 10% dari pesanan."),
@@ -120,17 +114,15 @@ async def test_a_weighing_out_of_tolerance_says_the_percentage(
         assert errors == [{"field": "input.quantity", "code": "INVALID_INPUT", "message": text}]
 
 
-async def test_system_cancel_reasons_read_as_words(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
-) -> None:
-    unpaid = await _placed(shop, settings, key="transfer", method=PaymentMethod.BANK_TRANSFER)
+async def test_system_cancel_reasons_read_as_words(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
+    unpaid = await _placed(world, settings, key="transfer", method=PaymentMethod.BANK_TRANSFER)
     await Order.filter(id=unpaid.id).update(payment_due_at=now() - timedelta(minutes=1))
     assert await orders_service.expire_unpaid_orders() == 1
-    rejected = await _placed(shop, settings, key="cod")
+    rejected = await _placed(world, settings, key="cod")
     part = await StallOrder.get(order_id=rejected.id)
-    await orders_service.reject_stall_order(actor=shop["trader"], stall_order_id=part.id, reason="Ikan habis")
+    await orders_service.reject_stall_order(actor=world.trader, stall_order_id=part.id, reason="Ikan habis")
 
-    gql.token = token_for(shop["buyer"], settings)
+    gql.token = token_for(world.buyer, settings)
     for language, expired, all_rejected in (
         ("id", "pembayaran tidak diterima tepat waktu", "semua pedagang menolak"),
         ("en", "the payment did not arrive in time", "every trader rejected it"),

@@ -30,6 +30,7 @@ from src.services.errors import DomainError, DomainErrors, ErrorCode
 from src.settings import Settings
 from tests.factories import make_market, make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.world import BERAS_GROSIR, IKAN_TONGKOL, Shop, make_shop, tomorrow
 
 ORDER_FIELDS = """order { id number status paymentStatus subtotal { amount } deliveryFee { amount } total { amount }
   stallOrders { id status subtotal { amount } items { id productName unitPrice { amount } quantity
@@ -52,10 +53,6 @@ ORDER = f"query($id: ID!) {{ order(id: $id) {ORDER_FIELDS.removeprefix('order ')
 ADD = """mutation($input: CartItemInput!) { addToCart(input: $input) {
   cart { items { quantity lineTotal { amount } } subtotal { amount } } errors { field code } } }"""
 CART = "{ cart { items { quantity product { name } } subtotal { amount } market { name } } }"
-
-
-def tomorrow() -> Any:
-    return (now() + timedelta(days=1)).astimezone(orders_service.WIB).date()
 
 
 def _address(market: Market, km_north: float = 1.0) -> orders_service.AddressInput:
@@ -107,18 +104,10 @@ async def _codes(coro: Any) -> list[tuple[str | None, ErrorCode]]:
 
 
 @pytest.fixture
-async def shop(clean_db: None) -> dict[str, Any]:
-    market = await make_market()
-    stall_a, stall_b = await make_stall(market=market), await make_stall(market=market)
-    ikan = await make_product(
-        stall_a, name="Ikan tongkol", price=38000, stock=Decimal("10"), min_quantity=Decimal("0.25"),
-        quantity_step=Decimal("0.05"), is_weighed=True,
-    )  # fmt: skip
-    beras = await make_product(
-        stall_b, name="Beras", price=13300, stock=Decimal("100"), min_quantity=Decimal("1"),
-        quantity_step=Decimal("1"), tiers=(("10", 12800), ("25", 12500)),
-    )  # fmt: skip
-    return {"market": market, "stalls": (stall_a, stall_b), "ikan": ikan, "beras": beras, "buyer": await make_user()}
+async def world(clean_db: None, settings: Settings) -> Shop:
+    """Two stalls: `product` is weighed ikan tongkol (10 kg in stock), `second_product` beras (100 kg, cheaper per kg
+    from 10 and from 25 kg)."""
+    return await make_shop(settings, goods=(IKAN_TONGKOL, BERAS_GROSIR))
 
 
 def test_money_rules() -> None:
@@ -130,9 +119,9 @@ def test_money_rules() -> None:
     assert money.rupiah(13300) == "Rp 13.300"
 
 
-async def test_an_order_splits_per_stall_applies_tiers_and_snapshots(shop: dict[str, Any], settings: Settings) -> None:
+async def test_an_order_splits_per_stall_applies_tiers_and_snapshots(world: Shop, settings: Settings) -> None:
     order = await orders_service.place_order(
-        actor=shop["buyer"], request=_request(shop["market"], [(shop["ikan"], "0.35"), (shop["beras"], "10")]),
+        actor=world.buyer, request=_request(world.market, [(world.product, "0.35"), (world.second_product, "10")]),
         settings=settings,
     )  # fmt: skip
     assert order.status == OrderStatus.PLACED and order.number.startswith("PSR-")
@@ -146,35 +135,35 @@ async def test_an_order_splits_per_stall_applies_tiers_and_snapshots(shop: dict[
         ("Ikan tongkol", "KG", 38000),
         ("Beras", "KG", 12800),
     ]
-    assert (await Product.get(id=shop["ikan"].id)).stock == Decimal("9.65")
+    assert (await Product.get(id=world.product.id)).stock == Decimal("9.65")
     placed = await OutboxEvent.get(topic="order.placed")
     # The event's copy of the order, made from the rows as they were written, is the order as stored.
     stored = await orders_service.snapshot(await Order.get(id=order.id))
     assert placed.payload["order"] == stored
     assert [(p["stall"], p["items"]) for p in stored["parts"]] == [
-        (shop["stalls"][0].name, [["Ikan tongkol", "0.35", "KG"]]),
-        (shop["stalls"][1].name, [["Beras", "10", "KG"]]),
+        (world.stall.name, [["Ikan tongkol", "0.35", "KG"]]),
+        (world.second_stall.name, [["Beras", "10", "KG"]]),
     ]
 
 
-async def test_every_bad_item_is_named_and_nothing_changes(shop: dict[str, Any], settings: Settings) -> None:
+async def test_every_bad_item_is_named_and_nothing_changes(world: Shop, settings: Settings) -> None:
     other_market_product = await make_product(await make_stall(), name="Lain")
     request = _request(
-        shop["market"],
-        [(shop["ikan"], "0.3"), (shop["ikan"], "0.27"), (shop["beras"], "1000"), (other_market_product, "1")],
+        world.market,
+        [(world.product, "0.3"), (world.product, "0.27"), (world.second_product, "1000"), (other_market_product, "1")],
     )
-    codes = await _codes(orders_service.place_order(actor=shop["buyer"], request=request, settings=settings))
+    codes = await _codes(orders_service.place_order(actor=world.buyer, request=request, settings=settings))
     assert codes == [
         ("items.1.quantity", ErrorCode.INVALID_INPUT),  # not on the 0.05 step
         ("items.2.quantity", ErrorCode.OUT_OF_STOCK),
         ("items.3.productId", ErrorCode.DIFFERENT_MARKET),
     ]
     assert await Order.all().count() == 0
-    assert (await Product.get(id=shop["beras"].id)).stock == Decimal("100")
+    assert (await Product.get(id=world.second_product.id)).stock == Decimal("100")
 
 
-async def test_address_slot_and_payment_rules(shop: dict[str, Any], settings: Settings) -> None:
-    market, buyer, items = shop["market"], shop["buyer"], [(shop["beras"], "1")]
+async def test_address_slot_and_payment_rules(world: Shop, settings: Settings) -> None:
+    market, buyer, items = world.market, world.buyer, [(world.second_product, "1")]
     far = _request(market, items)
     far = orders_service.OrderRequest(**{**far.__dict__, "address": _address(market, km_north=30)})
     assert await _codes(orders_service.place_order(actor=buyer, request=far, settings=settings)) == [
@@ -196,29 +185,27 @@ async def test_address_slot_and_payment_rules(shop: dict[str, Any], settings: Se
     ) == [("deliverySlot.window", ErrorCode.SLOT_FULL)]
 
 
-async def test_idempotency_key_replays_and_refuses_a_different_request(
-    shop: dict[str, Any], settings: Settings
-) -> None:
-    request = _request(shop["market"], [(shop["beras"], "2")], key="same")
-    first = await orders_service.place_order(actor=shop["buyer"], request=request, settings=settings)
-    again = await orders_service.place_order(actor=shop["buyer"], request=request, settings=settings)
+async def test_idempotency_key_replays_and_refuses_a_different_request(world: Shop, settings: Settings) -> None:
+    request = _request(world.market, [(world.second_product, "2")], key="same")
+    first = await orders_service.place_order(actor=world.buyer, request=request, settings=settings)
+    again = await orders_service.place_order(actor=world.buyer, request=request, settings=settings)
     assert again.id == first.id
-    different = _request(shop["market"], [(shop["beras"], "3")], key="same")
-    assert await _codes(orders_service.place_order(actor=shop["buyer"], request=different, settings=settings)) == [
+    different = _request(world.market, [(world.second_product, "3")], key="same")
+    assert await _codes(orders_service.place_order(actor=world.buyer, request=different, settings=settings)) == [
         ("idempotencyKey", ErrorCode.IDEMPOTENCY_KEY_REUSED)
     ]
-    assert (await Product.get(id=shop["beras"].id)).stock == Decimal("98")
+    assert (await Product.get(id=world.second_product.id)).stock == Decimal("98")
 
 
-async def test_a_hundred_buyers_race_for_ten_units(shop: dict[str, Any], settings: Settings) -> None:
-    product = await make_product(shop["stalls"][0], name="Cabai", stock=Decimal("10"), min_quantity=Decimal("1"),
+async def test_a_hundred_buyers_race_for_ten_units(world: Shop, settings: Settings) -> None:
+    product = await make_product(world.stall, name="Cabai", stock=Decimal("10"), min_quantity=Decimal("1"),
                                  quantity_step=Decimal("1"))  # fmt: skip
     buyers = [await make_user() for _ in range(100)]
 
     async def buy(buyer: User) -> str:
         try:
             await orders_service.place_order(
-                actor=buyer, request=_request(shop["market"], [(product, "1")], key=f"k-{buyer.id}"), settings=settings
+                actor=buyer, request=_request(world.market, [(product, "1")], key=f"k-{buyer.id}"), settings=settings
             )
         except DomainErrors as exc:
             return exc.errors[0].code.value
@@ -233,26 +220,28 @@ async def test_a_hundred_buyers_race_for_ten_units(shop: dict[str, Any], setting
     assert await Order.filter(stall_orders__items__product_id=product.id).count() == 10
 
 
-async def test_fifty_racing_requests_with_one_key_make_one_order(shop: dict[str, Any], settings: Settings) -> None:
-    request = _request(shop["market"], [(shop["beras"], "1")], key="retry-storm")
+async def test_fifty_racing_requests_with_one_key_make_one_order(world: Shop, settings: Settings) -> None:
+    request = _request(world.market, [(world.second_product, "1")], key="retry-storm")
     orders = await asyncio.gather(
-        *(orders_service.place_order(actor=shop["buyer"], request=request, settings=settings) for _ in range(50))
+        *(orders_service.place_order(actor=world.buyer, request=request, settings=settings) for _ in range(50))
     )
     assert len({o.id for o in orders}) == 1
     assert await Order.all().count() == 1
-    assert (await Product.get(id=shop["beras"].id)).stock == Decimal("99")
+    assert (await Product.get(id=world.second_product.id)).stock == Decimal("99")
 
 
 async def test_traders_accept_weigh_ready_and_the_order_is_ready_for_pickup(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+    world: Shop, gql: GraphQLClient, settings: Settings
 ) -> None:
-    market = shop["market"]
-    gql.token = token_for(shop["buyer"], settings)
-    placed = await gql(PLACE, {"input": _gql_input(market, [(shop["ikan"], "0.35"), (shop["beras"], "1")], "k")})
+    market = world.market
+    gql.token = token_for(world.buyer, settings)
+    placed = await gql(
+        PLACE, {"input": _gql_input(market, [(world.product, "0.35"), (world.second_product, "1")], "k")}
+    )
     order = placed["placeOrder"]["order"]
     assert placed["placeOrder"]["errors"] == [] and order["status"] == "PLACED"
     part_a, part_b = order["stallOrders"]
-    trader_a, trader_b = await shop["stalls"][0].trader, await shop["stalls"][1].trader
+    trader_a, trader_b = world.trader, world.second_trader
 
     gql.token = token_for(trader_a, settings)
     assert (await gql(ACCEPT, {"id": part_a["id"]}))["acceptStallOrder"]["stallOrder"]["status"] == "ACCEPTED"
@@ -267,47 +256,47 @@ async def test_traders_accept_weigh_ready_and_the_order_is_ready_for_pickup(
     await gql(ACCEPT, {"id": part_b["id"]})
     await gql(READY, {"id": part_b["id"]})
 
-    gql.token = token_for(shop["buyer"], settings)
+    gql.token = token_for(world.buyer, settings)
     final = (await gql(ORDER, {"id": order["id"]}))["order"]
     assert final["status"] == "READY_FOR_PICKUP"
     assert final["subtotal"]["amount"] == 14060 + 13300
     assert final["total"]["amount"] == final["subtotal"]["amount"] + final["deliveryFee"]["amount"]
     assert final["timeline"][0]["type"] == "PLACED"
-    assert (await Product.get(id=shop["ikan"].id)).stock == Decimal("9.63")  # 10 − 0.37 weighed out
+    assert (await Product.get(id=world.product.id)).stock == Decimal("9.63")  # 10 − 0.37 weighed out
 
 
-async def test_rejections_recompute_and_cancel_when_nothing_is_left(shop: dict[str, Any], settings: Settings) -> None:
+async def test_rejections_recompute_and_cancel_when_nothing_is_left(world: Shop, settings: Settings) -> None:
     order = await orders_service.place_order(
-        actor=shop["buyer"], request=_request(shop["market"], [(shop["ikan"], "1"), (shop["beras"], "2")]),
+        actor=world.buyer, request=_request(world.market, [(world.product, "1"), (world.second_product, "2")]),
         settings=settings,
     )  # fmt: skip
     part_a, part_b = await StallOrder.filter(order_id=order.id).order_by("id")
-    trader_a, trader_b = await shop["stalls"][0].trader, await shop["stalls"][1].trader
+    trader_a, trader_b = world.trader, world.second_trader
     await orders_service.reject_stall_order(actor=trader_a, stall_order_id=part_a.id, reason="Ikan habis")
     order = await Order.get(id=order.id)
     assert (order.status, order.subtotal) == (OrderStatus.PLACED, 26600)
-    assert (await Product.get(id=shop["ikan"].id)).stock == Decimal("10")
+    assert (await Product.get(id=world.product.id)).stock == Decimal("10")
 
     await orders_service.reject_stall_order(actor=trader_b, stall_order_id=part_b.id, reason="Tutup")
     order = await Order.get(id=order.id)
     assert (order.status, order.payment_status, order.subtotal) == (OrderStatus.CANCELLED, PaymentStatus.VOID, 0)
-    assert (await Product.get(id=shop["beras"].id)).stock == Decimal("100")
+    assert (await Product.get(id=world.second_product.id)).stock == Decimal("100")
 
 
-async def test_transitions_outside_the_table_are_refused(shop: dict[str, Any], settings: Settings) -> None:
+async def test_transitions_outside_the_table_are_refused(world: Shop, settings: Settings) -> None:
     order = await orders_service.place_order(
-        actor=shop["buyer"], request=_request(shop["market"], [(shop["beras"], "1")]), settings=settings
+        actor=world.buyer, request=_request(world.market, [(world.second_product, "1")]), settings=settings
     )
     part = await StallOrder.get(order_id=order.id)
-    trader = await shop["stalls"][1].trader
+    trader = world.second_trader
     assert await _codes(orders_service.mark_stall_order_ready(actor=trader, stall_order_id=part.id)) == [
         (None, ErrorCode.INVALID_STATE)  # not accepted yet
     ]
-    admin = await make_user(Role.MARKET_ADMIN, market=shop["market"])
+    admin = await make_user(Role.MARKET_ADMIN, market=world.market)
     assert await _codes(orders_service.confirm_payment(actor=admin, order_id=order.id)) == [
         (None, ErrorCode.INVALID_STATE)  # COD: nothing to confirm
     ]
-    await orders_service.cancel_order(actor=shop["buyer"], order_id=order.id, reason="batal")
+    await orders_service.cancel_order(actor=world.buyer, order_id=order.id, reason="batal")
     assert await _codes(orders_service.accept_stall_order(actor=trader, stall_order_id=part.id)) == [
         (None, ErrorCode.INVALID_STATE)
     ]
@@ -325,14 +314,14 @@ async def test_transitions_outside_the_table_are_refused(shop: dict[str, Any], s
                     orders_service.move_order(probe, target)
 
 
-async def test_transfer_orders_wait_for_payment_and_expire(shop: dict[str, Any], settings: Settings) -> None:
-    buyer, market = shop["buyer"], shop["market"]
+async def test_transfer_orders_wait_for_payment_and_expire(world: Shop, settings: Settings) -> None:
+    buyer, market, beras = world.buyer, world.market, world.second_product
     paid = await orders_service.place_order(
-        actor=buyer, request=_request(market, [(shop["beras"], "3")], key="a", method=PaymentMethod.QRIS),
+        actor=buyer, request=_request(market, [(beras, "3")], key="a", method=PaymentMethod.QRIS),
         settings=settings,
     )  # fmt: skip
     unpaid = await orders_service.place_order(
-        actor=buyer, request=_request(market, [(shop["beras"], "4")], key="b", method=PaymentMethod.BANK_TRANSFER),
+        actor=buyer, request=_request(market, [(beras, "4")], key="b", method=PaymentMethod.BANK_TRANSFER),
         settings=settings,
     )  # fmt: skip
     assert paid.status == unpaid.status == OrderStatus.AWAITING_PAYMENT
@@ -344,16 +333,16 @@ async def test_transfer_orders_wait_for_payment_and_expire(shop: dict[str, Any],
     assert await orders_service.expire_unpaid_orders() == 1
     assert (await Order.get(id=unpaid.id)).status == OrderStatus.CANCELLED
     assert (await Order.get(id=paid.id)).status == OrderStatus.PLACED
-    assert (await Product.get(id=shop["beras"].id)).stock == Decimal("97")  # only the paid order's 3 kg are gone
+    assert (await Product.get(id=world.second_product.id)).stock == Decimal("97")  # only the paid order's 3 kg are gone
 
 
-async def test_who_may_see_and_change_an_order(shop: dict[str, Any], gql: GraphQLClient, settings: Settings) -> None:
-    market = shop["market"]
-    gql.token = token_for(shop["buyer"], settings)
-    order = (await gql(PLACE, {"input": _gql_input(market, [(shop["ikan"], "1"), (shop["beras"], "1")], "v")}))[
+async def test_who_may_see_and_change_an_order(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
+    market = world.market
+    gql.token = token_for(world.buyer, settings)
+    order = (await gql(PLACE, {"input": _gql_input(market, [(world.product, "1"), (world.second_product, "1")], "v")}))[
         "placeOrder"
     ]["order"]
-    trader_a = await shop["stalls"][0].trader
+    trader_a = world.trader
 
     gql.token = token_for(trader_a, settings)
     seen = (await gql(ORDER, {"id": order["id"]}))["order"]
@@ -384,22 +373,20 @@ async def test_who_may_see_and_change_an_order(shop: dict[str, Any], gql: GraphQ
     assert (await gql(ORDER, {"id": order["id"]}))["order"]["number"] == order["number"]
     cancelled = (await gql(CANCEL, {"id": order["id"]}))["cancelOrder"]["order"]
     assert cancelled["status"] == "CANCELLED"
-    assert (await Product.get(id=shop["ikan"].id)).stock == Decimal("10")
+    assert (await Product.get(id=world.product.id)).stock == Decimal("10")
 
 
-async def test_cart_is_one_market_and_becomes_the_order(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
-) -> None:
-    gql.token = token_for(shop["buyer"], settings)
-    added = await gql(ADD, {"input": {"productId": to_base64("Product", shop["beras"].id), "quantity": "10"}})
+async def test_cart_is_one_market_and_becomes_the_order(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
+    gql.token = token_for(world.buyer, settings)
+    added = await gql(ADD, {"input": {"productId": to_base64("Product", world.second_product.id), "quantity": "10"}})
     assert added["addToCart"]["cart"]["subtotal"] == {"amount": 128000}  # the 10 kg tier
     elsewhere = await make_product(await make_stall(), name="Lain")
     refused = await gql(ADD, {"input": {"productId": to_base64("Product", elsewhere.id), "quantity": "1"}})
     assert refused["addToCart"]["errors"] == [{"field": "input.productId", "code": "DIFFERENT_MARKET"}]
     cart = (await gql(CART))["cart"]
-    assert cart["market"]["name"] == shop["market"].name and len(cart["items"]) == 1
+    assert cart["market"]["name"] == world.market.name and len(cart["items"]) == 1
 
-    from_cart = _gql_input(shop["market"], [], "cart-order")
+    from_cart = _gql_input(world.market, [], "cart-order")
     del from_cart["items"]
     placed = (await gql(PLACE, {"input": from_cart}))["placeOrder"]
     assert placed["errors"] == [] and placed["order"]["subtotal"] == {"amount": 128000}
@@ -407,11 +394,9 @@ async def test_cart_is_one_market_and_becomes_the_order(
     assert await PriceTier.all().count() == 2
 
 
-async def test_add_to_cart_answers_the_cart_as_stored(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
-) -> None:
-    gql.token = token_for(shop["buyer"], settings)
-    beras, ikan = (to_base64("Product", shop[name].id) for name in ("beras", "ikan"))
+async def test_add_to_cart_answers_the_cart_as_stored(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
+    gql.token = token_for(world.buyer, settings)
+    beras, ikan = (to_base64("Product", product.id) for product in (world.second_product, world.product))
     answers = [
         (await gql(ADD, {"input": {"productId": product, "quantity": quantity}}))["addToCart"]
         for product, quantity in ((beras, "4"), (ikan, "0.5"), (beras, "6"), (ikan, "0.05"))
@@ -430,23 +415,23 @@ async def test_add_to_cart_answers_the_cart_as_stored(
     assert stored["subtotal"] == answers[-1]["cart"]["subtotal"]
 
 
-async def test_adds_racing_from_several_devices_all_count(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
-) -> None:
-    gql.token = token_for(shop["buyer"], settings)
-    beras = to_base64("Product", shop["beras"].id)
+async def test_adds_racing_from_several_devices_all_count(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
+    gql.token = token_for(world.buyer, settings)
+    beras = to_base64("Product", world.second_product.id)
     answers = await asyncio.gather(
         *(gql(ADD, {"input": {"productId": beras, "quantity": "1", "note": f"hp {n}"}}) for n in range(8))
     )
     assert [answer["addToCart"]["errors"] for answer in answers] == [[]] * 8
-    stored = await CartItem.get(buyer_id=shop["buyer"].id, product_id=shop["beras"].id)
+    stored = await CartItem.get(buyer_id=world.buyer.id, product_id=world.second_product.id)
     assert stored.quantity == Decimal("8")
 
 
-async def test_only_buyers_place_orders(shop: dict[str, Any], gql: GraphQLClient, settings: Settings) -> None:
+async def test_only_buyers_place_orders(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
     for role in (Role.TRADER, Role.COURIER, Role.MARKET_ADMIN):
         gql.token = token_for(await make_user(role), settings)
-        payload = (await gql(PLACE, {"input": _gql_input(shop["market"], [(shop["beras"], "1")], "x")}))["placeOrder"]
+        payload = (await gql(PLACE, {"input": _gql_input(world.market, [(world.second_product, "1")], "x")}))[
+            "placeOrder"
+        ]
         assert payload["errors"] == [{"field": None, "code": "PERMISSION_DENIED"}]
     assert await Order.all().count() == 0
 
@@ -458,19 +443,19 @@ STALL_ORDERS = """query($status: StallOrderStatus) {
   stallOrders(status: $status) { edges { node { status items { productName } order { number } } } } }"""
 
 
-async def test_buyers_and_traders_list_their_own(shop: dict[str, Any], gql: GraphQLClient, settings: Settings) -> None:
+async def test_buyers_and_traders_list_their_own(world: Shop, gql: GraphQLClient, settings: Settings) -> None:
     for key in ("a", "b", "c"):
         await orders_service.place_order(
-            actor=shop["buyer"], request=_request(shop["market"], [(shop["beras"], "1")], key=key), settings=settings
+            actor=world.buyer, request=_request(world.market, [(world.second_product, "1")], key=key), settings=settings
         )
     other = await orders_service.place_order(
-        actor=await make_user(), request=_request(shop["market"], [(shop["ikan"], "1")], key="z"), settings=settings
+        actor=await make_user(), request=_request(world.market, [(world.product, "1")], key="z"), settings=settings
     )
     await orders_service.cancel_order(
-        actor=shop["buyer"], order_id=(await Order.filter(buyer_id=shop["buyer"].id).first()).id, reason="x"
+        actor=world.buyer, order_id=(await Order.filter(buyer_id=world.buyer.id).first()).id, reason="x"
     )  # type: ignore[union-attr]
 
-    gql.token = token_for(shop["buyer"], settings)
+    gql.token = token_for(world.buyer, settings)
     page = (await gql(MY_ORDERS, {"first": 2}))["myOrders"]
     assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"] is True
     rest = (await gql(MY_ORDERS, {"first": 2, "after": page["pageInfo"]["endCursor"]}))["myOrders"]
@@ -479,23 +464,23 @@ async def test_buyers_and_traders_list_their_own(shop: dict[str, Any], gql: Grap
     cancelled = (await gql(MY_ORDERS, {"status": "CANCELLED"}))["myOrders"]["edges"]
     assert [e["node"]["status"] for e in cancelled] == ["CANCELLED"]
 
-    gql.token = token_for(await shop["stalls"][1].trader, settings)
+    gql.token = token_for(world.second_trader, settings)
     parts = (await gql(STALL_ORDERS, {"status": "PENDING"}))["stallOrders"]["edges"]
     assert len(parts) == 2 and {p["node"]["items"][0]["productName"] for p in parts} == {"Beras"}
-    gql.token = token_for(shop["buyer"], settings)
+    gql.token = token_for(world.buyer, settings)
     assert (await gql.errors(STALL_ORDERS, {}))[0]["extensions"]["code"] == "PERMISSION_DENIED"
 
 
-async def test_the_first_orders_of_a_day_racing_get_distinct_numbers(shop: dict[str, Any], settings: Settings) -> None:
+async def test_the_first_orders_of_a_day_racing_get_distinct_numbers(world: Shop, settings: Settings) -> None:
     products = [
-        await make_product(shop["stalls"][0], name=f"Sayur {i}", min_quantity=Decimal("1"), quantity_step=Decimal("1"))
+        await make_product(world.stall, name=f"Sayur {i}", min_quantity=Decimal("1"), quantity_step=Decimal("1"))
         for i in range(20)
     ]
     buyers = [await make_user() for _ in products]
     orders = await asyncio.gather(
         *(
             orders_service.place_order(
-                actor=buyer, request=_request(shop["market"], [(product, "1")], key="first"), settings=settings
+                actor=buyer, request=_request(world.market, [(product, "1")], key="first"), settings=settings
             )
             for buyer, product in zip(buyers, products, strict=True)
         )
@@ -507,32 +492,34 @@ async def test_the_first_orders_of_a_day_racing_get_distinct_numbers(shop: dict[
     assert all(n.startswith(f"PSR-{orders_service._order_day():%Y%m%d}-") for n in numbers)
 
 
-async def test_twins_racing_for_the_last_unit_both_get_the_order(shop: dict[str, Any], settings: Settings) -> None:
-    last = await make_product(shop["stalls"][0], name="Terakhir", stock=Decimal("1"), min_quantity=Decimal("1"),
+async def test_twins_racing_for_the_last_unit_both_get_the_order(world: Shop, settings: Settings) -> None:
+    last = await make_product(world.stall, name="Terakhir", stock=Decimal("1"), min_quantity=Decimal("1"),
                               quantity_step=Decimal("1"))  # fmt: skip
-    request = _request(shop["market"], [(last, "1")], key="twin")
+    request = _request(world.market, [(last, "1")], key="twin")
     orders = await asyncio.gather(
-        *(orders_service.place_order(actor=shop["buyer"], request=request, settings=settings) for _ in range(10))
+        *(orders_service.place_order(actor=world.buyer, request=request, settings=settings) for _ in range(10))
     )
     assert len({o.id for o in orders}) == 1  # no OUT_OF_STOCK for the retries: they get their order
     assert (await Product.get(id=last.id)).stock == 0
 
 
-async def test_retrying_an_order_from_the_cart_gets_the_same_order(shop: dict[str, Any], settings: Settings) -> None:
-    await orders_service.add_to_cart(actor=shop["buyer"], product_id=shop["beras"].id, quantity=Decimal("2"), note="")
-    request = _request(shop["market"], None, key="from-cart")
-    first = await orders_service.place_order(actor=shop["buyer"], request=request, settings=settings)
-    again = await orders_service.place_order(actor=shop["buyer"], request=request, settings=settings)  # cart now empty
+async def test_retrying_an_order_from_the_cart_gets_the_same_order(world: Shop, settings: Settings) -> None:
+    await orders_service.add_to_cart(
+        actor=world.buyer, product_id=world.second_product.id, quantity=Decimal("2"), note=""
+    )
+    request = _request(world.market, None, key="from-cart")
+    first = await orders_service.place_order(actor=world.buyer, request=request, settings=settings)
+    again = await orders_service.place_order(actor=world.buyer, request=request, settings=settings)  # cart now empty
     assert again.id == first.id
 
 
-async def test_weighing_out_more_than_the_stock_is_refused(shop: dict[str, Any], settings: Settings) -> None:
-    await Product.filter(id=shop["ikan"].id).update(stock=Decimal("1"))
+async def test_weighing_out_more_than_the_stock_is_refused(world: Shop, settings: Settings) -> None:
+    await Product.filter(id=world.product.id).update(stock=Decimal("1"))
     order = await orders_service.place_order(
-        actor=shop["buyer"], request=_request(shop["market"], [(shop["ikan"], "1")]), settings=settings
+        actor=world.buyer, request=_request(world.market, [(world.product, "1")]), settings=settings
     )
     part = await StallOrder.get(order_id=order.id)
-    trader = await shop["stalls"][0].trader
+    trader = world.trader
     await orders_service.accept_stall_order(actor=trader, stall_order_id=part.id)
     item = await OrderItem.get(stall_order_id=part.id)
     assert await _codes(
@@ -540,14 +527,14 @@ async def test_weighing_out_more_than_the_stock_is_refused(shop: dict[str, Any],
             actor=trader, order_item_id=item.id, quantity=Decimal("1.05"), settings=settings
         )
     ) == [("quantity", ErrorCode.OUT_OF_STOCK)]
-    await orders_service.cancel_order(actor=shop["buyer"], order_id=order.id, reason="batal")
-    assert (await Product.get(id=shop["ikan"].id)).stock == Decimal("1")  # exactly what there was
+    await orders_service.cancel_order(actor=world.buyer, order_id=order.id, reason="batal")
+    assert (await Product.get(id=world.product.id)).stock == Decimal("1")  # exactly what there was
 
 
-async def test_a_full_slot_stays_full_when_buyers_race(shop: dict[str, Any], settings: Settings) -> None:
+async def test_a_full_slot_stays_full_when_buyers_race(world: Shop, settings: Settings) -> None:
     one_place = settings.model_copy(update={"slot_capacity": 1})
     products = [
-        await make_product(shop["stalls"][0], name=f"Slot {i}", min_quantity=Decimal("1"), quantity_step=Decimal("1"))
+        await make_product(world.stall, name=f"Slot {i}", min_quantity=Decimal("1"), quantity_step=Decimal("1"))
         for i in range(8)
     ]
     buyers = [await make_user() for _ in products]
@@ -555,7 +542,7 @@ async def test_a_full_slot_stays_full_when_buyers_race(shop: dict[str, Any], set
     async def place(buyer: User, product: Product) -> str:
         try:
             await orders_service.place_order(
-                actor=buyer, request=_request(shop["market"], [(product, "1")], key="slot"), settings=one_place
+                actor=buyer, request=_request(world.market, [(product, "1")], key="slot"), settings=one_place
             )
         except (DomainError, DomainErrors):
             return "REFUSED"
@@ -565,13 +552,13 @@ async def test_a_full_slot_stays_full_when_buyers_race(shop: dict[str, Any], set
     assert outcomes.count("ORDER") == 1
 
 
-async def test_expiry_never_cancels_a_paid_order(shop: dict[str, Any], settings: Settings) -> None:
+async def test_expiry_never_cancels_a_paid_order(world: Shop, settings: Settings) -> None:
     order = await orders_service.place_order(
-        actor=shop["buyer"], request=_request(shop["market"], [(shop["beras"], "1")], method=PaymentMethod.QRIS),
+        actor=world.buyer, request=_request(world.market, [(world.second_product, "1")], method=PaymentMethod.QRIS),
         settings=settings,
     )  # fmt: skip
     await Order.filter(id=order.id).update(payment_due_at=now() - timedelta(minutes=5))
-    admin = await make_user(Role.MARKET_ADMIN, market=shop["market"])
+    admin = await make_user(Role.MARKET_ADMIN, market=world.market)
     await orders_service.confirm_payment(actor=admin, order_id=order.id)  # paid just before the job ran
     assert await orders_service.expire_unpaid_orders() == 0
     assert await _codes(
@@ -580,7 +567,7 @@ async def test_expiry_never_cancels_a_paid_order(shop: dict[str, Any], settings:
     assert (await Order.get(id=order.id)).status == OrderStatus.PLACED
 
 
-async def test_the_stall_order_table_and_other_traders(shop: dict[str, Any], settings: Settings) -> None:
+async def test_the_stall_order_table_and_other_traders(world: Shop, settings: Settings) -> None:
     for status in StallOrderStatus:
         for target in StallOrderStatus:
             probe = StallOrder(status=status)
@@ -591,11 +578,11 @@ async def test_the_stall_order_table_and_other_traders(shop: dict[str, Any], set
                 with pytest.raises(DomainError):
                     orders_service.move_stall_order(probe, target)
     order = await orders_service.place_order(
-        actor=shop["buyer"], request=_request(shop["market"], [(shop["ikan"], "1")]), settings=settings
+        actor=world.buyer, request=_request(world.market, [(world.product, "1")]), settings=settings
     )
     part = await StallOrder.get(order_id=order.id)
     item = await OrderItem.get(stall_order_id=part.id)
-    for outsider in (await shop["stalls"][1].trader, shop["buyer"], await make_user(Role.MARKET_ADMIN)):
+    for outsider in (world.second_trader, world.buyer, await make_user(Role.MARKET_ADMIN)):
         assert await _codes(orders_service.reject_stall_order(actor=outsider, stall_order_id=part.id, reason="x")) == [
             (None, ErrorCode.PERMISSION_DENIED)
         ]
@@ -611,18 +598,18 @@ async def test_the_stall_order_table_and_other_traders(shop: dict[str, Any], set
 
 
 async def test_my_orders_costs_the_same_queries_for_one_order_or_many(
-    shop: dict[str, Any], gql: GraphQLClient, settings: Settings
+    world: Shop, gql: GraphQLClient, settings: Settings
 ) -> None:
     from tests.support.queries import count_queries
 
     query = """{ myOrders(first: 20) { edges { node { number status total { amount }
       stallOrders { status stall { name } items { productName quantity } } timeline { type actor }
       delivery { status } } } } }"""
-    gql.token = token_for(shop["buyer"], settings)
+    gql.token = token_for(world.buyer, settings)
 
     async def place(key: str) -> None:
         await orders_service.place_order(
-            actor=shop["buyer"], request=_request(shop["market"], [(shop["beras"], "1"), (shop["ikan"], "0.5")],
+            actor=world.buyer, request=_request(world.market, [(world.second_product, "1"), (world.product, "0.5")],
                                                   key=key), settings=settings,
         )  # fmt: skip
 

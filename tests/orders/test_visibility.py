@@ -10,12 +10,11 @@ from strawberry.relay import to_base64
 
 from src.models.accounts import BuyerType, Role, User
 from src.models.orders import Order, OrderItem, PaymentMethod, SlotWindow, StallOrder
-from src.services import delivery
 from src.services import orders as orders_service
 from src.settings import Settings
-from tests.delivery.world import World, make_world, tomorrow
 from tests.factories import make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.world import World, make_world, tomorrow
 
 TIMELINE = """query($id: ID!) { order(id: $id) { total { amount } cancelReason
   timeline { type actor message } } }"""
@@ -75,13 +74,8 @@ async def delivered(clean_db: None, settings: Settings) -> Delivered:
     )
     await orders_service.mark_stall_order_ready(actor=world.second_trader, stall_order_id=weighed_part.id)
     courier = world.couriers[0]
-    assignment = await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=courier.id)
-    await delivery.mark_picked_up(actor=courier, assignment_id=assignment.id)
     expected = (await Order.get(id=order.id)).total
-    await delivery.mark_delivered(
-        actor=courier, assignment_id=assignment.id, cod_collected=expected - 840, proof_photo=None,
-        storage=None, settings=settings,  # type: ignore[arg-type]  # no photo, no storage
-    )  # fmt: skip
+    await world.deliver(order, cash=expected - 840, courier=courier)
     return Delivered(world, order, world.second_trader, rejecter, courier, expected, expected - 840)
 
 

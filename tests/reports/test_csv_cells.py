@@ -18,9 +18,9 @@ from src.services import orders as orders_service
 from src.services.spreadsheet import FORMULA_STARTS, CsvDocument, safe_cell
 from src.settings import Settings
 from src.storage import build_storage
-from tests.delivery.world import make_world
 from tests.factories import token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.world import make_world
 
 EXPORT = """mutation($m: ID, $from: Date!, $to: Date!) {
   exportMarketReport(input: {marketId: $m, from: $from, to: $to}) { reportExport { id } errors { code } } }"""

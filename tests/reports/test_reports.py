@@ -16,12 +16,11 @@ from src.models.delivery import DeliveryAssignment
 from src.models.markets import StallStatus
 from src.models.notifications import Notification
 from src.models.orders import Order, OrderItem, PaymentMethod, StallOrder
-from src.services import delivery
 from src.services import orders as orders_service
 from src.settings import Settings
-from tests.delivery.world import World, make_world
 from tests.factories import make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.world import World, make_world
 
 WIB = orders_service.WIB
 REPORT = """query($m: ID, $from: Date!, $to: Date!) { marketReport(marketId: $m, from: $from, to: $to) {
@@ -52,13 +51,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 async def _deliver(world: World, order: Order, cash: int | None, placed_at: datetime, minutes: int) -> None:
-    courier = world.couriers[0]
-    assignment = await delivery.assign_manually(actor=world.admin, order_id=order.id, courier_id=courier.id)
-    await delivery.mark_picked_up(actor=courier, assignment_id=assignment.id)
-    await delivery.mark_delivered(
-        actor=courier, assignment_id=assignment.id, cod_collected=cash, proof_photo=None, storage=None,  # type: ignore[arg-type]
-        settings=world.settings,
-    )  # fmt: skip
+    assignment = await world.deliver(order, cash=cash)
     await Order.filter(id=order.id).update(created_at=placed_at)
     await DeliveryAssignment.filter(id=assignment.id).update(delivered_at=placed_at + timedelta(minutes=minutes))
 
