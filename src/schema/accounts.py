@@ -1,7 +1,7 @@
 """Accounts: register, log in, refresh, log out, `me`, staff accounts and deactivation."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -11,15 +11,17 @@ from src.models.accounts import BuyerType, Role, User
 from src.schema.context import Info
 from src.schema.errors import UserError, mutation_payload
 from src.schema.ids import decode_id
+from src.schema.lazy import lazy_class
 from src.schema.markets import MarketType, StallType
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
+from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
 from src.services import ratelimit
 from src.services.throttle import LoginThrottle
 
-if TYPE_CHECKING:
-    from src.schema.delivery import CourierProfileType
+# Delivery's types show their courier's user: the user's courier profile is a lazy reference back.
+LazyCourierProfile = Annotated["CourierProfileType", strawberry.lazy("src.schema.delivery.types")]  # type: ignore[name-defined]  # noqa: F821
 
 RoleEnum = strawberry.enum(Role, name="Role")
 BuyerTypeEnum = strawberry.enum(BuyerType, name="BuyerType")
@@ -52,17 +54,15 @@ class UserType(relay.Node):
         stall = await info.context.loaders.stall_by_trader.load(self.id)
         return StallType.from_model(stall) if stall is not None else None
 
-    @strawberry.field(description="A courier's profile (vehicle, availability, load); null for other roles.")
-    async def courier(
-        self, info: Info
-    ) -> Annotated["CourierProfileType", strawberry.lazy("src.schema.delivery")] | None:
-        from src.schema.delivery import CourierProfileType
-        from src.services.delivery import profile_of
-
+    @strawberry.field(
+        description="A courier's profile (vehicle, availability, load); null for other roles.",
+        graphql_type=LazyCourierProfile | None,
+    )
+    async def courier(self, info: Info) -> Any:
         if self.role != Role.COURIER:
             return None
         user = await User.get(id=self.id)
-        return CourierProfileType.from_model(await profile_of(user), user)
+        return lazy_class(LazyCourierProfile).from_model(await delivery_service.profile_of(user), user)
 
     @classmethod
     def from_model(cls, user: User) -> "UserType":

@@ -1,0 +1,194 @@
+"""Delivery mutations: a courier's availability and steps, assigning by hand, and remitting the day's cash."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import strawberry
+from starlette.datastructures import UploadFile
+from strawberry import relay
+from strawberry.file_uploads import Upload
+
+from src.models.accounts import Role, User
+from src.models.delivery import DeliveryAssignment, Vehicle
+from src.schema.context import Info
+from src.schema.delivery.types import CourierProfileType, CourierSettlement, DeliveryAssignmentType, settlement_of
+from src.schema.errors import UserError, mutation_payload
+from src.schema.ids import decode_id
+from src.schema.orders.inputs import LocationInput
+from src.schema.permissions import current_user
+from src.services import dates
+from src.services import delivery as delivery_service
+from src.services import notifications as notifications_service
+from src.services import queue as queue_service
+from src.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+@strawberry.input
+class SetCourierAvailabilityInput:
+    available: bool
+    location: LocationInput | None = None
+    vehicle: Vehicle | None = None
+
+
+@strawberry.input
+class AssignCourierInput:
+    order_id: relay.GlobalID
+    courier_id: relay.GlobalID = strawberry.field(description="The courier's User id.")
+
+
+@strawberry.input
+class AssignmentInput:
+    assignment_id: relay.GlobalID
+
+
+@strawberry.input
+class AssignmentReasonInput:
+    assignment_id: relay.GlobalID
+    reason: str
+
+
+@strawberry.input
+class MarkDeliveredInput:
+    assignment_id: relay.GlobalID
+    cod_collected: int | None = strawberry.field(default=None, description="Rupiah collected (COD orders).")
+    proof_photo: Upload | None = strawberry.field(default=None, description="Photo of the handover (multipart).")
+
+
+@strawberry.input
+class MarkCashRemittedInput:
+    courier_id: relay.GlobalID
+    date: date
+
+
+@strawberry.type
+class CourierPayload:
+    courier: CourierProfileType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AssignmentPayload:
+    assignment: DeliveryAssignmentType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SettlementPayload:
+    settlement: CourierSettlement | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def _assignment_result(info: Info, assignment: DeliveryAssignment) -> dict[str, Any]:
+    await notifications_service.hand_over_written(info.context.queue)  # committed: tell people now
+    fresh = await DeliveryAssignment.get(id=assignment.id)
+    return {"assignment": await DeliveryAssignmentType.from_model(fresh, info)}
+
+
+async def _assignment_change(
+    info: Info, change: Callable[..., Awaitable[Any]], assignment_id: relay.GlobalID, **options: Any
+) -> AssignmentPayload:
+    async def work() -> dict[str, Any]:
+        result = await change(
+            actor=await current_user(info),
+            assignment_id=decode_id(assignment_id, "DeliveryAssignment", field="assignmentId"),
+            **options,
+        )
+        return await _assignment_result(info, result[0] if isinstance(result, tuple) else result)
+
+    return await mutation_payload(info, AssignmentPayload, work())
+
+
+async def _offer_waiting(info: Info, courier: User, order_ids: list[int]) -> None:
+    """A courier became available: the market's waiting orders are offered again (keyed jobs)."""
+    for order_id in order_ids:
+        try:
+            await queue_service.enqueue(
+                info.context.queue, "assign_courier", order_id, job_id=f"assign:{order_id}:courier:{courier.id}"
+            )
+        except DomainError:
+            log.warning("waiting orders not offered now (Redis down); the market admin still sees them")
+            return
+
+
+@strawberry.type
+class DeliveryMutation:
+    @strawberry.mutation(description="Courier: start or stop taking orders, with where they are now.")
+    async def set_courier_availability(self, info: Info, input: SetCourierAvailabilityInput) -> CourierPayload:
+        async def work() -> dict[str, Any]:
+            courier = await current_user(info, Role.COURIER)
+            profile, waiting = await delivery_service.set_availability(
+                actor=courier,
+                available=input.available,
+                lat=input.location.lat if input.location else None,
+                lng=input.location.lng if input.location else None,
+                vehicle=input.vehicle,
+            )
+            await _offer_waiting(info, courier, waiting)
+            return {"courier": CourierProfileType.from_model(profile, courier)}
+
+        return await mutation_payload(info, CourierPayload, work())
+
+    @strawberry.mutation(description="Market admin: give an order to a courier of its market (or another one).")
+    async def assign_courier(self, info: Info, input: AssignCourierInput) -> AssignmentPayload:
+        async def work() -> dict[str, Any]:
+            assignment = await delivery_service.assign_manually(
+                actor=await current_user(info),
+                order_id=decode_id(input.order_id, "Order", field="orderId"),
+                courier_id=decode_id(input.courier_id, "User", field="courierId"),
+            )
+            return await _assignment_result(info, assignment)
+
+        return await mutation_payload(info, AssignmentPayload, work())
+
+    @strawberry.mutation(description="Courier: take an offered delivery.")
+    async def accept_delivery(self, info: Info, input: AssignmentInput) -> AssignmentPayload:
+        return await _assignment_change(info, delivery_service.accept, input.assignment_id)
+
+    @strawberry.mutation(description="Courier: refuse an offer (or hand back before pickup); it passes on at once.")
+    async def decline_delivery(self, info: Info, input: AssignmentReasonInput) -> AssignmentPayload:
+        return await _assignment_change(
+            info, delivery_service.decline, input.assignment_id, reason=input.reason, settings=info.context.settings
+        )
+
+    @strawberry.mutation(description="Courier: every part is collected; the order is out for delivery.")
+    async def mark_picked_up(self, info: Info, input: AssignmentInput) -> AssignmentPayload:
+        return await _assignment_change(info, delivery_service.mark_picked_up, input.assignment_id)
+
+    @strawberry.mutation(description="Courier: handed over, with a photo and, for COD, the cash collected.")
+    async def mark_delivered(self, info: Info, input: MarkDeliveredInput) -> AssignmentPayload:
+        photo: bytes | None = None
+        if input.proof_photo is not None:
+            file: UploadFile = input.proof_photo  # type: ignore[assignment]  # Starlette's upload behind the scalar
+            try:
+                photo = await file.read(info.context.settings.max_photo_bytes + 1)
+            finally:
+                await file.close()
+        return await _assignment_change(
+            info,
+            delivery_service.mark_delivered,
+            input.assignment_id,
+            cod_collected=input.cod_collected,
+            proof_photo=photo,
+            storage=info.context.storage,
+            settings=info.context.settings,
+        )
+
+    @strawberry.mutation(description="Courier: could not deliver; the goods go back to the market.")
+    async def mark_delivery_failed(self, info: Info, input: AssignmentReasonInput) -> AssignmentPayload:
+        return await _assignment_change(info, delivery_service.mark_failed, input.assignment_id, reason=input.reason)
+
+    @strawberry.mutation(description="Market admin: a courier handed over the day's cash on delivery.")
+    async def mark_cash_remitted(self, info: Info, input: MarkCashRemittedInput) -> SettlementPayload:
+        async def work() -> dict[str, Any]:
+            settlement = await delivery_service.mark_cash_remitted(
+                actor=await current_user(info),
+                courier_id=decode_id(input.courier_id, "User", field="courierId"),
+                day=dates.check_date(input.date, field="date"),
+            )
+            return {"settlement": await settlement_of(settlement, info)}
+
+        return await mutation_payload(info, SettlementPayload, work())
