@@ -11,7 +11,7 @@ from strawberry import relay
 from src.models.catalog import Category, Product, ProductStatus, Unit
 from src.models.markets import Stall, StallStatus
 from src.schema.context import Context, Info
-from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.errors import UserError, graphql_error, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection
@@ -235,9 +235,9 @@ def _fields(input: CreateProductInput | UpdateProductInput) -> catalog_service.P
     )
 
 
-async def _product_result(info: Info, product: Product) -> dict[str, Any]:
+async def _product_result(info: Info, product: Product) -> ProductPayload:
     rows = await catalog_queries.product_rows(viewer=await info.context.get_user(), ids=[product.id])
-    return {"product": ProductType.from_row(rows[product.id])}
+    return ProductPayload(product=ProductType.from_row(rows[product.id]))
 
 
 @dataclass(frozen=True)
@@ -328,42 +328,30 @@ class CatalogQuery:
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(description="Trader: add a product to their stall.")
+    @payload_mutation(description="Trader: add a product to their stall.")
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.create_product(actor=await current_user(info), fields=_fields(input))
-            return await _product_result(info, product)
+        product = await catalog_service.create_product(actor=await current_user(info), fields=_fields(input))
+        return await _product_result(info, product)
 
-        return await mutation_payload(info, ProductPayload, work())
-
-    @strawberry.mutation(description="Trader: change a product of their stall; tiers, when given, replace the old.")
+    @payload_mutation(description="Trader: change a product of their stall; tiers, when given, replace the old.")
     async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.update_product(
-                actor=await current_user(info), product_id=decode_id(input.id, "Product"), fields=_fields(input)
-            )
-            return await _product_result(info, product)
+        product = await catalog_service.update_product(
+            actor=await current_user(info), product_id=decode_id(input.id, "Product"), fields=_fields(input)
+        )
+        return await _product_result(info, product)
 
-        return await mutation_payload(info, ProductPayload, work())
-
-    @strawberry.mutation(description="Trader: take a product out of the catalog (orders keep their copy).")
+    @payload_mutation(description="Trader: take a product out of the catalog (orders keep their copy).")
     async def archive_product(self, info: Info, input: ArchiveProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.archive_product(
-                actor=await current_user(info), product_id=decode_id(input.id, "Product")
-            )
-            return await _product_result(info, product)
+        product = await catalog_service.archive_product(
+            actor=await current_user(info), product_id=decode_id(input.id, "Product")
+        )
+        return await _product_result(info, product)
 
-        return await mutation_payload(info, ProductPayload, work())
-
-    @strawberry.mutation(description="Trader: set how much of a product is in stock.")
+    @payload_mutation(description="Trader: set how much of a product is in stock.")
     async def set_stock(self, info: Info, input: SetStockInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.set_stock(
-                actor=await current_user(info),
-                product_id=decode_id(input.product_id, "Product", field="productId"),
-                stock=input.stock,
-            )
-            return await _product_result(info, product)
-
-        return await mutation_payload(info, ProductPayload, work())
+        product = await catalog_service.set_stock(
+            actor=await current_user(info),
+            product_id=decode_id(input.product_id, "Product", field="productId"),
+            stock=input.stock,
+        )
+        return await _product_result(info, product)

@@ -1,7 +1,8 @@
 """The UserError payload convention: expected failures travel inside mutation payloads, never as GraphQL errors."""
 
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -36,15 +37,25 @@ def user_errors(exc: DomainError | DomainErrors, language: str, *, prefix: str =
     ]
 
 
-P = TypeVar("P")
+def payload_mutation(*, description: str, **options: Any) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+    """`strawberry.mutation` for a mutation that answers in its payload: the resolver returns the payload
+    when it succeeds; a DomainError (or DomainErrors) it raises becomes the payload's `errors`, in the
+    caller's language, and nothing else is set. The payload class is the resolver's return annotation."""
 
+    def decorate(resolver: Callable[..., Awaitable[Any]]) -> Any:
+        payload = resolver.__annotations__["return"]
 
-async def mutation_payload(info: "Info", payload: type[P], work: Awaitable[dict[str, Any]]) -> P:
-    """Run a mutation's work; expected failures become the payload's `errors`, and nothing else is set."""
-    try:
-        return payload(**await work)
-    except (DomainError, DomainErrors) as exc:
-        return payload(errors=user_errors(exc, info.context.language))  # type: ignore[call-arg]
+        @functools.wraps(resolver)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await resolver(*args, **kwargs)
+            except (DomainError, DomainErrors) as exc:
+                info: Info = kwargs["info"]  # Strawberry passes `info` by its name
+                return payload(errors=user_errors(exc, info.context.language))
+
+        return strawberry.mutation(description=description, **options)(run)
+
+    return decorate
 
 
 def graphql_error(exc: DomainError | DomainErrors, language: str) -> GraphQLError:

@@ -11,7 +11,7 @@ from tortoise.expressions import Q
 from src.models.accounts import Role
 from src.models.markets import Market, Stall, StallStatus
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import current_user
@@ -223,54 +223,42 @@ class MarketsQuery:
 
 @strawberry.type
 class MarketsMutation:
-    @strawberry.mutation(description="Trader: apply for a stall in a market; its admin reviews the application.")
+    @payload_mutation(description="Trader: apply for a stall in a market; its admin reviews the application.")
     async def apply_for_stall(self, info: Info, input: ApplyForStallInput) -> StallPayload:
-        async def work() -> dict[str, Any]:
-            stall = await markets_service.apply_for_stall(
-                actor=await current_user(info, Role.TRADER),
-                market_id=decode_id(input.market_id, "Market", field="marketId"),
-                name=input.name,
-                stall_number=input.stall_number,
-                description=input.description,
-            )
-            return {"stall": StallType.from_model(stall)}
+        stall = await markets_service.apply_for_stall(
+            actor=await current_user(info, Role.TRADER),
+            market_id=decode_id(input.market_id, "Market", field="marketId"),
+            name=input.name,
+            stall_number=input.stall_number,
+            description=input.description,
+        )
+        return StallPayload(stall=StallType.from_model(stall))
 
-        return await mutation_payload(info, StallPayload, work())
-
-    @strawberry.mutation(description="Market admin: approve, reject or suspend a stall of their market.")
+    @payload_mutation(description="Market admin: approve, reject or suspend a stall of their market.")
     async def review_stall(self, info: Info, input: ReviewStallInput) -> StallPayload:
-        async def work() -> dict[str, Any]:
-            stall = await markets_service.review_stall(
-                actor=await current_user(info),
-                stall_id=decode_id(input.stall_id, "Stall", field="stallId"),
-                decision=input.decision,
-                reason=input.reason,
-            )
-            return {"stall": StallType.from_model(stall)}
+        stall = await markets_service.review_stall(
+            actor=await current_user(info),
+            stall_id=decode_id(input.stall_id, "Stall", field="stallId"),
+            decision=input.decision,
+            reason=input.reason,
+        )
+        return StallPayload(stall=StallType.from_model(stall))
 
-        return await mutation_payload(info, StallPayload, work())
-
-    @strawberry.mutation(description="Trader: open the stall for orders, or close it.")
+    @payload_mutation(description="Trader: open the stall for orders, or close it.")
     async def set_stall_open(self, info: Info, input: SetStallOpenInput) -> StallPayload:
-        async def work() -> dict[str, Any]:
-            stall = await markets_service.set_stall_open(actor=await current_user(info), open=input.open)
-            return {"stall": StallType.from_model(stall)}
+        stall = await markets_service.set_stall_open(actor=await current_user(info), open=input.open)
+        return StallPayload(stall=StallType.from_model(stall))
 
-        return await mutation_payload(info, StallPayload, work())
-
-    @strawberry.mutation(description="Market admin: change opening hours, delivery radius and fees.")
+    @payload_mutation(description="Market admin: change opening hours, delivery radius and fees.")
     async def update_market(self, info: Info, input: UpdateMarketInput) -> MarketPayload:
-        async def work() -> dict[str, Any]:
-            market = await markets_service.update_market(
-                actor=await current_user(info),
-                market_id=decode_id(input.id, "Market"),
-                changes=markets_service.MarketChanges(
-                    opening_hours=input.opening_hours,
-                    delivery_radius_km=input.delivery_radius_km,
-                    base_delivery_fee=input.base_delivery_fee,
-                    per_km_fee=input.per_km_fee,
-                ),
-            )
-            return {"market": MarketType.from_model(market)}
-
-        return await mutation_payload(info, MarketPayload, work())
+        market = await markets_service.update_market(
+            actor=await current_user(info),
+            market_id=decode_id(input.id, "Market"),
+            changes=markets_service.MarketChanges(
+                opening_hours=input.opening_hours,
+                delivery_radius_km=input.delivery_radius_km,
+                base_delivery_fee=input.base_delivery_fee,
+                per_km_fee=input.per_km_fee,
+            ),
+        )
+        return MarketPayload(market=MarketType.from_model(market))

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from src.models.notifications import Notification
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
@@ -90,13 +90,10 @@ class NotificationsQuery:
 
 @strawberry.type
 class NotificationsMutation:
-    @strawberry.mutation(description="Mark the user's own notifications read (others' ids are ignored).")
+    @payload_mutation(description="Mark the user's own notifications read (others' ids are ignored).")
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        async def work() -> dict[str, Any]:
-            user = await current_user(info)
-            ids = [decode_id(i, "Notification", field="ids") for i in input.ids]
-            return {"count": await notifications_service.mark_read(user=user, ids=ids)}
-
-        return await mutation_payload(info, MarkNotificationsReadPayload, work())
+        user = await current_user(info)
+        ids = [decode_id(i, "Notification", field="ids") for i in input.ids]
+        return MarkNotificationsReadPayload(count=await notifications_service.mark_read(user=user, ids=ids))

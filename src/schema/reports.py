@@ -11,7 +11,7 @@ from strawberry import relay
 from src.models.reports import ExportStatus, ReportExport
 from src.schema.catalog import ProductType
 from src.schema.context import Info
-from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.errors import UserError, graphql_error, payload_mutation
 from src.schema.ids import decode_id, visible_nodes
 from src.schema.markets import MarketType
 from src.schema.permissions import current_user
@@ -193,16 +193,13 @@ class ReportsQuery:
 
 @strawberry.type
 class ReportsMutation:
-    @strawberry.mutation(description="Market admin / trade office: a CSV of the report's order lines, made by a job.")
+    @payload_mutation(description="Market admin / trade office: a CSV of the report's order lines, made by a job.")
     async def export_market_report(self, info: Info, input: ExportMarketReportInput) -> ExportMarketReportPayload:
-        async def work() -> dict[str, Any]:
-            export = await reports_service.request_export(
-                actor=await current_user(info),
-                market_id=decode_id(input.market_id, "Market", field="marketId") if input.market_id else None,
-                date_from=input.date_from,
-                date_to=input.date_to,
-            )
-            await notifications_service.hand_over_written(info.context.queue)
-            return {"report_export": ReportExportType.from_model(export, info)}
-
-        return await mutation_payload(info, ExportMarketReportPayload, work())
+        export = await reports_service.request_export(
+            actor=await current_user(info),
+            market_id=decode_id(input.market_id, "Market", field="marketId") if input.market_id else None,
+            date_from=input.date_from,
+            date_to=input.date_to,
+        )
+        await notifications_service.hand_over_written(info.context.queue)
+        return ExportMarketReportPayload(report_export=ReportExportType.from_model(export, info))

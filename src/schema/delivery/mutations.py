@@ -14,7 +14,7 @@ from src.models.accounts import Role, User
 from src.models.delivery import DeliveryAssignment, Vehicle
 from src.schema.context import Info
 from src.schema.delivery.types import CourierProfileType, CourierSettlement, DeliveryAssignmentType, settlement_of
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import decode_id
 from src.schema.orders.inputs import LocationInput
 from src.schema.permissions import current_user
@@ -82,24 +82,22 @@ class SettlementPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _assignment_result(info: Info, assignment: DeliveryAssignment) -> dict[str, Any]:
+async def _assignment_result(info: Info, assignment: DeliveryAssignment) -> AssignmentPayload:
     await notifications_service.hand_over_written(info.context.queue)  # committed: tell people now
     fresh = await DeliveryAssignment.get(id=assignment.id)
-    return {"assignment": await DeliveryAssignmentType.from_model(fresh, info)}
+    return AssignmentPayload(assignment=await DeliveryAssignmentType.from_model(fresh, info))
 
 
 async def _assignment_change(
     info: Info, change: Callable[..., Awaitable[Any]], assignment_id: relay.GlobalID, **options: Any
 ) -> AssignmentPayload:
-    async def work() -> dict[str, Any]:
-        result = await change(
-            actor=await current_user(info),
-            assignment_id=decode_id(assignment_id, "DeliveryAssignment", field="assignmentId"),
-            **options,
-        )
-        return await _assignment_result(info, result[0] if isinstance(result, tuple) else result)
-
-    return await mutation_payload(info, AssignmentPayload, work())
+    """A courier's step on one of their assignments, answered with the assignment."""
+    result = await change(
+        actor=await current_user(info),
+        assignment_id=decode_id(assignment_id, "DeliveryAssignment", field="assignmentId"),
+        **options,
+    )
+    return await _assignment_result(info, result[0] if isinstance(result, tuple) else result)
 
 
 async def _offer_waiting(info: Info, courier: User, order_ids: list[int]) -> None:
@@ -116,49 +114,43 @@ async def _offer_waiting(info: Info, courier: User, order_ids: list[int]) -> Non
 
 @strawberry.type
 class DeliveryMutation:
-    @strawberry.mutation(description="Courier: start or stop taking orders, with where they are now.")
+    @payload_mutation(description="Courier: start or stop taking orders, with where they are now.")
     async def set_courier_availability(self, info: Info, input: SetCourierAvailabilityInput) -> CourierPayload:
-        async def work() -> dict[str, Any]:
-            courier = await current_user(info, Role.COURIER)
-            profile, waiting = await delivery_service.set_availability(
-                actor=courier,
-                available=input.available,
-                lat=input.location.lat if input.location else None,
-                lng=input.location.lng if input.location else None,
-                vehicle=input.vehicle,
-            )
-            await _offer_waiting(info, courier, waiting)
-            return {"courier": CourierProfileType.from_model(profile, courier)}
+        courier = await current_user(info, Role.COURIER)
+        profile, waiting = await delivery_service.set_availability(
+            actor=courier,
+            available=input.available,
+            lat=input.location.lat if input.location else None,
+            lng=input.location.lng if input.location else None,
+            vehicle=input.vehicle,
+        )
+        await _offer_waiting(info, courier, waiting)
+        return CourierPayload(courier=CourierProfileType.from_model(profile, courier))
 
-        return await mutation_payload(info, CourierPayload, work())
-
-    @strawberry.mutation(description="Market admin: give an order to a courier of its market (or another one).")
+    @payload_mutation(description="Market admin: give an order to a courier of its market (or another one).")
     async def assign_courier(self, info: Info, input: AssignCourierInput) -> AssignmentPayload:
-        async def work() -> dict[str, Any]:
-            assignment = await delivery_service.assign_manually(
-                actor=await current_user(info),
-                order_id=decode_id(input.order_id, "Order", field="orderId"),
-                courier_id=decode_id(input.courier_id, "User", field="courierId"),
-            )
-            return await _assignment_result(info, assignment)
+        assignment = await delivery_service.assign_manually(
+            actor=await current_user(info),
+            order_id=decode_id(input.order_id, "Order", field="orderId"),
+            courier_id=decode_id(input.courier_id, "User", field="courierId"),
+        )
+        return await _assignment_result(info, assignment)
 
-        return await mutation_payload(info, AssignmentPayload, work())
-
-    @strawberry.mutation(description="Courier: take an offered delivery.")
+    @payload_mutation(description="Courier: take an offered delivery.")
     async def accept_delivery(self, info: Info, input: AssignmentInput) -> AssignmentPayload:
         return await _assignment_change(info, delivery_service.accept, input.assignment_id)
 
-    @strawberry.mutation(description="Courier: refuse an offer (or hand back before pickup); it passes on at once.")
+    @payload_mutation(description="Courier: refuse an offer (or hand back before pickup); it passes on at once.")
     async def decline_delivery(self, info: Info, input: AssignmentReasonInput) -> AssignmentPayload:
         return await _assignment_change(
             info, delivery_service.decline, input.assignment_id, reason=input.reason, settings=info.context.settings
         )
 
-    @strawberry.mutation(description="Courier: every part is collected; the order is out for delivery.")
+    @payload_mutation(description="Courier: every part is collected; the order is out for delivery.")
     async def mark_picked_up(self, info: Info, input: AssignmentInput) -> AssignmentPayload:
         return await _assignment_change(info, delivery_service.mark_picked_up, input.assignment_id)
 
-    @strawberry.mutation(description="Courier: handed over, with a photo and, for COD, the cash collected.")
+    @payload_mutation(description="Courier: handed over, with a photo and, for COD, the cash collected.")
     async def mark_delivered(self, info: Info, input: MarkDeliveredInput) -> AssignmentPayload:
         photo: bytes | None = None
         if input.proof_photo is not None:
@@ -177,18 +169,15 @@ class DeliveryMutation:
             settings=info.context.settings,
         )
 
-    @strawberry.mutation(description="Courier: could not deliver; the goods go back to the market.")
+    @payload_mutation(description="Courier: could not deliver; the goods go back to the market.")
     async def mark_delivery_failed(self, info: Info, input: AssignmentReasonInput) -> AssignmentPayload:
         return await _assignment_change(info, delivery_service.mark_failed, input.assignment_id, reason=input.reason)
 
-    @strawberry.mutation(description="Market admin: a courier handed over the day's cash on delivery.")
+    @payload_mutation(description="Market admin: a courier handed over the day's cash on delivery.")
     async def mark_cash_remitted(self, info: Info, input: MarkCashRemittedInput) -> SettlementPayload:
-        async def work() -> dict[str, Any]:
-            settlement = await delivery_service.mark_cash_remitted(
-                actor=await current_user(info),
-                courier_id=decode_id(input.courier_id, "User", field="courierId"),
-                day=dates.check_date(input.date, field="date"),
-            )
-            return {"settlement": await settlement_of(settlement, info)}
-
-        return await mutation_payload(info, SettlementPayload, work())
+        settlement = await delivery_service.mark_cash_remitted(
+            actor=await current_user(info),
+            courier_id=decode_id(input.courier_id, "User", field="courierId"),
+            day=dates.check_date(input.date, field="date"),
+        )
+        return SettlementPayload(settlement=await settlement_of(settlement, info))

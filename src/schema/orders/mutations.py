@@ -9,7 +9,7 @@ from strawberry import relay
 from src.models.accounts import Role
 from src.models.orders import Order, StallOrder
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import decode_id
 from src.schema.orders.cart import Cart, cart_of
 from src.schema.orders.inputs import (
@@ -53,12 +53,12 @@ class OrderItemPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _order_result(info: Info, order: Order) -> dict[str, Any]:
+async def _order_result(info: Info, order: Order) -> OrderPayload:
     await notifications_service.hand_over_written(info.context.queue)  # the change is committed: tell people now
     found = await orders_service.get_order(
         actor=await info.context.get_user(), order_id=order.id, settings=info.context.settings
     )
-    return {"order": OrderType.from_view(found) if found else None}
+    return OrderPayload(order=OrderType.from_view(found) if found else None)
 
 
 def _order_request(input: PlaceOrderInput) -> orders_service.OrderRequest:
@@ -93,130 +93,102 @@ async def _stall_order_change(
     info: Info, change: Callable[..., Awaitable[StallOrder]], stall_order_id: relay.GlobalID, **options: Any
 ) -> StallOrderPayload:
     """A trader's change to their part of an order, answered with the part."""
-
-    async def work() -> dict[str, Any]:
-        part = await change(
-            actor=await current_user(info),
-            stall_order_id=decode_id(stall_order_id, "StallOrder", field="stallOrderId"),
-            **options,
-        )
-        await notifications_service.hand_over_written(info.context.queue)
-        return {"stall_order": StallOrderType.from_model(part)}
-
-    return await mutation_payload(info, StallOrderPayload, work())
+    part = await change(
+        actor=await current_user(info),
+        stall_order_id=decode_id(stall_order_id, "StallOrder", field="stallOrderId"),
+        **options,
+    )
+    await notifications_service.hand_over_written(info.context.queue)
+    return StallOrderPayload(stall_order=StallOrderType.from_model(part))
 
 
 @strawberry.type
 class OrdersMutation:
-    @strawberry.mutation(description="Buyer: add a product to the cart (one market at a time).")
+    @payload_mutation(description="Buyer: add a product to the cart (one market at a time).")
     async def add_to_cart(self, info: Info, input: CartItemInput) -> CartPayload:
-        async def work() -> dict[str, Any]:
-            items = await orders_service.add_to_cart(
-                actor=await current_user(info, Role.BUYER),
-                product_id=decode_id(input.product_id, "Product", field="productId"),
-                quantity=input.quantity,
-                note=input.note or "",
-                settings=info.context.settings,
-            )
-            return {"cart": cart_of(items)}
+        items = await orders_service.add_to_cart(
+            actor=await current_user(info, Role.BUYER),
+            product_id=decode_id(input.product_id, "Product", field="productId"),
+            quantity=input.quantity,
+            note=input.note or "",
+            settings=info.context.settings,
+        )
+        return CartPayload(cart=cart_of(items))
 
-        return await mutation_payload(info, CartPayload, work())
-
-    @strawberry.mutation(description="Buyer: change the quantity (or note) of a product in the cart.")
+    @payload_mutation(description="Buyer: change the quantity (or note) of a product in the cart.")
     async def update_cart_item(self, info: Info, input: CartItemInput) -> CartPayload:
-        async def work() -> dict[str, Any]:
-            items = await orders_service.update_cart_item(
-                actor=await current_user(info, Role.BUYER),
-                product_id=decode_id(input.product_id, "Product", field="productId"),
-                quantity=input.quantity,
-                note=input.note,
-            )
-            return {"cart": cart_of(items)}
+        items = await orders_service.update_cart_item(
+            actor=await current_user(info, Role.BUYER),
+            product_id=decode_id(input.product_id, "Product", field="productId"),
+            quantity=input.quantity,
+            note=input.note,
+        )
+        return CartPayload(cart=cart_of(items))
 
-        return await mutation_payload(info, CartPayload, work())
-
-    @strawberry.mutation(description="Buyer: take a product out of the cart.")
+    @payload_mutation(description="Buyer: take a product out of the cart.")
     async def remove_from_cart(self, info: Info, input: RemoveFromCartInput) -> CartPayload:
-        async def work() -> dict[str, Any]:
-            items = await orders_service.remove_from_cart(
-                actor=await current_user(info, Role.BUYER),
-                product_id=decode_id(input.product_id, "Product", field="productId"),
-            )
-            return {"cart": cart_of(items)}
+        items = await orders_service.remove_from_cart(
+            actor=await current_user(info, Role.BUYER),
+            product_id=decode_id(input.product_id, "Product", field="productId"),
+        )
+        return CartPayload(cart=cart_of(items))
 
-        return await mutation_payload(info, CartPayload, work())
-
-    @strawberry.mutation(description="Buyer: empty the cart.")
+    @payload_mutation(description="Buyer: empty the cart.")
     async def clear_cart(self, info: Info) -> CartPayload:
-        async def work() -> dict[str, Any]:
-            return {"cart": cart_of(await orders_service.clear_cart(actor=await current_user(info, Role.BUYER)))}
+        return CartPayload(cart=cart_of(await orders_service.clear_cart(actor=await current_user(info, Role.BUYER))))
 
-        return await mutation_payload(info, CartPayload, work())
-
-    @strawberry.mutation(description="Buyer: place an order from the cart or from explicit items (idempotent per key).")
+    @payload_mutation(description="Buyer: place an order from the cart or from explicit items (idempotent per key).")
     async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderPayload:
-        async def work() -> dict[str, Any]:
-            actor = await current_user(info, Role.BUYER)
-            await ratelimit.hit(
-                info.context.queue,
-                action="order",
-                who=str(actor.id),
-                limit=info.context.settings.rate_orders_per_minute,
-                window_seconds=60,
-            )
-            order = await orders_service.place_order(
-                actor=actor, request=_order_request(input), settings=info.context.settings
-            )
-            return await _order_result(info, order)
+        actor = await current_user(info, Role.BUYER)
+        await ratelimit.hit(
+            info.context.queue,
+            action="order",
+            who=str(actor.id),
+            limit=info.context.settings.rate_orders_per_minute,
+            window_seconds=60,
+        )
+        order = await orders_service.place_order(
+            actor=actor, request=_order_request(input), settings=info.context.settings
+        )
+        return await _order_result(info, order)
 
-        return await mutation_payload(info, OrderPayload, work())
-
-    @strawberry.mutation(description="Trader: accept their part of an order.")
+    @payload_mutation(description="Trader: accept their part of an order.")
     async def accept_stall_order(self, info: Info, input: StallOrderInput) -> StallOrderPayload:
         return await _stall_order_change(info, orders_service.accept_stall_order, input.stall_order_id)
 
-    @strawberry.mutation(description="Trader: reject their part; its stock returns and the order is recomputed.")
+    @payload_mutation(description="Trader: reject their part; its stock returns and the order is recomputed.")
     async def reject_stall_order(self, info: Info, input: RejectStallOrderInput) -> StallOrderPayload:
         return await _stall_order_change(
             info, orders_service.reject_stall_order, input.stall_order_id, reason=input.reason
         )
 
-    @strawberry.mutation(description="Trader: the weighed quantity of a weighed item (within the tolerance).")
+    @payload_mutation(description="Trader: the weighed quantity of a weighed item (within the tolerance).")
     async def set_fulfilled_quantity(self, info: Info, input: SetFulfilledQuantityInput) -> OrderItemPayload:
-        async def work() -> dict[str, Any]:
-            item = await orders_service.set_fulfilled_quantity(
-                actor=await current_user(info),
-                order_item_id=decode_id(input.order_item_id, "OrderItem", field="orderItemId"),
-                quantity=input.quantity,
-                settings=info.context.settings,
-            )
-            await notifications_service.hand_over_written(info.context.queue)
-            return {"order_item": OrderItemType.from_model(item)}
+        item = await orders_service.set_fulfilled_quantity(
+            actor=await current_user(info),
+            order_item_id=decode_id(input.order_item_id, "OrderItem", field="orderItemId"),
+            quantity=input.quantity,
+            settings=info.context.settings,
+        )
+        await notifications_service.hand_over_written(info.context.queue)
+        return OrderItemPayload(order_item=OrderItemType.from_model(item))
 
-        return await mutation_payload(info, OrderItemPayload, work())
-
-    @strawberry.mutation(description="Trader: their part is packed and ready for the courier.")
+    @payload_mutation(description="Trader: their part is packed and ready for the courier.")
     async def mark_stall_order_ready(self, info: Info, input: StallOrderInput) -> StallOrderPayload:
         return await _stall_order_change(info, orders_service.mark_stall_order_ready, input.stall_order_id)
 
-    @strawberry.mutation(description="Buyer before pickup, market admin before delivery: cancel; stock returns.")
+    @payload_mutation(description="Buyer before pickup, market admin before delivery: cancel; stock returns.")
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> OrderPayload:
-        async def work() -> dict[str, Any]:
-            order = await orders_service.cancel_order(
-                actor=await current_user(info),
-                order_id=decode_id(input.order_id, "Order", field="orderId"),
-                reason=input.reason,
-            )
-            return await _order_result(info, order)
+        order = await orders_service.cancel_order(
+            actor=await current_user(info),
+            order_id=decode_id(input.order_id, "Order", field="orderId"),
+            reason=input.reason,
+        )
+        return await _order_result(info, order)
 
-        return await mutation_payload(info, OrderPayload, work())
-
-    @strawberry.mutation(description="Market admin: a bank transfer or QRIS payment arrived.")
+    @payload_mutation(description="Market admin: a bank transfer or QRIS payment arrived.")
     async def confirm_payment(self, info: Info, input: ConfirmPaymentInput) -> OrderPayload:
-        async def work() -> dict[str, Any]:
-            order = await orders_service.confirm_payment(
-                actor=await current_user(info), order_id=decode_id(input.order_id, "Order", field="orderId")
-            )
-            return await _order_result(info, order)
-
-        return await mutation_payload(info, OrderPayload, work())
+        order = await orders_service.confirm_payment(
+            actor=await current_user(info), order_id=decode_id(input.order_id, "Order", field="orderId")
+        )
+        return await _order_result(info, order)
