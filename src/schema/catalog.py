@@ -11,7 +11,7 @@ from strawberry import relay
 from src.models.catalog import Category, Product, ProductStatus, Unit
 from src.models.markets import Stall, StallStatus
 from src.schema.context import Context, Info
-from src.schema.errors import UserError, graphql_error, payload_mutation
+from src.schema.errors import UserError, payload_mutation, query_errors
 from src.schema.ids import db_ids, decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection
@@ -298,10 +298,8 @@ class CatalogQuery:
         filter: ProductFilterInput | None = None,
         sort: catalog_queries.ProductSort = catalog_queries.ProductSort.RELEVANCE,
     ) -> relay.Connection[ProductType]:
-        try:
+        with query_errors(info):
             page = await load_catalog_page(info.context, first=first, after=after, filter=filter, sort=sort)
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
         nodes = []
         for row, tiers, photos in zip(page.page.rows, page.tiers, page.photos, strict=True):
             node = ProductType.from_row(row)

@@ -2,6 +2,7 @@
 
 import functools
 from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -58,8 +59,18 @@ def payload_mutation(*, description: str, **options: Any) -> Callable[[Callable[
     return decorate
 
 
-def graphql_error(exc: DomainError | DomainErrors, language: str) -> GraphQLError:
-    """For queries, which have no payload: the first error as a GraphQL error with its code and the
-    argument at fault (`first`, `after`, `filter.search`)."""
-    first = user_errors(exc, language, prefix="")[0]
-    return GraphQLError(first.message, extensions={"code": first.code.value, "field": first.field})
+class query_errors:  # a context manager, named as contextlib's are
+    """`with query_errors(info):` around a query's or subscription's work, which has no payload to answer in:
+    a DomainError it raises (or the first of DomainErrors) becomes a GraphQL error with its code, in the
+    caller's language, and the argument at fault (`first`, `after`, `filter.search`)."""
+
+    def __init__(self, info: Any) -> None:
+        self.info = info
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, DomainError | DomainErrors):
+            first = user_errors(exc, getattr(self.info.context, "language", None) or "id", prefix="")[0]
+            raise GraphQLError(first.message, extensions={"code": first.code.value, "field": first.field}) from exc

@@ -11,7 +11,7 @@ from strawberry import relay
 from src.models.accounts import User
 from src.schema.context import CLOSE_FORBIDDEN, Info, SubscriberRefused
 from src.schema.delivery.types import DeliveryAssignmentType
-from src.schema.errors import graphql_error
+from src.schema.errors import query_errors
 from src.schema.ids import decode_id
 from src.schema.orders.types import OrderType
 from src.services import delivery as delivery_service
@@ -26,16 +26,13 @@ def _hub(info: Info) -> live.LiveHub:
     return info.context.live
 
 
-def _subscription_error(info: Info, code: ErrorCode) -> GraphQLError:
-    return graphql_error(DomainError(code), info.context.language)
-
-
 async def _close(info: Info, code: int) -> NoReturn:
     """End the subscription's socket with a close code (over HTTP, the stream with an error)."""
-    try:
-        await info.context.close_socket(code)
-    except SubscriberRefused as exc:
-        raise _subscription_error(info, exc.code) from exc
+    with query_errors(info):
+        try:
+            await info.context.close_socket(code)
+        except SubscriberRefused as exc:
+            raise DomainError(exc.code) from exc
 
 
 async def _checked_updates(info: Info, viewer: User, channel: str) -> AsyncIterator[tuple[User, bool]]:
@@ -54,10 +51,11 @@ async def _checked_updates(info: Info, viewer: User, channel: str) -> AsyncItera
         return max(0.0, min(every, (refused_from - datetime.now(UTC)).total_seconds() + 0.05))
 
     async for changed in _hub(info).listen(channel, live.user_channel(viewer.id), idle=idle):
-        try:
-            viewer = await context.recheck_subscriber()
-        except SubscriberRefused as exc:
-            raise _subscription_error(info, exc.code) from exc
+        with query_errors(info):
+            try:
+                viewer = await context.recheck_subscriber()
+            except SubscriberRefused as exc:
+                raise DomainError(exc.code) from exc
         context.fresh_loaders()
         yield viewer, changed
 
@@ -67,15 +65,13 @@ class DeliverySubscription:
     @strawberry.subscription(description="An order each time it changes (first as it is now), for whoever may see it.")
     async def order_updated(self, info: Info, order_id: relay.GlobalID) -> AsyncGenerator[OrderType, None]:
         viewer = await info.context.get_user()
-        if viewer is None:
-            raise _subscription_error(info, info.context.auth_error or ErrorCode.UNAUTHENTICATED)
-        try:
+        with query_errors(info):
+            if viewer is None:
+                raise DomainError(info.context.auth_error or ErrorCode.UNAUTHENTICATED)
             key = decode_id(order_id, "Order", field="orderId")
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
-        found = await orders_service.get_order(actor=viewer, order_id=key, settings=info.context.settings)
-        if found is None:
-            raise _subscription_error(info, ErrorCode.NOT_FOUND)
+            found = await orders_service.get_order(actor=viewer, order_id=key, settings=info.context.settings)
+            if found is None:
+                raise DomainError(ErrorCode.NOT_FOUND)
         yield OrderType.from_model(*found)
         async for checked, changed in _checked_updates(info, viewer, live.order_channel(key)):
             found = await orders_service.get_order(actor=checked, order_id=key, settings=info.context.settings)
@@ -87,10 +83,8 @@ class DeliverySubscription:
     @strawberry.subscription(description="Courier: their queue each time it changes (first as it is now).")
     async def delivery_queue_updated(self, info: Info) -> AsyncGenerator[list[DeliveryAssignmentType], None]:
         viewer = await info.context.get_user()
-        try:
+        with query_errors(info):
             entries = await delivery_service.delivery_queue(actor=viewer)
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
         assert viewer is not None
         yield [DeliveryAssignmentType.from_entry(e, info) for e in entries]
         async for checked, changed in _checked_updates(info, viewer, live.courier_channel(viewer.id)):

@@ -5,7 +5,7 @@ from strawberry import relay
 
 from src.models.orders import OrderStatus, StallOrderStatus
 from src.schema.context import Info
-from src.schema.errors import graphql_error
+from src.schema.errors import query_errors
 from src.schema.ids import decode_id
 from src.schema.orders.cart import Cart, cart_of
 from src.schema.orders.types import OrderType, StallOrderType
@@ -19,25 +19,21 @@ from src.services.errors import DomainError
 class OrdersQuery:
     @strawberry.field(description="The buyer's cart.")
     async def cart(self, info: Info) -> Cart:
-        try:
+        with query_errors(info):
             return cart_of(await orders_service.get_cart(actor=await info.context.get_user()))
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
 
     @strawberry.field(description="The buyer's orders, newest first.")
     async def my_orders(
         self, info: Info, first: int | None = None, after: str | None = None, status: OrderStatus | None = None
     ) -> relay.Connection[OrderType]:
         limit = limit_or_error(info, first)
-        try:
+        with query_errors(info):
             rows = await orders_service.my_orders(
                 actor=await info.context.get_user(),
                 status=status,
                 after_id=after_id(info, after, "Order"),
                 limit=limit + 1,
             )
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
         # The buyer's own orders, seen whole: their parts in one query for the page.
         parts = await orders_service.parts_of([o.id for o in rows[:limit]])
         return id_page(
@@ -69,13 +65,11 @@ class OrdersQuery:
         self, info: Info, first: int | None = None, after: str | None = None, status: StallOrderStatus | None = None
     ) -> relay.Connection[StallOrderType]:
         limit = limit_or_error(info, first)
-        try:
+        with query_errors(info):
             rows = await orders_service.stall_orders(
                 actor=await info.context.get_user(),
                 status=status,
                 after_id=after_id(info, after, "StallOrder"),
                 limit=limit + 1,
             )
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
         return id_page(rows, limit, StallOrderType.from_model, "StallOrder", had_cursor=bool(after))
