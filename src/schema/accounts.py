@@ -61,7 +61,7 @@ class UserType(relay.Node):
     async def courier(self, info: Info) -> Any:
         if self.role != Role.COURIER:
             return None
-        user = await User.get(id=self.id)
+        user = await info.context.loaders.user_by_id.load(self.id)
         return lazy_class(LazyCourierProfile).from_model(await delivery_service.profile_of(user), user)
 
     @classmethod

@@ -6,7 +6,6 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
-from tortoise.expressions import Q
 
 from src.models.accounts import Role
 from src.models.markets import Market, Stall, StallStatus
@@ -17,6 +16,7 @@ from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
+from src.services import markets_queries
 from src.services.errors import DomainError
 from src.services.permissions import may_review
 
@@ -46,15 +46,9 @@ class MarketType(relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> relay.Connection["StallType"]:
         limit = limit_or_error(info, first)
-        query = Stall.filter(market_id=self.id, status=StallStatus.APPROVED)
-        if after:
-            previous = await Stall.get_or_none(id=after_id(info, after, "Stall"))
-            if previous is not None:
-                query = query.filter(
-                    Q(stall_number__gt=previous.stall_number)
-                    | Q(stall_number=previous.stall_number, id__gt=previous.id)
-                )
-        rows = await query.order_by("stall_number", "id").limit(limit + 1)
+        rows = await markets_queries.approved_stalls(
+            market_id=self.id, after_id=after_id(info, after, "Stall"), limit=limit + 1
+        )
         return id_page(rows, limit, StallType.from_model, "Stall", had_cursor=after is not None)
 
     @classmethod
@@ -149,14 +143,8 @@ class StallType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = db_ids(node_ids)
-        viewer = await info.context.get_user()
-        found = {s.id: s for s in await Stall.filter(id__in=ids)}
-        visible = [
-            s if s is not None and (s.status == StallStatus.APPROVED or may_review(viewer, s)) else None
-            for s in (found.get(i) for i in ids)
-        ]
-        return [cls.from_model(s) if s is not None else None for s in visible]
+        stalls = await markets_queries.visible_stalls(viewer=await info.context.get_user(), ids=db_ids(node_ids))
+        return [cls.from_model(s) if s is not None else None for s in stalls]
 
 
 @strawberry.input

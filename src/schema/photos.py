@@ -10,15 +10,14 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
-from src.models.media import PhotoStatus, ProductPhoto
+from src.models.media import ProductPhoto
 from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
+from src.services import photo_queries, ratelimit
 from src.services import photos as photos_service
-from src.services import ratelimit
 from src.services.i18n import translate
-from src.services.permissions import Action, may
 from src.storage import Storage
 
 
@@ -90,16 +89,8 @@ class PhotoType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         # A READY photo is public; the others only to the product's trader.
-        ids = db_ids(node_ids)
-        viewer = await info.context.get_user()
-        found = {p.id: p for p in await ProductPhoto.filter(id__in=ids).select_related("product__stall")}
-        visible = [
-            p
-            if p is not None and (p.status == PhotoStatus.READY or may(viewer, Action.MANAGE, p.product.stall))
-            else None
-            for p in (found.get(i) for i in ids)
-        ]
-        return [cls.from_model(p) if p is not None else None for p in visible]
+        photos = await photo_queries.visible_photos(viewer=await info.context.get_user(), ids=db_ids(node_ids))
+        return [cls.from_model(p) if p is not None else None for p in photos]
 
 
 def variant_url(variants: dict[str, str], size: PhotoSize, format: PhotoFormat, storage: Storage) -> str | None:
@@ -184,7 +175,7 @@ class PhotosMutation:
             storage=info.context.storage,
             queue=info.context.queue,
         )
-        return PhotoPayload(photo=PhotoType.from_model(await photo_fresh(photo)))
+        return PhotoPayload(photo=PhotoType.from_model(await photo_queries.get_photo(photo_id=photo.id)))
 
     @payload_mutation(description="Trader: upload a photo through the API (GraphQL multipart request).")
     async def upload_product_photo(self, info: Info, input: UploadProductPhotoInput) -> PhotoPayload:
@@ -224,7 +215,3 @@ async def _upload_rate(info: Info, user_id: int) -> None:
         limit=info.context.settings.rate_uploads_per_minute,
         window_seconds=60,
     )
-
-
-async def photo_fresh(photo: ProductPhoto) -> ProductPhoto:
-    return await ProductPhoto.get(id=photo.id)

@@ -1,6 +1,5 @@
 """Delivery mutations: a courier's availability and steps, assigning by hand, and remitting the day's cash."""
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -10,7 +9,7 @@ from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from src.models.accounts import Role, User
+from src.models.accounts import Role
 from src.models.delivery import DeliveryAssignment, Vehicle
 from src.schema.context import Info
 from src.schema.delivery.types import CourierProfileType, CourierSettlement, DeliveryAssignmentType, settlement_of
@@ -18,13 +17,9 @@ from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import decode_id
 from src.schema.orders.inputs import LocationInput
 from src.schema.permissions import current_user
-from src.services import dates
+from src.services import courier_offers, dates, delivery_queries
 from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
-from src.services import queue as queue_service
-from src.services.errors import DomainError
-
-log = logging.getLogger(__name__)
 
 
 @strawberry.input
@@ -84,8 +79,8 @@ class SettlementPayload:
 
 async def _assignment_result(info: Info, assignment: DeliveryAssignment) -> AssignmentPayload:
     await notifications_service.hand_over_written(info.context.queue)  # committed: tell people now
-    fresh = await DeliveryAssignment.get(id=assignment.id)
-    return AssignmentPayload(assignment=await DeliveryAssignmentType.from_model(fresh, info))
+    entry = await delivery_queries.current_entry(assignment_id=assignment.id)
+    return AssignmentPayload(assignment=DeliveryAssignmentType.from_entry(entry, info))
 
 
 async def _assignment_change(
@@ -100,31 +95,19 @@ async def _assignment_change(
     return await _assignment_result(info, result[0] if isinstance(result, tuple) else result)
 
 
-async def _offer_waiting(info: Info, courier: User, order_ids: list[int]) -> None:
-    """A courier became available: the market's waiting orders are offered again (keyed jobs)."""
-    for order_id in order_ids:
-        try:
-            await queue_service.enqueue(
-                info.context.queue, "assign_courier", order_id, job_id=f"assign:{order_id}:courier:{courier.id}"
-            )
-        except DomainError:
-            log.warning("waiting orders not offered now (Redis down); the market admin still sees them")
-            return
-
-
 @strawberry.type
 class DeliveryMutation:
     @payload_mutation(description="Courier: start or stop taking orders, with where they are now.")
     async def set_courier_availability(self, info: Info, input: SetCourierAvailabilityInput) -> CourierPayload:
         courier = await current_user(info, Role.COURIER)
-        profile, waiting = await delivery_service.set_availability(
+        profile = await courier_offers.set_availability(
             actor=courier,
             available=input.available,
             lat=input.location.lat if input.location else None,
             lng=input.location.lng if input.location else None,
             vehicle=input.vehicle,
+            queue=info.context.queue,
         )
-        await _offer_waiting(info, courier, waiting)
         return CourierPayload(courier=CourierProfileType.from_model(profile, courier))
 
     @payload_mutation(description="Market admin: give an order to a courier of its market (or another one).")

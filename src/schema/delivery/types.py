@@ -10,7 +10,6 @@ from strawberry import relay
 
 from src.models.accounts import User
 from src.models.delivery import AssignmentStatus, CourierProfile, DeliveryAssignment, Vehicle
-from src.models.orders import Order
 from src.schema.accounts import UserType
 from src.schema.context import Info
 from src.schema.ids import visible_nodes
@@ -18,6 +17,7 @@ from src.schema.markets import Location, StallType
 from src.schema.orders.types import OrderItemType, OrderType
 from src.schema.scalars import Money, decimal_value, money
 from src.services import delivery as delivery_service
+from src.services import delivery_queries
 from src.services.notification_texts import reason_text
 
 AssignmentStatusEnum = strawberry.enum(AssignmentStatus, name="AssignmentStatus")
@@ -113,8 +113,8 @@ class DeliveryAssignmentType(relay.Node):
         ]
 
     @strawberry.field
-    async def courier(self) -> CourierContact:
-        user = await User.get(id=self.entry.assignment.courier_id)
+    async def courier(self, info: Info) -> CourierContact:
+        user = await info.context.loaders.user_by_id.load(self.entry.assignment.courier_id)
         return CourierContact(name=user.name, phone=user.phone)
 
     @classmethod
@@ -165,9 +165,7 @@ class CourierSettlement:
 
 
 async def settlement_of(settlement: delivery_service.Settlement, info: Info) -> CourierSettlement:
-    orders = {o.id: o for o in await Order.filter(id__in=[d.order_id for d in settlement.deliveries] or [0])}
-    entries = [delivery_service.QueueEntry(d, orders[d.order_id]) for d in settlement.deliveries]
-    await delivery_service.attach_pickups(entries)
+    entries = await delivery_queries.settlement_entries(settlement=settlement)
     return CourierSettlement(
         date=settlement.day,
         courier=CourierContact(name=settlement.courier.name, phone=settlement.courier.phone),
