@@ -1,4 +1,5 @@
-"""The UserError payload convention: expected failures travel inside mutation payloads, never as GraphQL errors."""
+"""Expected failures: a mutation answers them in its payload (`@payload_mutation`, `UserError`), a query or
+subscription as a GraphQL error with a code (`query_errors`)."""
 
 import functools
 from collections.abc import Awaitable, Callable
