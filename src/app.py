@@ -30,8 +30,9 @@ from tortoise.contrib.starlette import RegisterTortoise
 from src import db
 from src.http import GuardMiddleware
 from src.jobs.queue import create_queue
-from src.schema import build_schema, fastpath, is_outage
+from src.schema import build_schema, is_outage
 from src.schema.context import Context
+from src.schema.fastpath import CatalogFastPath
 from src.services.catalog_queries import PublicPages
 from src.services.i18n import pick_language, translate
 from src.services.live import LiveHub
@@ -102,17 +103,20 @@ class PasarGraphQL(GraphQL[Context, None]):
         # A catalog query Strawberry has already parsed, validated and found answerable by the fast
         # path is answered again straight away: the same text is the same document.
         if self.fast_path and request_data.query:
-            cache = fastpath.plan_cache(self.graphql_schema)
-            plan = cache.validated_plan(request_data.query, request_data.operation_name)
-            if plan is not None:
-                try:
-                    data = await fastpath.answer(self.graphql_schema, plan, request_data.variables, context)
-                except Exception as exc:
-                    if not is_outage(exc):
-                        raise
-                    data = None  # the regular path answers it, with the outage's clean error
-                if data is not None:
-                    return ExecutionResult(data=data, errors=None)
+            try:
+                data = await CatalogFastPath.answer_validated(
+                    self.graphql_schema,
+                    request_data.query,
+                    request_data.operation_name,
+                    request_data.variables,
+                    context,
+                )
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                data = None  # the regular path answers it, with the outage's clean error
+            if data is not None:
+                return ExecutionResult(data=data, errors=None)
         try:
             return await self.schema.execute(
                 request_data.query,

@@ -1,7 +1,7 @@
 """Accounts: register, log in, refresh, log out, `me`, staff accounts and deactivation."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -9,17 +9,19 @@ from strawberry.permission import PermissionExtension
 
 from src.models.accounts import BuyerType, Role, User
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import decode_id
+from src.schema.lazy import lazy_class
 from src.schema.markets import MarketType, StallType
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
+from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
 from src.services import ratelimit
 from src.services.throttle import LoginThrottle
 
-if TYPE_CHECKING:
-    from src.schema.delivery import CourierProfileType
+# Delivery's types show their courier's user: the user's courier profile is a lazy reference back.
+LazyCourierProfile = Annotated["CourierProfileType", strawberry.lazy("src.schema.delivery.types")]  # type: ignore[name-defined]  # noqa: F821
 
 RoleEnum = strawberry.enum(Role, name="Role")
 BuyerTypeEnum = strawberry.enum(BuyerType, name="BuyerType")
@@ -52,17 +54,15 @@ class UserType(relay.Node):
         stall = await info.context.loaders.stall_by_trader.load(self.id)
         return StallType.from_model(stall) if stall is not None else None
 
-    @strawberry.field(description="A courier's profile (vehicle, availability, load); null for other roles.")
-    async def courier(
-        self, info: Info
-    ) -> Annotated["CourierProfileType", strawberry.lazy("src.schema.delivery")] | None:
-        from src.schema.delivery import CourierProfileType
-        from src.services.delivery import profile_of
-
+    @strawberry.field(
+        description="A courier's profile (vehicle, availability, load); null for other roles.",
+        graphql_type=LazyCourierProfile | None,
+    )
+    async def courier(self, info: Info) -> Any:
         if self.role != Role.COURIER:
             return None
-        user = await User.get(id=self.id)
-        return CourierProfileType.from_model(await profile_of(user), user)
+        user = await info.context.loaders.user_by_id.load(self.id)
+        return lazy_class(LazyCourierProfile).from_model(await delivery_service.profile_of(user), user)
 
     @classmethod
     def from_model(cls, user: User) -> "UserType":
@@ -157,12 +157,12 @@ class UserPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _session(session: accounts_service.Session) -> dict[str, Any]:
-    return {
-        "user": UserType.from_model(session.user),
-        "access_token": session.tokens.access_token,
-        "refresh_token": session.tokens.refresh_token,
-    }
+def _session(session: accounts_service.Session) -> AuthPayload:
+    return AuthPayload(
+        user=UserType.from_model(session.user),
+        access_token=session.tokens.access_token,
+        refresh_token=session.tokens.refresh_token,
+    )
 
 
 def _throttle(info: Info) -> LoginThrottle:
@@ -187,100 +187,81 @@ class AccountsQuery:
 
 @strawberry.type
 class AccountsMutation:
-    @strawberry.mutation(description="Sign up as a buyer or a trader; the new user is logged in.")
+    @payload_mutation(description="Sign up as a buyer or a trader; the new user is logged in.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
-        async def work() -> dict[str, Any]:
-            await ratelimit.hit(
-                info.context.queue,
-                action="register",
-                who=info.context.client_address,
-                limit=info.context.settings.rate_registrations_per_hour,
-                window_seconds=3600,
-            )
-            session = await accounts_service.register(
-                phone=input.phone,
-                password=input.password,
-                name=input.name,
-                role=input.role,
-                email=input.email,
-                buyer_type=input.buyer_type,
-                business_name=input.business_name,
-                settings=info.context.settings,
-                client_address=info.context.client_address,
-                language=info.context.language,  # the language the app asks in is the one we write in
-            )
-            return _session(session)
+        await ratelimit.hit(
+            info.context.queue,
+            action="register",
+            who=info.context.client_address,
+            limit=info.context.settings.rate_registrations_per_hour,
+            window_seconds=3600,
+        )
+        session = await accounts_service.register(
+            phone=input.phone,
+            password=input.password,
+            name=input.name,
+            role=input.role,
+            email=input.email,
+            buyer_type=input.buyer_type,
+            business_name=input.business_name,
+            settings=info.context.settings,
+            client_address=info.context.client_address,
+            language=info.context.language,  # the language the app asks in is the one we write in
+        )
+        return _session(session)
 
-        return await mutation_payload(info, AuthPayload, work())
-
-    @strawberry.mutation(description="Log in with phone number and password.")
+    @payload_mutation(description="Log in with phone number and password.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        async def work() -> dict[str, Any]:
-            await ratelimit.hit(
-                info.context.queue,
-                action="login",
-                who=info.context.client_address,
-                limit=info.context.settings.rate_logins_per_minute,
-                window_seconds=60,
-            )
-            session = await accounts_service.login(
-                phone=input.phone,
-                password=input.password,
-                settings=info.context.settings,
-                throttle=_throttle(info),
-                client_address=info.context.client_address,
-            )
-            return _session(session)
+        await ratelimit.hit(
+            info.context.queue,
+            action="login",
+            who=info.context.client_address,
+            limit=info.context.settings.rate_logins_per_minute,
+            window_seconds=60,
+        )
+        session = await accounts_service.login(
+            phone=input.phone,
+            password=input.password,
+            settings=info.context.settings,
+            throttle=_throttle(info),
+            client_address=info.context.client_address,
+        )
+        return _session(session)
 
-        return await mutation_payload(info, AuthPayload, work())
-
-    @strawberry.mutation(description="Trade a refresh token for a new access token and refresh token.")
+    @payload_mutation(description="Trade a refresh token for a new access token and refresh token.")
     async def refresh_token(self, info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
-        async def work() -> dict[str, Any]:
-            pair = await accounts_service.refresh(
-                refresh_token=input.refresh_token,
-                settings=info.context.settings,
-                client_address=info.context.client_address,
-            )
-            return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}
+        pair = await accounts_service.refresh(
+            refresh_token=input.refresh_token,
+            settings=info.context.settings,
+            client_address=info.context.client_address,
+        )
+        return RefreshTokenPayload(access_token=pair.access_token, refresh_token=pair.refresh_token)
 
-        return await mutation_payload(info, RefreshTokenPayload, work())
-
-    @strawberry.mutation(description="End the session a refresh token belongs to.")
+    @payload_mutation(description="End the session a refresh token belongs to.")
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
-        async def work() -> dict[str, Any]:
-            await accounts_service.logout(refresh_token=input.refresh_token)
-            return {"ok": True}
+        await accounts_service.logout(refresh_token=input.refresh_token)
+        return LogoutPayload(ok=True)
 
-        return await mutation_payload(info, LogoutPayload, work())
-
-    @strawberry.mutation(description="Market admin: add a courier or admin to a market.")
+    @payload_mutation(description="Market admin: add a courier or admin to a market.")
     async def create_staff_user(self, info: Info, input: CreateStaffUserInput) -> UserPayload:
-        async def work() -> dict[str, Any]:
-            actor = await current_user(info)
-            market_id = decode_id(input.market_id, "Market", field="marketId") if input.market_id else None
-            user = await accounts_service.create_staff_user(
-                actor=actor,
-                phone=input.phone,
-                password=input.password,
-                name=input.name,
-                role=input.role,
-                market_id=market_id,
-            )
-            return {"user": UserType.from_model(user)}
+        actor = await current_user(info)
+        market_id = decode_id(input.market_id, "Market", field="marketId") if input.market_id else None
+        user = await accounts_service.create_staff_user(
+            actor=actor,
+            phone=input.phone,
+            password=input.password,
+            name=input.name,
+            role=input.role,
+            market_id=market_id,
+        )
+        return UserPayload(user=UserType.from_model(user))
 
-        return await mutation_payload(info, UserPayload, work())
-
-    @strawberry.mutation(description="Market admin: deactivate or reactivate an account; its sessions end at once.")
+    @payload_mutation(description="Market admin: deactivate or reactivate an account; its sessions end at once.")
     async def set_user_active(self, info: Info, input: SetUserActiveInput) -> UserPayload:
-        async def work() -> dict[str, Any]:
-            actor = await current_user(info)
-            user = await accounts_service.set_user_active(
-                actor=actor, user_id=decode_id(input.user_id, "User", field="userId"), active=input.active
-            )
-            return {"user": UserType.from_model(user)}
-
-        payload = await mutation_payload(info, UserPayload, work())
-        if not payload.errors:  # a refusal changed nothing and tells nobody
-            await notifications_service.hand_over_written(info.context.queue)  # its open subscriptions end now
-        return payload
+        actor = await current_user(info)
+        user = await accounts_service.set_user_active(
+            actor=actor, user_id=decode_id(input.user_id, "User", field="userId"), active=input.active
+        )
+        # Reached only when it succeeded: a refusal changed nothing and tells nobody.
+        await notifications_service.hand_over_written(info.context.queue)  # its open subscriptions end now
+        return UserPayload(user=UserType.from_model(user))

@@ -8,10 +8,10 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from src.models.catalog import Category, Product, ProductStatus, Unit
+from src.models.catalog import Product, ProductStatus, Unit
 from src.models.markets import Stall, StallStatus
 from src.schema.context import Context, Info
-from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.errors import UserError, payload_mutation, query_errors
 from src.schema.ids import db_ids, decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection
@@ -19,7 +19,7 @@ from src.schema.permissions import current_user
 from src.schema.photos import PhotoFormat, PhotoSize, PhotoType, variant_url
 from src.schema.scalars import Money, decimal_value, money
 from src.services import catalog as catalog_service
-from src.services import catalog_queries
+from src.services import catalog_queries, category_queries
 from src.services.errors import DomainError
 from src.services.permissions import Action, may
 
@@ -37,9 +37,8 @@ class CategoryType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = db_ids(node_ids)
-        found = {c.id: c for c in await Category.filter(id__in=ids)}
-        return [cls(id=c.id, name=c.name, slug=c.slug) if c else None for c in (found.get(i) for i in ids)]
+        categories = await category_queries.categories_by_id(ids=db_ids(node_ids))
+        return [cls(id=c.id, name=c.name, slug=c.slug) if c else None for c in categories]
 
 
 @strawberry.type(name="PriceTier", description="A wholesale price: from this quantity on, each unit costs this much.")
@@ -235,9 +234,9 @@ def _fields(input: CreateProductInput | UpdateProductInput) -> catalog_service.P
     )
 
 
-async def _product_result(info: Info, product: Product) -> dict[str, Any]:
+async def _product_result(info: Info, product: Product) -> ProductPayload:
     rows = await catalog_queries.product_rows(viewer=await info.context.get_user(), ids=[product.id])
-    return {"product": ProductType.from_row(rows[product.id])}
+    return ProductPayload(product=ProductType.from_row(rows[product.id]))
 
 
 @dataclass(frozen=True)
@@ -286,7 +285,7 @@ def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> in
 class CatalogQuery:
     @strawberry.field(description="The catalog's categories, in shelf order.")
     async def categories(self) -> list[CategoryType]:
-        rows = await Category.all().order_by("sort_order", "name").values("id", "name", "slug")
+        rows = await category_queries.list_categories()
         return [CategoryType(id=r["id"], name=r["name"], slug=r["slug"]) for r in rows]
 
     @strawberry.field(description="Products buyers can order now: approved, open stalls' active products.")
@@ -298,10 +297,8 @@ class CatalogQuery:
         filter: ProductFilterInput | None = None,
         sort: catalog_queries.ProductSort = catalog_queries.ProductSort.RELEVANCE,
     ) -> relay.Connection[ProductType]:
-        try:
+        with query_errors(info):
             page = await load_catalog_page(info.context, first=first, after=after, filter=filter, sort=sort)
-        except DomainError as exc:
-            raise graphql_error(exc, info.context.language) from exc
         nodes = []
         for row, tiers, photos in zip(page.page.rows, page.tiers, page.photos, strict=True):
             node = ProductType.from_row(row)
@@ -328,42 +325,30 @@ class CatalogQuery:
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(description="Trader: add a product to their stall.")
+    @payload_mutation(description="Trader: add a product to their stall.")
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.create_product(actor=await current_user(info), fields=_fields(input))
-            return await _product_result(info, product)
+        product = await catalog_service.create_product(actor=await current_user(info), fields=_fields(input))
+        return await _product_result(info, product)
 
-        return await mutation_payload(info, ProductPayload, work())
-
-    @strawberry.mutation(description="Trader: change a product of their stall; tiers, when given, replace the old.")
+    @payload_mutation(description="Trader: change a product of their stall; tiers, when given, replace the old.")
     async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.update_product(
-                actor=await current_user(info), product_id=decode_id(input.id, "Product"), fields=_fields(input)
-            )
-            return await _product_result(info, product)
+        product = await catalog_service.update_product(
+            actor=await current_user(info), product_id=decode_id(input.id, "Product"), fields=_fields(input)
+        )
+        return await _product_result(info, product)
 
-        return await mutation_payload(info, ProductPayload, work())
-
-    @strawberry.mutation(description="Trader: take a product out of the catalog (orders keep their copy).")
+    @payload_mutation(description="Trader: take a product out of the catalog (orders keep their copy).")
     async def archive_product(self, info: Info, input: ArchiveProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.archive_product(
-                actor=await current_user(info), product_id=decode_id(input.id, "Product")
-            )
-            return await _product_result(info, product)
+        product = await catalog_service.archive_product(
+            actor=await current_user(info), product_id=decode_id(input.id, "Product")
+        )
+        return await _product_result(info, product)
 
-        return await mutation_payload(info, ProductPayload, work())
-
-    @strawberry.mutation(description="Trader: set how much of a product is in stock.")
+    @payload_mutation(description="Trader: set how much of a product is in stock.")
     async def set_stock(self, info: Info, input: SetStockInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product = await catalog_service.set_stock(
-                actor=await current_user(info),
-                product_id=decode_id(input.product_id, "Product", field="productId"),
-                stock=input.stock,
-            )
-            return await _product_result(info, product)
-
-        return await mutation_payload(info, ProductPayload, work())
+        product = await catalog_service.set_stock(
+            actor=await current_user(info),
+            product_id=decode_id(input.product_id, "Product", field="productId"),
+            stock=input.stock,
+        )
+        return await _product_result(info, product)

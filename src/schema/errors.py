@@ -1,7 +1,10 @@
-"""The UserError payload convention: expected failures travel inside mutation payloads, never as GraphQL errors."""
+"""Expected failures: a mutation answers them in its payload (`@payload_mutation`, `UserError`), a query or
+subscription as a GraphQL error with a code (`query_errors`)."""
 
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+import functools
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -36,19 +39,39 @@ def user_errors(exc: DomainError | DomainErrors, language: str, *, prefix: str =
     ]
 
 
-P = TypeVar("P")
+def payload_mutation(*, description: str, **options: Any) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+    """`strawberry.mutation` for a mutation that answers in its payload: the resolver returns the payload
+    when it succeeds; a DomainError (or DomainErrors) it raises becomes the payload's `errors`, in the
+    caller's language, and nothing else is set. The payload class is the resolver's return annotation."""
+
+    def decorate(resolver: Callable[..., Awaitable[Any]]) -> Any:
+        payload = resolver.__annotations__["return"]
+
+        @functools.wraps(resolver)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await resolver(*args, **kwargs)
+            except (DomainError, DomainErrors) as exc:
+                info: Info = kwargs["info"]  # Strawberry passes `info` by its name
+                return payload(errors=user_errors(exc, info.context.language))
+
+        return strawberry.mutation(description=description, **options)(run)
+
+    return decorate
 
 
-async def mutation_payload(info: "Info", payload: type[P], work: Awaitable[dict[str, Any]]) -> P:
-    """Run a mutation's work; expected failures become the payload's `errors`, and nothing else is set."""
-    try:
-        return payload(**await work)
-    except (DomainError, DomainErrors) as exc:
-        return payload(errors=user_errors(exc, info.context.language))  # type: ignore[call-arg]
+class query_errors:  # a context manager, named as contextlib's are
+    """`with query_errors(info):` around a query's or subscription's work, which has no payload to answer in:
+    a DomainError it raises (or the first of DomainErrors) becomes a GraphQL error with its code, in the
+    caller's language, and the argument at fault (`first`, `after`, `filter.search`)."""
 
+    def __init__(self, info: Any) -> None:
+        self.info = info
 
-def graphql_error(exc: DomainError | DomainErrors, language: str) -> GraphQLError:
-    """For queries, which have no payload: the first error as a GraphQL error with its code and the
-    argument at fault (`first`, `after`, `filter.search`)."""
-    first = user_errors(exc, language, prefix="")[0]
-    return GraphQLError(first.message, extensions={"code": first.code.value, "field": first.field})
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, DomainError | DomainErrors):
+            first = user_errors(exc, getattr(self.info.context, "language", None) or "id", prefix="")[0]
+            raise GraphQLError(first.message, extensions={"code": first.code.value, "field": first.field}) from exc

@@ -16,7 +16,6 @@ from typing import Any
 
 from graphql import (
     GraphQLArgument,
-    GraphQLError,
     GraphQLField,
     GraphQLID,
     GraphQLInputType,
@@ -33,7 +32,7 @@ from strawberry.relay import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryOptional, has_object_definition
 
-from src.schema.errors import user_errors
+from src.schema.errors import query_errors, user_errors
 from src.schema.scalars import InvalidDecimal
 from src.services.errors import DomainError, DomainErrors, invalid
 from src.services.quantities import decimal_input_error
@@ -125,12 +124,6 @@ def _language(info: Any) -> str:
     return str(getattr(info.context, "language", None) or "id")
 
 
-def query_error(errors: list[DomainError], language: str) -> GraphQLError:
-    """The first refusal of a query's arguments, as a GraphQL error naming the argument's path."""
-    first = user_errors(errors[0], language, prefix="")[0]
-    return GraphQLError(first.message, extensions={"code": first.code.value, "field": first.field})
-
-
 def _checked_resolver(field: GraphQLField, resolve: Callable[..., Any], payload: type | None) -> Callable[..., Any]:
     arg_defs = field.args
 
@@ -140,7 +133,8 @@ def _checked_resolver(field: GraphQLField, resolve: Callable[..., Any], payload:
             return resolve(source, info, **kwargs)
         if payload is not None:  # a mutation: every mistake at once, as a form shows them
             return payload(errors=user_errors(DomainErrors(errors), _language(info), prefix=""))
-        raise query_error(errors, _language(info))
+        with query_errors(info):  # a query: its first mistake, as a GraphQL error naming the argument's path
+            raise DomainErrors(errors)
 
     return resolver
 

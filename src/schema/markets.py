@@ -6,17 +6,17 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
-from tortoise.expressions import Q
 
 from src.models.accounts import Role
 from src.models.markets import Market, Stall, StallStatus
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
+from src.services import markets_queries
 from src.services.errors import DomainError
 from src.services.permissions import may_review
 
@@ -46,15 +46,9 @@ class MarketType(relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> relay.Connection["StallType"]:
         limit = limit_or_error(info, first)
-        query = Stall.filter(market_id=self.id, status=StallStatus.APPROVED)
-        if after:
-            previous = await Stall.get_or_none(id=after_id(info, after, "Stall"))
-            if previous is not None:
-                query = query.filter(
-                    Q(stall_number__gt=previous.stall_number)
-                    | Q(stall_number=previous.stall_number, id__gt=previous.id)
-                )
-        rows = await query.order_by("stall_number", "id").limit(limit + 1)
+        rows = await markets_queries.approved_stalls(
+            market_id=self.id, after_id=after_id(info, after, "Stall"), limit=limit + 1
+        )
         return id_page(rows, limit, StallType.from_model, "Stall", had_cursor=after is not None)
 
     @classmethod
@@ -149,14 +143,8 @@ class StallType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = db_ids(node_ids)
-        viewer = await info.context.get_user()
-        found = {s.id: s for s in await Stall.filter(id__in=ids)}
-        visible = [
-            s if s is not None and (s.status == StallStatus.APPROVED or may_review(viewer, s)) else None
-            for s in (found.get(i) for i in ids)
-        ]
-        return [cls.from_model(s) if s is not None else None for s in visible]
+        stalls = await markets_queries.visible_stalls(viewer=await info.context.get_user(), ids=db_ids(node_ids))
+        return [cls.from_model(s) if s is not None else None for s in stalls]
 
 
 @strawberry.input
@@ -223,54 +211,42 @@ class MarketsQuery:
 
 @strawberry.type
 class MarketsMutation:
-    @strawberry.mutation(description="Trader: apply for a stall in a market; its admin reviews the application.")
+    @payload_mutation(description="Trader: apply for a stall in a market; its admin reviews the application.")
     async def apply_for_stall(self, info: Info, input: ApplyForStallInput) -> StallPayload:
-        async def work() -> dict[str, Any]:
-            stall = await markets_service.apply_for_stall(
-                actor=await current_user(info, Role.TRADER),
-                market_id=decode_id(input.market_id, "Market", field="marketId"),
-                name=input.name,
-                stall_number=input.stall_number,
-                description=input.description,
-            )
-            return {"stall": StallType.from_model(stall)}
+        stall = await markets_service.apply_for_stall(
+            actor=await current_user(info, Role.TRADER),
+            market_id=decode_id(input.market_id, "Market", field="marketId"),
+            name=input.name,
+            stall_number=input.stall_number,
+            description=input.description,
+        )
+        return StallPayload(stall=StallType.from_model(stall))
 
-        return await mutation_payload(info, StallPayload, work())
-
-    @strawberry.mutation(description="Market admin: approve, reject or suspend a stall of their market.")
+    @payload_mutation(description="Market admin: approve, reject or suspend a stall of their market.")
     async def review_stall(self, info: Info, input: ReviewStallInput) -> StallPayload:
-        async def work() -> dict[str, Any]:
-            stall = await markets_service.review_stall(
-                actor=await current_user(info),
-                stall_id=decode_id(input.stall_id, "Stall", field="stallId"),
-                decision=input.decision,
-                reason=input.reason,
-            )
-            return {"stall": StallType.from_model(stall)}
+        stall = await markets_service.review_stall(
+            actor=await current_user(info),
+            stall_id=decode_id(input.stall_id, "Stall", field="stallId"),
+            decision=input.decision,
+            reason=input.reason,
+        )
+        return StallPayload(stall=StallType.from_model(stall))
 
-        return await mutation_payload(info, StallPayload, work())
-
-    @strawberry.mutation(description="Trader: open the stall for orders, or close it.")
+    @payload_mutation(description="Trader: open the stall for orders, or close it.")
     async def set_stall_open(self, info: Info, input: SetStallOpenInput) -> StallPayload:
-        async def work() -> dict[str, Any]:
-            stall = await markets_service.set_stall_open(actor=await current_user(info), open=input.open)
-            return {"stall": StallType.from_model(stall)}
+        stall = await markets_service.set_stall_open(actor=await current_user(info), open=input.open)
+        return StallPayload(stall=StallType.from_model(stall))
 
-        return await mutation_payload(info, StallPayload, work())
-
-    @strawberry.mutation(description="Market admin: change opening hours, delivery radius and fees.")
+    @payload_mutation(description="Market admin: change opening hours, delivery radius and fees.")
     async def update_market(self, info: Info, input: UpdateMarketInput) -> MarketPayload:
-        async def work() -> dict[str, Any]:
-            market = await markets_service.update_market(
-                actor=await current_user(info),
-                market_id=decode_id(input.id, "Market"),
-                changes=markets_service.MarketChanges(
-                    opening_hours=input.opening_hours,
-                    delivery_radius_km=input.delivery_radius_km,
-                    base_delivery_fee=input.base_delivery_fee,
-                    per_km_fee=input.per_km_fee,
-                ),
-            )
-            return {"market": MarketType.from_model(market)}
-
-        return await mutation_payload(info, MarketPayload, work())
+        market = await markets_service.update_market(
+            actor=await current_user(info),
+            market_id=decode_id(input.id, "Market"),
+            changes=markets_service.MarketChanges(
+                opening_hours=input.opening_hours,
+                delivery_radius_km=input.delivery_radius_km,
+                base_delivery_fee=input.base_delivery_fee,
+                per_km_fee=input.per_km_fee,
+            ),
+        )
+        return MarketPayload(market=MarketType.from_model(market))

@@ -11,10 +11,11 @@ from strawberry.scalars import JSON
 
 from src.models.notifications import Notification
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
+from src.services import notification_queries
 from src.services import notifications as notifications_service
 
 
@@ -44,10 +45,8 @@ class NotificationType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        user = await info.context.get_user()
-        ids = db_ids(node_ids)
-        own = {n.id: n for n in await Notification.filter(id__in=ids, user_id=user.id)} if user else {}
-        return [cls.from_model(own[i]) if i in own else None for i in ids]
+        own = await notification_queries.own_notifications(user=await info.context.get_user(), ids=db_ids(node_ids))
+        return [cls.from_model(n) if n is not None else None for n in own]
 
 
 @strawberry.input
@@ -90,13 +89,10 @@ class NotificationsQuery:
 
 @strawberry.type
 class NotificationsMutation:
-    @strawberry.mutation(description="Mark the user's own notifications read (others' ids are ignored).")
+    @payload_mutation(description="Mark the user's own notifications read (others' ids are ignored).")
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        async def work() -> dict[str, Any]:
-            user = await current_user(info)
-            ids = [decode_id(i, "Notification", field="ids") for i in input.ids]
-            return {"count": await notifications_service.mark_read(user=user, ids=ids)}
-
-        return await mutation_payload(info, MarkNotificationsReadPayload, work())
+        user = await current_user(info)
+        ids = [decode_id(i, "Notification", field="ids") for i in input.ids]
+        return MarkNotificationsReadPayload(count=await notifications_service.mark_read(user=user, ids=ids))

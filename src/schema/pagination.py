@@ -6,20 +6,17 @@ from typing import Any, TypeVar
 from strawberry import relay
 
 from src.schema.context import Info
-from src.schema.errors import graphql_error
+from src.schema.errors import query_errors
 from src.schema.ids import decode_id
 from src.services.catalog_queries import page_size
-from src.services.errors import DomainError, DomainErrors
 
 N = TypeVar("N", bound=relay.Node)
 
 
 def limit_or_error(info: Info, first: int | None) -> int:
     """The page size: default 20, at most 100; anything else is a GraphQL error naming the limit."""
-    try:
+    with query_errors(info):
         return page_size(first)
-    except DomainError as exc:
-        raise graphql_error(exc, info.context.language) from exc
 
 
 def build_connection(
@@ -41,10 +38,8 @@ def build_connection(
 def after_id(info: Info, after: str | None, type_name: str) -> int | None:
     """The database id behind an `after` cursor of this type (None without one); a bad cursor is a
     GraphQL error naming `after`."""
-    try:
+    with query_errors(info):
         return decode_id(after, type_name, field="after") if after else None
-    except (DomainError, DomainErrors) as exc:
-        raise graphql_error(exc, info.context.language) from exc
 
 
 def id_page(

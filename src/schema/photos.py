@@ -10,15 +10,14 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
-from src.models.media import PhotoStatus, ProductPhoto
+from src.models.media import ProductPhoto
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
+from src.services import photo_queries, ratelimit
 from src.services import photos as photos_service
-from src.services import ratelimit
 from src.services.i18n import translate
-from src.services.permissions import Action, may
 from src.storage import Storage
 
 
@@ -90,16 +89,8 @@ class PhotoType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         # A READY photo is public; the others only to the product's trader.
-        ids = db_ids(node_ids)
-        viewer = await info.context.get_user()
-        found = {p.id: p for p in await ProductPhoto.filter(id__in=ids).select_related("product__stall")}
-        visible = [
-            p
-            if p is not None and (p.status == PhotoStatus.READY or may(viewer, Action.MANAGE, p.product.stall))
-            else None
-            for p in (found.get(i) for i in ids)
-        ]
-        return [cls.from_model(p) if p is not None else None for p in visible]
+        photos = await photo_queries.visible_photos(viewer=await info.context.get_user(), ids=db_ids(node_ids))
+        return [cls.from_model(p) if p is not None else None for p in photos]
 
 
 def variant_url(variants: dict[str, str], size: PhotoSize, format: PhotoFormat, storage: Storage) -> str | None:
@@ -153,79 +144,67 @@ class PhotoPayload:
 
 @strawberry.type
 class PhotosMutation:
-    @strawberry.mutation(description="Trader: a presigned upload straight to storage, for one photo of a product.")
+    @payload_mutation(description="Trader: a presigned upload straight to storage, for one photo of a product.")
     async def request_photo_upload(self, info: Info, input: RequestPhotoUploadInput) -> RequestPhotoUploadPayload:
-        async def work() -> dict[str, Any]:
-            actor = await current_user(info)
-            await _upload_rate(info, actor.id)
-            result = await photos_service.request_photo_upload(
-                actor=actor,
-                product_id=decode_id(input.product_id, "Product", field="productId"),
-                content_type=input.content_type,
-                byte_size=input.byte_size,
-                storage=info.context.storage,
-                settings=info.context.settings,
-            )
-            upload = result.upload
-            return {
-                "photo": PhotoType.from_model(result.photo),
-                "upload": DirectUpload(
-                    url=upload.url,
-                    method=upload.method,
-                    headers=cast(JSON, upload.headers),
-                    fields=cast(JSON, upload.fields),
-                ),
-            }
+        actor = await current_user(info)
+        await _upload_rate(info, actor.id)
+        result = await photos_service.request_photo_upload(
+            actor=actor,
+            product_id=decode_id(input.product_id, "Product", field="productId"),
+            content_type=input.content_type,
+            byte_size=input.byte_size,
+            storage=info.context.storage,
+            settings=info.context.settings,
+        )
+        upload = result.upload
+        return RequestPhotoUploadPayload(
+            photo=PhotoType.from_model(result.photo),
+            upload=DirectUpload(
+                url=upload.url,
+                method=upload.method,
+                headers=cast(JSON, upload.headers),
+                fields=cast(JSON, upload.fields),
+            ),
+        )
 
-        return await mutation_payload(info, RequestPhotoUploadPayload, work())
-
-    @strawberry.mutation(description="Trader: the direct upload is done; processing is queued.")
+    @payload_mutation(description="Trader: the direct upload is done; processing is queued.")
     async def complete_photo_upload(self, info: Info, input: CompletePhotoUploadInput) -> PhotoPayload:
-        async def work() -> dict[str, Any]:
-            photo = await photos_service.complete_photo_upload(
-                actor=await current_user(info),
-                photo_id=decode_id(input.photo_id, "ProductPhoto", field="photoId"),
-                storage=info.context.storage,
-                queue=info.context.queue,
-            )
-            return {"photo": PhotoType.from_model(await photo_fresh(photo))}
+        photo = await photos_service.complete_photo_upload(
+            actor=await current_user(info),
+            photo_id=decode_id(input.photo_id, "ProductPhoto", field="photoId"),
+            storage=info.context.storage,
+            queue=info.context.queue,
+        )
+        return PhotoPayload(photo=PhotoType.from_model(await photo_queries.get_photo(photo_id=photo.id)))
 
-        return await mutation_payload(info, PhotoPayload, work())
-
-    @strawberry.mutation(description="Trader: upload a photo through the API (GraphQL multipart request).")
+    @payload_mutation(description="Trader: upload a photo through the API (GraphQL multipart request).")
     async def upload_product_photo(self, info: Info, input: UploadProductPhotoInput) -> PhotoPayload:
-        async def work() -> dict[str, Any]:
-            actor = await current_user(info)
-            await _upload_rate(info, actor.id)
-            limit = info.context.settings.max_photo_bytes
-            file: UploadFile = input.file  # type: ignore[assignment]  # Starlette's upload behind the scalar
-            try:
-                data = await file.read(limit + 1)  # one byte more than allowed tells it is too big
-            finally:
-                await file.close()
-            photo = await photos_service.upload_product_photo(
-                actor=actor,
-                product_id=decode_id(input.product_id, "Product", field="productId"),
-                data=data,
-                storage=info.context.storage,
-                queue=info.context.queue,
-                settings=info.context.settings,
-            )
-            return {"photo": PhotoType.from_model(photo)}
+        actor = await current_user(info)
+        await _upload_rate(info, actor.id)
+        limit = info.context.settings.max_photo_bytes
+        file: UploadFile = input.file  # type: ignore[assignment]  # Starlette's upload behind the scalar
+        try:
+            data = await file.read(limit + 1)  # one byte more than allowed tells it is too big
+        finally:
+            await file.close()
+        photo = await photos_service.upload_product_photo(
+            actor=actor,
+            product_id=decode_id(input.product_id, "Product", field="productId"),
+            data=data,
+            storage=info.context.storage,
+            queue=info.context.queue,
+            settings=info.context.settings,
+        )
+        return PhotoPayload(photo=PhotoType.from_model(photo))
 
-        return await mutation_payload(info, PhotoPayload, work())
-
-    @strawberry.mutation(description="Trader: delete a photo and all its variants.")
+    @payload_mutation(description="Trader: delete a photo and all its variants.")
     async def delete_photo(self, info: Info, input: DeletePhotoInput) -> PhotoPayload:
-        async def work() -> dict[str, Any]:
-            photo = await photos_service.delete_photo(
-                actor=await current_user(info),
-                photo_id=decode_id(input.photo_id, "ProductPhoto", field="photoId"),
-                storage=info.context.storage,
-            )
-            return {"photo": PhotoType.from_model(photo)}
-
-        return await mutation_payload(info, PhotoPayload, work())
+        photo = await photos_service.delete_photo(
+            actor=await current_user(info),
+            photo_id=decode_id(input.photo_id, "ProductPhoto", field="photoId"),
+            storage=info.context.storage,
+        )
+        return PhotoPayload(photo=PhotoType.from_model(photo))
 
 
 async def _upload_rate(info: Info, user_id: int) -> None:
@@ -236,7 +215,3 @@ async def _upload_rate(info: Info, user_id: int) -> None:
         limit=info.context.settings.rate_uploads_per_minute,
         window_seconds=60,
     )
-
-
-async def photo_fresh(photo: ProductPhoto) -> ProductPhoto:
-    return await ProductPhoto.get(id=photo.id)

@@ -11,7 +11,7 @@ from strawberry import relay
 from src.models.reports import ExportStatus, ReportExport
 from src.schema.catalog import ProductType
 from src.schema.context import Info
-from src.schema.errors import UserError, graphql_error, mutation_payload
+from src.schema.errors import UserError, payload_mutation, query_errors
 from src.schema.ids import decode_id, visible_nodes
 from src.schema.markets import MarketType
 from src.schema.permissions import current_user
@@ -19,7 +19,6 @@ from src.schema.scalars import Money, decimal_value, money
 from src.services import notifications as notifications_service
 from src.services import reports as reports_service
 from src.services.catalog_queries import product_rows
-from src.services.errors import DomainError, DomainErrors
 from src.services.i18n import translate
 
 ExportStatusEnum = strawberry.enum(ExportStatus, name="ExportStatus")
@@ -179,30 +178,25 @@ class ReportsQuery:
         date_to: Annotated[date, strawberry.argument(name="to")],
         market_id: relay.GlobalID | None = None,
     ) -> MarketReport:
-        try:
+        with query_errors(info):
             report = await reports_service.market_report(
                 actor=await info.context.get_user(),
                 market_id=decode_id(market_id, "Market", field="marketId") if market_id else None,
                 date_from=date_from,
                 date_to=date_to,
             )
-        except (DomainError, DomainErrors) as exc:
-            raise graphql_error(exc, info.context.language) from exc
         return await _report(report, info)
 
 
 @strawberry.type
 class ReportsMutation:
-    @strawberry.mutation(description="Market admin / trade office: a CSV of the report's order lines, made by a job.")
+    @payload_mutation(description="Market admin / trade office: a CSV of the report's order lines, made by a job.")
     async def export_market_report(self, info: Info, input: ExportMarketReportInput) -> ExportMarketReportPayload:
-        async def work() -> dict[str, Any]:
-            export = await reports_service.request_export(
-                actor=await current_user(info),
-                market_id=decode_id(input.market_id, "Market", field="marketId") if input.market_id else None,
-                date_from=input.date_from,
-                date_to=input.date_to,
-            )
-            await notifications_service.hand_over_written(info.context.queue)
-            return {"report_export": ReportExportType.from_model(export, info)}
-
-        return await mutation_payload(info, ExportMarketReportPayload, work())
+        export = await reports_service.request_export(
+            actor=await current_user(info),
+            market_id=decode_id(input.market_id, "Market", field="marketId") if input.market_id else None,
+            date_from=input.date_from,
+            date_to=input.date_to,
+        )
+        await notifications_service.hand_over_written(info.context.queue)
+        return ExportMarketReportPayload(report_export=ReportExportType.from_model(export, info))

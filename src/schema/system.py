@@ -8,7 +8,7 @@ from strawberry import relay
 
 from src.models.accounts import Role
 from src.schema.context import Info
-from src.schema.errors import UserError, mutation_payload
+from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
 from src.services import system as system_service
@@ -61,11 +61,8 @@ class SystemQuery:
 
 @strawberry.type
 class SystemMutation:
-    @strawberry.mutation(description="Market admin: queue a heartbeat job; a worker marks it processed.")
+    @payload_mutation(description="Market admin: queue a heartbeat job; a worker marks it processed.")
     async def ping_worker(self, info: Info) -> PingWorkerPayload:
-        async def work() -> dict[str, Any]:
-            await current_user(info, Role.MARKET_ADMIN)
-            row = await system_service.ping_worker(queue=info.context.queue)
-            return {"heartbeat": HeartbeatType.from_view(row)}
-
-        return await mutation_payload(info, PingWorkerPayload, work())
+        await current_user(info, Role.MARKET_ADMIN)
+        row = await system_service.ping_worker(queue=info.context.queue)
+        return PingWorkerPayload(heartbeat=HeartbeatType.from_view(row))

@@ -13,7 +13,7 @@ from src.app import create_app
 from src.models.accounts import Role
 from src.models.media import PhotoStatus, ProductPhoto
 from src.schema import build_schema
-from src.schema.fastpath import Unsupported, compile_plan
+from src.schema.fastpath.plan import Unsupported, compile_plan
 from src.settings import Settings
 from tests.factories import make_category, make_market, make_product, make_stall, make_user, token_for
 
