@@ -1,0 +1,33 @@
+"""Report printing: aligned tables, percentiles, ratios against the baseline measured in the same run."""
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bench.harness.driver import percentile_ms
+
+
+def ratio(value: float, baseline: float) -> float:
+    return value / baseline if baseline else float("nan")
+
+
+def p50_p99(values: list[float], digits: int = 1) -> str:
+    return f"p50 {percentile_ms(values, 0.5):,.{digits}f} ms, p99 {percentile_ms(values, 0.99):,.{digits}f} ms"
+
+
+def cpus() -> str:
+    return f"{os.cpu_count()} CPUs"
+
+
+def table(
+    columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], indent: str = "", rule: bool = False
+) -> None:
+    """A header and rows; each column is (title, format), e.g. ("p50 ms", ">9.1f"): the title takes its width."""
+    widths = [re.match(r"[<>^]?\d*", fmt).group(0) for _, fmt in columns]  # type: ignore[union-attr]
+    header = indent + "".join(f"{title:{width}}" for (title, _), width in zip(columns, widths, strict=True))
+    print(header)
+    if rule:
+        print("-" * len(header))
+    for row in rows:
+        print(indent + "".join(f"{value:{fmt}}" for value, (_, fmt) in zip(row, columns, strict=True)))
