@@ -12,8 +12,8 @@ def ratio(value: float, baseline: float) -> float:
     return value / baseline if baseline else float("nan")
 
 
-def p50_p99(values: list[float], digits: int = 1) -> str:
-    return f"p50 {percentile_ms(values, 0.5):,.{digits}f} ms, p99 {percentile_ms(values, 0.99):,.{digits}f} ms"
+def p50_p99(values: list[float], fmt: str = ".1f") -> str:
+    return f"p50 {percentile_ms(values, 0.5):{fmt}} ms, p99 {percentile_ms(values, 0.99):{fmt}} ms"
 
 
 def cpus() -> str:
