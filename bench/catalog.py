@@ -166,7 +166,7 @@ COLUMNS += [("other", ">7.2f"), ("server ms/req", ">15.2f")]
 
 def row(run: Run, cost: float) -> list[Any]:
     t, cpu = run.tally, run.cpu
-    p50, p99 = (driver.percentile_ms(t.every(), f) for f in (0.5, 0.99))
+    p50, p99 = (report.percentile_ms(t.every(), f) for f in (0.5, 0.99))
     return [
         run.target,
         t.rate(run.ok),

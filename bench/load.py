@@ -222,7 +222,7 @@ def print_totals(label: str, result: driver.Tally, driver_cpu: float, uses: list
     rows = []
     for op in sorted(result.latencies, key=list(MIX).index):
         values = result.latencies[op]
-        p50, p99 = (driver.percentile_ms(values, f) for f in (0.5, 0.99))
+        p50, p99 = (report.percentile_ms(values, f) for f in (0.5, 0.99))
         rows.append([op, len(values), len(values) / max(total, 1) * 100, p50, p99, result.errors[op]])
     columns = [
         ("operation", "<10"),

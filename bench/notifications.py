@@ -37,11 +37,11 @@ Run from the repository root:
 
 import asyncio
 import multiprocessing
+import queue
 import random
 import re
 import signal
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -50,7 +50,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from email import policy
 from email.parser import BytesParser
-from multiprocessing.connection import Connection
 from typing import Any
 
 import orjson
@@ -108,120 +107,67 @@ async def seed_world(buyers: int) -> World:
 SETTINGS = {"secret_key": database.SECRET_KEY, "slot_capacity": 1_000_000, "cod_max_total": 1_000_000_000}
 
 
-# The receivers: an SMTP server and a chat-gateway stand-in, in a helper process
-
-
-class Mailbox:
-    """aiosmtpd handler: keeps each message's raw bytes with its arrival time."""
-
-    def __init__(self) -> None:
-        self.arrivals: list[tuple[float, bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.arrivals.append((time.time(), envelope.content))
-        return "250 OK"
-
-
-class Gateway:
-    """A webhook receiver: keeps each request's body with its arrival time and answers 200."""
-
-    def __init__(self) -> None:
-        self.arrivals: list[tuple[float, bytes]] = []
-
-    async def endpoint(self, request: Any) -> Any:
-        from starlette.responses import Response
-
-        body = await request.body()
-        self.arrivals.append((time.time(), body))
-        return Response(status_code=200)
-
-
-def serve_receivers(conn: Connection) -> None:
-    """The helper process: both servers in threads; the pipe asks for counts, then for everything."""
+def serve_receivers(smtp_port: int, http_port: int, arrivals: Any) -> None:
+    """The receivers' helper process: an SMTP server and a chat-gateway stand-in, each arrival put on the
+    queue as (channel, time.time(), raw message or body), answered 250 / 200."""
     import uvicorn
     from aiosmtpd.controller import Controller
     from starlette.applications import Starlette
+    from starlette.responses import Response
     from starlette.routing import Route
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops us
-    mailbox, gateway = Mailbox(), Gateway()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=servers.free_port())
-    controller.start()
-    http_port = servers.free_port()
-    app = Starlette(routes=[Route("/gateway", gateway.endpoint, methods=["POST"])])
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=http_port, log_level="warning", lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + servers.START_TIMEOUT
-        while not server.started:  # uvicorn offers no event to wait on
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the webhook receiver did not start")
-            time.sleep(0.01)
-        conn.send((controller.port, http_port))
-        while True:
-            command = conn.recv()
-            if command == "count":
-                conn.send((len(mailbox.arrivals), len(gateway.arrivals)))
-            else:
-                conn.send((list(mailbox.arrivals), list(gateway.arrivals)))
-                break
-    except EOFError:
-        pass  # the parent went away
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        controller.stop()
+
+    class Mailbox:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            arrivals.put(("email", time.time(), envelope.content))
+            return "250 OK"
+
+    async def gateway(request: Any) -> Response:
+        arrivals.put(("webhook", time.time(), await request.body()))
+        return Response(status_code=200)
+
+    Controller(Mailbox(), hostname="127.0.0.1", port=smtp_port).start()
+    app = Starlette(routes=[Route("/gateway", gateway, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=http_port, log_level="warning", lifespan="off", access_log=False)
 
 
-@dataclass
 class Receivers:
-    process: Any  # multiprocessing.Process of the spawn context
-    conn: Connection
-    smtp_port: int
-    http_port: int
+    """The helper process (neither this one nor the worker's) and what arrived so far, by channel."""
 
-    def _answer(self, timeout: float = 30.0) -> Any:
-        if not self.conn.poll(timeout):
-            raise RuntimeError("the receivers' process did not answer")
-        return self.conn.recv()
+    def __init__(self) -> None:
+        self.smtp_port, self.http_port = servers.free_port(), servers.free_port()
+        context = multiprocessing.get_context("spawn")
+        self.queue = context.Queue()
+        self.arrived: dict[str, list[tuple[float, bytes]]] = {channel: [] for channel in CHANNELS}
+        self.process = context.Process(target=serve_receivers, args=(self.smtp_port, self.http_port, self.queue),
+                                       name="bench-receivers", daemon=True)  # fmt: skip
 
     def counts(self) -> tuple[int, int]:
-        self.conn.send("count")
-        return self._answer()  # type: ignore[no-any-return]
-
-    def collect(self) -> tuple[list[tuple[float, bytes]], list[tuple[float, bytes]]]:
-        """Every email and webhook call received, with arrival times; the receivers stop."""
-        self.conn.send("stop")
-        return self._answer()  # type: ignore[no-any-return]
+        while True:
+            try:
+                channel, arrived, raw = self.queue.get_nowait()
+            except queue.Empty:
+                return len(self.arrived["email"]), len(self.arrived["webhook"])
+            self.arrived[channel].append((arrived, raw))
 
 
 @contextmanager
 def running_receivers() -> Iterator[Receivers]:
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=serve_receivers, args=(child,), name="bench-receivers", daemon=True)
-    process.start()
-    child.close()
+    receivers = Receivers()
+    receivers.process.start()
     try:
-        if not parent.poll(servers.START_TIMEOUT):
-            raise RuntimeError("the receivers did not start")
-        smtp_port, http_port = parent.recv()
-        yield Receivers(process, parent, smtp_port, http_port)
+        deadline = time.monotonic() + servers.START_TIMEOUT
+        while not all(servers.answers(port) for port in (receivers.smtp_port, receivers.http_port)):
+            if not receivers.process.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the receivers did not start")
+            time.sleep(0.05)
+        yield receivers
     finally:
-        if process.is_alive():
-            try:
-                parent.send("stop")
-            except OSError:
-                pass
-            process.join(5)
-        if process.is_alive():
-            process.terminate()
-            process.join(5)
-        parent.close()
+        receivers.process.terminate()
+        receivers.process.join(5)
+        if receivers.process.is_alive():
+            receivers.process.kill()
 
 
 @dataclass
@@ -280,7 +226,7 @@ class Measured:
 async def wait_for_deliveries(receivers: Receivers, worker: servers.Process, expected: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while True:
-        emails, calls = await asyncio.to_thread(receivers.counts)
+        emails, calls = receivers.counts()
         if emails >= expected and calls >= expected:
             return True
         if worker.exited() or time.monotonic() > deadline:
@@ -302,7 +248,8 @@ async def measure(
             complete = await wait_for_deliveries(receivers, worker, expected, args.timeout)
             waited, cpu = meter.use()
             await asyncio.sleep(SETTLE_SECONDS)
-            mails, calls = await asyncio.to_thread(receivers.collect)
+            receivers.counts()
+            mails, calls = receivers.arrived["email"], receivers.arrived["webhook"]
             statuses, undispatched = await database.rows(STATUS_SQL), await database.rows(UNDISPATCHED_SQL)
         finally:
             await queue.aclose()

@@ -16,13 +16,6 @@ T = TypeVar("T")
 REQUEST_TIMEOUT = 30.0
 
 
-def percentile_ms(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
-
-
 @dataclass
 class Tally:
     """Latencies per kind of answer (or operation), errors per kind with the first of each as a sample."""

@@ -1,11 +1,18 @@
-"""Report printing: aligned tables, percentiles, ratios against the baseline measured in the same run."""
+"""Report printing: aligned tables, percentiles, ratios against the baseline measured in the same run.
+
+Light on purpose (no httpx, no src): bench/photos.py's children import it and report their own peak memory."""
 
 import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bench.harness.driver import percentile_ms
+
+def percentile_ms(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
 def ratio(value: float, baseline: float) -> float:

@@ -30,15 +30,20 @@ UNLIMITED = {
 }
 
 
+def answers(port: int) -> bool:
+    """Whether something on this machine accepts connections on `port`."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def free_port() -> int:
     """A port nothing listens on: the kernel picks one, then a connect must fail on it."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            raise RuntimeError(f"port {port} is already answering; refusing to benchmark another server")
+    if answers(port):
+        raise RuntimeError(f"port {port} is already answering; refusing to benchmark another server")
     return port
 
 
