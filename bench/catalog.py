@@ -1,32 +1,17 @@
 """Catalog throughput: the 50-product GraphQL page against a plain Starlette endpoint for the same data.
 
-What it measures
-    Requests per second, p50/p99 latency and errors of the buyers' hottest query, a 50-product page of
-    one market's catalog with stall, market, category, price tiers and a thumbnail URL, served by ONE
-    uvicorn process of the real app, and the same for a "ceiling": a hand-written Starlette route in the
-    same process that answers the same page with the same JSON from raw asyncpg rows and orjson (see
-    bench/catalog_server.py). The ratio GraphQL ÷ ceiling says how much the GraphQL layer (parsing,
-    validation, resolvers, dataloaders, model building) costs on top of the unavoidable database and
-    HTTP work. It prints figures and asserts no timings.
+Requests/s, p50/p99 latency and errors of the buyers' hottest query (a 50-product page of one market's
+catalog with stall, market, category, price tiers and a thumbnail URL) served by ONE uvicorn process of the
+real app, and the same for a "ceiling" in the same process: a hand-written route answering the same page
+with the same JSON from raw rows and orjson (bench/catalog_server.py). GraphQL ÷ ceiling says what the
+GraphQL layer costs on top of the unavoidable database and HTTP work; the server's CPU per request compares
+the two without depending on the cores the others took. The catalog page cache is off; the two answers
+are checked to be the same JSON first; N keep-alive clients rotate over 10 markets after a warm-up.
 
-How
-    1. Seeds a new database (bench/harness/seeding.py): traders with approved, open stalls in 10 markets,
-       ~2,000 products with Indonesian names, wholesale price tiers for some and a READY photo for half.
-    2. Starts `uvicorn bench.catalog_server:create_app --factory` (one process) with the catalog page
-       cache off (CATALOG_CACHE_SECONDS=0): both sides read the database for every page.
-    3. Checks that both answer the same JSON for the same market, then drives each target with N
-       concurrent keep-alive clients rotating over the 10 markets: a warm-up, then a fixed measuring
-       time. A response counts as an error when it is not 200 or carries GraphQL errors.
-    4. Prints requests/s, p50/p99 latency, errors, the ratio of the two rates, and the CPU used while
-       measuring by the server, PostgreSQL, this driver and everything else; the server's CPU time per
-       request compares the two paths without depending on what the others took of the shared cores.
-
-Run from the repository root:
     .venv/bin/python bench/catalog.py [--seconds 20] [--clients 32] [--products 2000] [--warmup 2]
 """
 
 import asyncio
-import sys
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -209,21 +194,11 @@ def main(argv: list[str] | None = None) -> None:
         cli.Option("--warmup", 2.0, "warm-up per target, not measured", ">=0"),
     )  # fmt: skip
 
-    async def prepare(url: str) -> seeding.Seeded:
-        async with database.prepared(url):
-            return await seeding.seed_catalog(args.products)
-
     with database.bench_database(f"seeding {args.products:,} products") as (name, url):
-        started = time.perf_counter()
-        seeded = asyncio.run(prepare(url))
-        print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
+        seeded = database.seeded(url, lambda _, products: seeding.seed_catalog(products), args.products)
         with servers.running_server(url, app=SERVER_APP) as server:
-            print(f"server: uvicorn {SERVER_APP} on {server.base_url} (pid {server.pid})", flush=True)
-            measured = driver.run_driver(
-                lambda: measure(server.base_url, seeded.market_ids, args, Watched(server.pid, name))
-            )
-            if server.exited():
-                print(f"warning: the server exited during the run:\n{server.log_tail()}", file=sys.stderr)
+            watched = Watched(server.pid, name)
+            measured = driver.run_driver(lambda: measure(server.base_url, seeded.market_ids, args, watched))
         print_report(args, seeded, *measured)
 
 

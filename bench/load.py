@@ -1,33 +1,13 @@
 """A mixed morning load through the real HTTP API, with one API process and then two.
 
-What it measures
-    Requests per second, p50/p99 latency per operation and the error count when many clients hit the
-    API at once with the morning's mix: browsing the catalog (70 %), a product's detail (15 %), cart and
-    order (10 %: half addToCart, half placeOrder) and a courier's delivery queue (5 %). It runs the same
-    load for the same time against one uvicorn process and against two (on two ports, the clients'
-    connections spread over them round robin, as a load balancer does), taking turns for --rounds rounds
-    (1, 2, then 2, 1, ...), and prints the ratio of their throughputs round by round and its median.
-    It asserts no timings.
+Requests/s, p50/p99 per operation and errors of the morning's mix: catalog browsing 70 %, product detail
+15 %, addToCart 5 %, placeOrder 5 %, a courier's delivery queue 5 % (each courier has 10 accepted
+deliveries of real orders), against one uvicorn process and against two on two ports (the connections
+spread round robin, as a load balancer does), taking turns for --rounds rounds (1, 2, then 2, 1, …): the
+two / one ratio round by round and its median. Order limits are raised; the catalog page cache is as
+deployed (5 s per process; --catalog-cache 0: off). The driver is lean so it leaves the CPU to the
+servers: raw HTTP/1.1 keep-alive connections on asyncio streams, bodies prepared ahead, 2 s of warm-up.
 
-How
-    1. Seeds the catalog as bench/catalog.py does, then buyers and couriers with access tokens signed
-       with the SECRET_KEY the servers get too, and gives each courier 10 accepted deliveries of real
-       orders (so the queue has pickups, items and a route to compute).
-    2. Starts two API processes (uvicorn, the real app); a one-process run sends to the first only. Order
-       limits (rate, slot capacity, COD) are raised so that only a fault could refuse an order. The
-       catalog page cache is as deployed (CATALOG_CACHE_SECONDS=5, one cache per process);
-       --catalog-cache 0 measures every page read from the database.
-    3. The load generator is lean on purpose, so it leaves the CPU to the server: raw HTTP/1.1 keep-alive
-       connections on asyncio streams (uvloop), request bodies prepared ahead, responses read by
-       Content-Length. Each of --clients connections sends requests back to back for --seconds (after
-       2 s of warm-up that is not counted). An answer that is not HTTP 200 or holds a GraphQL or user
-       error counts as an error.
-    4. Prints each run's requests/s as it ends; then for each process count, over its rounds, per
-       operation: requests, p50, p99; in total: requests/s, errors, the CPU the driver itself used and the
-       cores busy; then the two-process / one-process ratio of each round (runs a minute apart, on this
-       VM whose speed drifts by tens of percent within minutes) and their median.
-
-Run from the repository root:
     .venv/bin/python bench/load.py [--seconds 10] [--rounds 3] [--clients 32] [--products 2000]
         [--catalog-cache 5] [--mix browse=70,detail=15,cart=5,order=5,queue=5] [--processes 1,2]
 """
@@ -38,9 +18,8 @@ import random
 import resource
 import secrets
 import statistics
-from collections import defaultdict
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from time import perf_counter
@@ -215,29 +194,34 @@ async def run_load(
     return result, meter.use()[1]
 
 
-def print_totals(label: str, result: driver.Tally, driver_cpu: float, uses: list[CpuUse]) -> None:
-    total, errors = result.count(), sum(result.errors.values())
-    print(f"\n{label}: {result.rate(total):,.0f} requests/s over {result.seconds:.0f} s, {total:,} requests, {errors} "
-          f"errors; driver CPU {driver_cpu / result.seconds * 100:.0f} % of one core")  # fmt: skip
-    rows = []
-    for op in sorted(result.latencies, key=list(MIX).index):
-        values = result.latencies[op]
-        p50, p99 = (report.percentile_ms(values, f) for f in (0.5, 0.99))
-        rows.append([op, len(values), len(values) / max(total, 1) * 100, p50, p99, result.errors[op]])
-    columns = [
-        ("operation", "<10"),
-        ("requests", ">10,"),
-        ("share %", ">8.0f"),
-        ("p50 ms", ">9.1f"),
-        ("p99 ms", ">9.1f"),
-    ]
-    report.table([*columns, ("errors", ">8")], rows, indent="  ")
-    for operation, sample in result.samples.items():
-        print(f"  first {operation} error: {sample}")
-    use = CpuUse(*(statistics.fmean(getattr(u, f) for u in uses) for f in ("server", "postgres", "driver", "other")))
-    print(f"  cores busy: machine {use.server + use.postgres + use.driver + use.other:.2f} of 2, "
-          f"PostgreSQL {use.postgres:.2f}, driver {use.driver:.2f}, API processes and the rest "
-          f"{use.server + use.other:.2f}")  # fmt: skip
+@dataclass
+class Runs:
+    """One process count's runs: their requests, CPU use, rates and the driver's own CPU (warm-ups included)."""
+
+    tally: driver.Tally = field(default_factory=driver.Tally)
+    uses: list[CpuUse] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+    driver_cpu: float = 0.0
+
+    def print(self, label: str) -> None:
+        result, total = self.tally, self.tally.count()
+        print(f"\n{label}: {result.rate(total):,.0f} requests/s over {result.seconds:.0f} s, {total:,} requests, "
+              f"{sum(result.errors.values())} errors; driver CPU {self.driver_cpu / result.seconds * 100:.0f} % "
+              "of one core")  # fmt: skip
+        operations = sorted(result.latencies, key=list(MIX).index)
+        rows = [[op, len(v := result.latencies[op]), len(v) / max(total, 1) * 100, report.percentile_ms(v, 0.5),
+                 report.percentile_ms(v, 0.99), result.errors[op]] for op in operations]  # fmt: skip
+        report.table(COLUMNS, rows, indent="  ")
+        for operation, sample in result.samples.items():
+            print(f"  first {operation} error: {sample}")
+        server, postgres, driver_, other = (statistics.fmean(getattr(u, f) for u in self.uses) for f in CPU_FIELDS)
+        print(f"  cores busy: machine {server + postgres + driver_ + other:.2f} of 2, PostgreSQL {postgres:.2f}, "
+              f"driver {driver_:.2f}, API processes and the rest {server + other:.2f}")  # fmt: skip
+
+
+CPU_FIELDS = ("server", "postgres", "driver", "other")
+COLUMNS = [("operation", "<10"), ("requests", ">10,"), ("share %", ">8.0f"), ("p50 ms", ">9.1f"), ("p99 ms", ">9.1f")]
+COLUMNS += [("errors", ">8")]
 
 
 def _processes(count: int) -> str:
@@ -281,14 +265,10 @@ def main(argv: list[str] | None = None) -> None:
         cli.Option("--processes", [1, 2], "API process counts to run, e.g. 1 or 1,2", type=_counts),
     )  # fmt: skip
 
-    async def prepare(url: str) -> World:
-        async with database.prepared(url, **SETTINGS) as settings:
-            return await seed_world(settings, args.products, args.buyers, args.couriers)
-
     with database.bench_database(
         f"seeding {args.products:,} products, {args.buyers} buyers, {args.couriers} couriers"
     ) as (name, url):
-        world = asyncio.run(prepare(url))
+        world = database.seeded(url, seed_world, args.products, args.buyers, args.couriers, **SETTINGS)
         print(f"catalog page cache: {args.catalog_cache:g} s per API process", flush=True)
         env = servers.UNLIMITED | {"CATALOG_CACHE_SECONDS": str(args.catalog_cache)}
         with ExitStack() as stack:
@@ -301,34 +281,27 @@ def main(argv: list[str] | None = None) -> None:
                 for n in range(max(args.processes))
             ]
             watched, urls = Watched(started[0].pid, name), [server.base_url for server in started]
-            totals = {processes: driver.Tally() for processes in args.processes}
-            uses: dict[int, list[CpuUse]] = defaultdict(list)
-            driver_cpu: dict[int, float] = defaultdict(float)
-            rates: dict[int, list[float]] = defaultdict(list)
+            runs = {processes: Runs() for processes in args.processes}
             # The configurations take turns, round after round, in alternating order (1, 2 then 2, 1): this
             # VM's speed drifts by tens of percent within minutes, carts and orders grow as the runs go on,
             # and taking turns puts both on each configuration alike.
             for round_index in range(args.rounds):
                 for processes in args.processes[:: 1 if round_index % 2 == 0 else -1]:
-                    before = _cpu()
-                    run = partial(run_load, urls[:processes], world, args, 7 + round_index, watched)
-                    result, use = driver.run_driver(run)
-                    driver_cpu[processes] += _cpu() - before
-                    uses[processes].append(use)
-                    rates[processes].append(result.rate(result.count()))
-                    totals[processes].add(result)
-                    print(f"round {round_index + 1}, {_processes(processes)}: {rates[processes][-1]:,.0f} requests/s, "
+                    before, these = _cpu(), runs[processes]
+                    result, use = driver.run_driver(
+                        partial(run_load, urls[:processes], world, args, 7 + round_index, watched)
+                    )
+                    these.driver_cpu += _cpu() - before
+                    these.uses.append(use)
+                    these.rates.append(result.rate(result.count()))
+                    these.tally.add(result)
+                    print(f"round {round_index + 1}, {_processes(processes)}: {these.rates[-1]:,.0f} requests/s, "
                           f"{sum(result.errors.values())} errors", flush=True)  # fmt: skip
-        for processes in args.processes:
-            print_totals(
-                f"{_processes(processes)}, {args.clients} clients",
-                totals[processes],
-                driver_cpu[processes],
-                uses[processes],
-            )
-        if 1 in rates and 2 in rates:
-            ratios = [two / one for one, two in zip(rates[1], rates[2], strict=True)]
-            overall = [totals[n].rate(totals[n].count()) for n in (1, 2)]
+        for processes, these in runs.items():
+            these.print(f"{_processes(processes)}, {args.clients} clients")
+        if 1 in runs and 2 in runs:
+            ratios = [two / one for one, two in zip(runs[1].rates, runs[2].rates, strict=True)]
+            overall = [runs[n].tally.rate(runs[n].tally.count()) for n in (1, 2)]
             print(f"\nthroughput, two processes / one: {overall[1] / overall[0]:.2f}× over all rounds "
                   f"(target ≥ 1.3×); round by round {', '.join(f'{r:.2f}×' for r in ratios)}, "
                   f"median {statistics.median(ratios):.2f}×")  # fmt: skip

@@ -1,37 +1,15 @@
 """Notification delivery: how many notifications ONE worker process sends by email and webhook, and how late.
 
-What it measures
-    How many notifications per second ONE `pasar worker` process delivers, each by email (to a real SMTP
-    server) and by webhook (to a real HTTP receiver), when orders are placed as fast as the database takes
-    them, and the delay from an order's commit to each delivery (p50/p99). Every COD order with items
-    from 2 stalls makes one outbox event and 3 notifications (2 traders and the buyer), each sent on both
-    channels: 6 deliveries per order. It also checks that nothing is sent twice: a notification delivered
-    twice on a channel (same webhook "id", same email Message-ID) is a duplicate ("duplicates: 0").
-    It prints figures and asserts no timings.
+Deliveries/s of ONE `pasar worker` (email to a real SMTP server, webhooks to a real HTTP receiver, both in
+a helper process recording arrival times) while this process places COD orders with `place_order` as fast
+as the database takes them (or paced with --rate), handing the outbox over after each commit as the API
+does; and the delay from each order's commit to each delivery (p50/p99). Every order (one product of each
+of 2 stalls) makes 3 notifications (2 traders, the buyer) on 2 channels: 6 deliveries. A notification
+delivered twice on a channel (same webhook "id" or email Message-ID) is a duplicate ("duplicates: 0").
+Also printed: the notifications' statuses in the database, CPU, and a summary of the worker's log.
+Placing as fast as possible saturates the worker, so the delays then mostly measure the queue; --rate
+below the worker's rate shows the delay of an idle-ish worker.
 
-How
-    1. Seeds, in Pasar Besar Malang, 2 traders (with emails, one Indonesian, one English) with approved,
-       open stalls, a few products each with plenty of stock, and N buyers with emails (every fourth English).
-    2. Starts, in a helper process (neither this one nor the worker's), an aiosmtpd Controller and a
-       Starlette app under uvicorn, each on a free port, that record every message or request with its
-       arrival time (time.time()) and answer 250 / 200.
-    3. Flushes the bench's Redis database and starts ONE `pasar worker` with email and webhook delivery
-       on, pointed at the receivers, WORKER_POLL_DELAY=0.01, and waits for its arq health-check key.
-    4. In this process, places K orders with the order service's `place_order` (C at a time, optionally
-       paced at R orders/s), each with one product of each stall, COD, tomorrow AFTERNOON, records the
-       time each returned (its commit), then hands the outbox over with
-       `src.services.notifications.hand_over`, as the API does after a commit.
-    5. Waits until every expected email and webhook call arrived (or a timeout), a little longer for
-       late duplicates, then matches each delivery to its order (email Subject, webhook params.number)
-       and prints: deliveries and notifications per second from the first commit to the last delivery,
-       the commit-to-delivery delay per channel, duplicates, the notifications' statuses in the
-       database, the CPU used by the worker, PostgreSQL, this process and everything else, and a
-       summary of the worker's log (errors, warnings, retries, with samples).
-
-    Placing as fast as possible saturates the worker, so the delays then mostly measure the queue that
-    builds up; --rate paces the orders below the worker's rate to see the delay of an idle-ish worker.
-
-Run from the repository root:
     .venv/bin/python bench/notifications.py [--orders 200] [--buyers 50] [--concurrency 4] [--rate 0]
 """
 
@@ -41,7 +19,6 @@ import queue
 import random
 import re
 import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -88,7 +65,7 @@ class World:
     buyers: list[seeding.Person]
 
 
-async def seed_world(buyers: int) -> World:
+async def seed_world(settings: Any, buyers: int) -> World:
     market = await Market.get(slug="pasar-besar")
     category = await Category.get(slug="sembako")
     products: list[list[int]] = []
@@ -132,6 +109,30 @@ def serve_receivers(smtp_port: int, http_port: int, arrivals: Any) -> None:
     uvicorn.run(app, host="127.0.0.1", port=http_port, log_level="warning", lifespan="off", access_log=False)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    channel: str
+    arrived: float
+    notification_id: int | None
+    number: str | None  # the order's
+
+
+def delivery(channel: str, arrived: float, raw: bytes) -> Delivery:
+    """An email matched by its Message-ID and Subject, a webhook call by its body's id and params.number."""
+    if channel == "email":
+        message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+        ident, number = (
+            MESSAGE_ID.search(str(message["Message-ID"] or "")),
+            NUMBER.search(str(message["Subject"] or "")),
+        )
+        return Delivery(channel, arrived, int(ident.group(1)) if ident else None, number.group(0) if number else None)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return Delivery(channel, arrived, None, None)
+    return Delivery(channel, arrived, body.get("id"), (body.get("params") or {}).get("number"))
+
+
 class Receivers:
     """The helper process (neither this one nor the worker's) and what arrived so far, by channel."""
 
@@ -139,17 +140,17 @@ class Receivers:
         self.smtp_port, self.http_port = servers.free_port(), servers.free_port()
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue()
-        self.arrived: dict[str, list[tuple[float, bytes]]] = {channel: [] for channel in CHANNELS}
+        self.deliveries: list[Delivery] = []
         self.process = context.Process(target=serve_receivers, args=(self.smtp_port, self.http_port, self.queue),
                                        name="bench-receivers", daemon=True)  # fmt: skip
 
-    def counts(self) -> tuple[int, int]:
+    def counts(self) -> Counter[str]:
+        """Deliveries so far by channel, taking in what arrived since the last call."""
         while True:
             try:
-                channel, arrived, raw = self.queue.get_nowait()
+                self.deliveries.append(delivery(*self.queue.get_nowait()))
             except queue.Empty:
-                return len(self.arrived["email"]), len(self.arrived["webhook"])
-            self.arrived[channel].append((arrived, raw))
+                return Counter(d.channel for d in self.deliveries)
 
 
 @contextmanager
@@ -216,8 +217,7 @@ class Measured:
     expected: int  # notifications expected: NOTIFICATIONS_PER_ORDER per placed order
     complete: bool  # everything expected arrived before the timeout
     waited: float  # seconds from the first order to the moment everything had arrived (or the timeout)
-    mails: list[tuple[float, bytes]]
-    calls: list[tuple[float, bytes]]
+    deliveries: list[Delivery]
     cpu: CpuUse
     statuses: list[dict[str, Any]]
     undispatched: int
@@ -226,8 +226,7 @@ class Measured:
 async def wait_for_deliveries(receivers: Receivers, worker: servers.Process, expected: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while True:
-        emails, calls = receivers.counts()
-        if emails >= expected and calls >= expected:
+        if min(receivers.counts()[c] for c in CHANNELS) >= expected:
             return True
         if worker.exited() or time.monotonic() > deadline:
             return False
@@ -249,39 +248,10 @@ async def measure(
             waited, cpu = meter.use()
             await asyncio.sleep(SETTLE_SECONDS)
             receivers.counts()
-            mails, calls = receivers.arrived["email"], receivers.arrived["webhook"]
             statuses, undispatched = await database.rows(STATUS_SQL), await database.rows(UNDISPATCHED_SQL)
         finally:
             await queue.aclose()
-    return Measured(load, expected, complete, waited, mails, calls, cpu, statuses, int(undispatched[0]["n"]))
-
-
-@dataclass(frozen=True)
-class Delivery:
-    channel: str
-    arrived: float
-    notification_id: int | None
-    number: str | None
-
-
-def parse_deliveries(measured: Measured) -> list[Delivery]:
-    parser = BytesParser(policy=policy.default)
-    found = []
-    for arrived, raw in measured.mails:
-        message = parser.parsebytes(raw, headersonly=True)
-        ident = MESSAGE_ID.search(str(message["Message-ID"] or ""))
-        number = NUMBER.search(str(message["Subject"] or ""))
-        found.append(
-            Delivery("email", arrived, int(ident.group(1)) if ident else None, number.group(0) if number else None)
-        )
-    for arrived, raw in measured.calls:
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            found.append(Delivery("webhook", arrived, None, None))
-            continue
-        found.append(Delivery("webhook", arrived, body.get("id"), (body.get("params") or {}).get("number")))
-    return found
+    return Measured(load, expected, complete, waited, receivers.deliveries, cpu, statuses, int(undispatched[0]["n"]))
 
 
 def summarise_log(lines: list[str]) -> tuple[str, list[str]]:
@@ -302,7 +272,7 @@ def summarise_log(lines: list[str]) -> tuple[str, list[str]]:
 
 def print_report(args: Any, measured: Measured, worker: servers.Process) -> None:
     load, expected = measured.load, measured.expected
-    deliveries = parse_deliveries(measured)
+    deliveries = measured.deliveries
     placed = len(load.commits)
     print(f"\nnotifications: 1 `pasar worker` process (arq, max_jobs 20, poll delay {WORKER_POLL_DELAY} s), "
           f"aiosmtpd and uvicorn receivers in a helper process, {report.cpus()}")  # fmt: skip
@@ -384,12 +354,8 @@ def main(argv: list[str] | None = None) -> None:
         cli.Option("--timeout", 180.0, "seconds to wait for deliveries", ">0"),
     )  # fmt: skip
 
-    async def prepare(url: str) -> World:
-        async with database.prepared(url, **SETTINGS):
-            return await seed_world(args.buyers)
-
     with database.bench_database(f"seeding {args.buyers} buyers") as (name, url):
-        world = asyncio.run(prepare(url))
+        world = database.seeded(url, seed_world, args.buyers, **SETTINGS)
         servers.flush_redis()
         try:
             with running_receivers() as receivers, servers.running_worker(url, worker_env(receivers)) as worker:
@@ -397,10 +363,6 @@ def main(argv: list[str] | None = None) -> None:
                       f" (pid {receivers.process.pid}); worker pid {worker.pid}", flush=True)  # fmt: skip
                 watched = Watched(worker.pid, name)
                 measured = driver.run_driver(lambda: measure(url, world, receivers, worker, watched, args))
-                if worker.exited():
-                    print(
-                        f"warning: the worker exited during the run with {worker.process.returncode}", file=sys.stderr
-                    )
                 print_report(args, measured, worker)
         finally:
             servers.flush_redis()

@@ -1,40 +1,22 @@
 """Placing orders under contention: throughput, latency, overselling and idempotency of `placeOrder`.
 
-What it measures
-    How many orders per second ONE uvicorn process of the real app places when many buyers race for the
-    same few products at once (every placement locks the products' rows, so racing buyers queue), the
-    p50/p99 latency of those requests, and whether the two promises of the order service hold under
-    that load, checked afterwards in the database itself:
-    - stock never goes below zero and never drifts: for every hot product, initial stock − units ordered
-      (in orders not cancelled) = final stock ≥ 0 ("oversell: 0");
-    - the same idempotency key gives the same order: in phase 2 every request is sent twice at once with
-      the same key and input; both answers must name the same order number and the database must hold
-      one order per (buyer, key) ("duplicate orders: 0").
-    It prints figures and asserts no timings.
+Orders/s and p50/p99 latency of ONE uvicorn process of the real app while N buyers (keep-alive clients
+with signed tokens) race for a few HOT products of Pasar Besar (every placement locks the products' rows,
+so racing buyers queue), with limits raised so that only stock refuses an order; then, read from the
+database itself, whether the order service's two promises held:
+- stock never goes below zero and never drifts: initial − units ordered (orders not cancelled) = final
+  ≥ 0 for every hot product ("oversell: 0");
+- one idempotency key, one order: phase 2 (new hot products) sends every request twice at once over two
+  connections, same key and input; both answers must name the same order and the database must hold one
+  order per (buyer, key) ("duplicate orders: 0").
+Orders are 1–2 hot products × 1–2 units, COD, tomorrow AFTERNOON, a fresh key each.
 
-How
-    1. Seeds, in Pasar Besar Malang, a few traders with approved, open stalls, for each phase a handful of
-       HOT products (PCS, minimum 1, step 1) with a known stock, and N buyers with access tokens signed
-       with the SECRET_KEY the server gets too (no login calls).
-    2. Starts `uvicorn src.app:create_app --factory` (one process) with limits high enough that only
-       stock can refuse an order (SLOT_CAPACITY, COD_MAX_TOTAL, the order rate).
-    3. Each buyer, a keep-alive client, sends `placeOrder` after `placeOrder` for a fixed time: 1–2 random
-       hot products of the phase, quantity 1 or 2 each, COD, tomorrow's AFTERNOON slot and a fresh
-       idempotency key per order. Phase 1 sends each order once. Phase 2 (new hot products, same stock)
-       sends each order twice at once over two connections of the same buyer, same key, same input.
-    4. Counts the answers (order placed, OUT_OF_STOCK, other user errors by code, GraphQL errors, HTTP
-       errors), prints orders/s, requests/s, p50/p99 latency and the CPU used while measuring by the
-       server, PostgreSQL, this driver and everything else, then reads the database directly: stock,
-       units ordered and orders of the phase.
-
-Run from the repository root:
     .venv/bin/python bench/orders.py [--seconds 15] [--buyers 64] [--hot 5] [--stock 200]
 """
 
 import asyncio
 import random
 import secrets
-import sys
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
@@ -82,7 +64,7 @@ class World:
     hot: dict[str, list[int]]  # phase tag → its hot products' ids
 
 
-async def seed_world(args: Any, phases: list[str]) -> World:
+async def seed_world(settings: Any, args: Any, phases: list[str]) -> World:
     market = await Market.get(slug="pasar-besar")
     category = await Category.get(slug="sembako")
     stalls = [await seeding.stall(market, n, f"Toko Sembako Laris {n + 1}") for n in range(3)]
@@ -306,24 +288,15 @@ def main(argv: list[str] | None = None) -> None:
         cli.Option("--stock", 200, "initial stock of each hot product", ">=0"),
     )  # fmt: skip
 
-    async def prepare(url: str) -> World:
-        async with database.prepared(url):
-            return await seed_world(args, ["p1", "p2"])
-
     with database.bench_database(f"seeding {args.buyers} buyers") as (name, url):
-        started = time.perf_counter()
-        world = asyncio.run(prepare(url))
-        print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
+        world = database.seeded(url, seed_world, args, ["p1", "p2"])
         phases = [
             Phase("p1", "phase 1: every order sent once", world.hot["p1"], twice=False),
             Phase("p2", "phase 2: every order sent twice at once, same idempotency key", world.hot["p2"], twice=True),
         ]
         with servers.running_server(url, app=SERVER_APP, env=servers.UNLIMITED) as server:
-            print(f"server: uvicorn {SERVER_APP} on {server.base_url} (pid {server.pid})", flush=True)
             watched = Watched(server.pid, name)
             idle, measured = driver.run_driver(lambda: measure(server.base_url, url, world, phases, args, watched))
-            if server.exited():
-                print(f"warning: the server exited during the run:\n{server.log_tail()}", file=sys.stderr)
             log_tail = server.log_tail(12)
         print(f"\nplaceOrder under contention: 1 uvicorn process, {len(world.buyers)} buyers, {args.seconds:g} s "
               f"per phase, {report.cpus()}")  # fmt: skip

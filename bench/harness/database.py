@@ -3,9 +3,10 @@
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from tortoise import Tortoise
@@ -19,6 +20,7 @@ PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/{name}"
 # BENCH_REDIS_URL moves every bench to another Redis database (notifications.py flushes it).
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+T = TypeVar("T")
 SECRET_KEY = "pasar-bench-secret-key-not-for-production"  # signs tokens here, checks them in the servers
 
 
@@ -67,6 +69,21 @@ async def prepared(database_url: str, *, reference: bool = True, **overrides: An
         if reference:
             await seed_reference_data()
         yield bench
+
+
+def seeded(
+    database_url: str, seed: Callable[..., Awaitable[T]], *args: Any, reference: bool = True, **overrides: Any
+) -> T:
+    """Prepare the database and run `seed(settings, *args)` in it (the ORM closed afterwards)."""
+
+    async def run() -> T:
+        async with prepared(database_url, reference=reference, **overrides) as bench:
+            return await seed(bench, *args)
+
+    started = time.perf_counter()
+    result = asyncio.run(run())
+    print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
+    return result
 
 
 async def rows(sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

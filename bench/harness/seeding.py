@@ -1,9 +1,11 @@
 """Seed data that looks like a Malang market: the catalog, traders' stalls, products, users with tokens, orders."""
 
+import csv
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,68 +31,19 @@ TRADERS_PER_MARKET = 20
 @dataclass(frozen=True)
 class Item:
     name: str
-    category: str  # category slug (src.services.seed.CATEGORIES)
-    unit: str  # src.models.catalog.Unit value
-    price: int  # typical rupiah per unit
-    weighed: bool = False
-    minimum: str = "1"
-    step: str = "1"
+    category: str
+    unit: str
+    price: int
+    weighed: bool
+    minimum: str
+    step: str
 
 
-ITEMS = [
-    Item("Kangkung", "sayur", "IKAT", 3000),
-    Item("Bayam hijau", "sayur", "IKAT", 3000),
-    Item("Sawi hijau", "sayur", "IKAT", 4000),
-    Item("Kol", "sayur", "KG", 8000, True, "0.5", "0.5"),
-    Item("Wortel", "sayur", "KG", 12000, True, "0.5", "0.25"),
-    Item("Kentang", "sayur", "KG", 17000, True, "1", "0.5"),
-    Item("Tomat merah", "sayur", "KG", 14000, True, "0.5", "0.5"),
-    Item("Terong ungu", "sayur", "KG", 10000, True, "0.5", "0.5"),
-    Item("Timun", "sayur", "KG", 9000, True, "0.5", "0.5"),
-    Item("Kacang panjang", "sayur", "IKAT", 5000),
-    Item("Labu siam", "sayur", "BUAH", 4000),
-    Item("Jagung manis", "sayur", "BUAH", 4000),
-    Item("Cabai rawit merah", "bumbu", "KG", 62000, True, "0.25", "0.25"),
-    Item("Cabai merah besar", "bumbu", "KG", 45000, True, "0.25", "0.25"),
-    Item("Bawang merah", "bumbu", "KG", 36000, True, "0.25", "0.25"),
-    Item("Bawang putih", "bumbu", "KG", 32000, True, "0.25", "0.25"),
-    Item("Jahe", "bumbu", "KG", 25000, True, "0.25", "0.25"),
-    Item("Kunyit", "bumbu", "KG", 18000, True, "0.25", "0.25"),
-    Item("Kemiri", "bumbu", "ONS", 6000),
-    Item("Serai", "bumbu", "IKAT", 2000),
-    Item("Beras IR64", "sembako", "KG", 13300),
-    Item("Beras pandan wangi", "sembako", "KG", 16000),
-    Item("Beras IR64 karung 25 kg", "sembako", "KARUNG", 320000),
-    Item("Gula pasir", "sembako", "KG", 17500),
-    Item("Minyak goreng curah", "sembako", "LITER", 16500),
-    Item("Telur ayam negeri", "sembako", "KG", 28500, True, "0.5", "0.5"),
-    Item("Telur ayam negeri", "sembako", "PAPAN", 52000),
-    Item("Tepung terigu", "sembako", "KG", 11000),
-    Item("Kecap manis", "sembako", "BOTOL", 22000),
-    Item("Apel manalagi", "buah", "KG", 22000, True, "0.5", "0.5"),
-    Item("Pisang raja", "buah", "SISIR", 25000),
-    Item("Jeruk keprok", "buah", "KG", 24000, True, "0.5", "0.5"),
-    Item("Salak pondoh", "buah", "KG", 15000, True, "0.5", "0.5"),
-    Item("Mangga harum manis", "buah", "KG", 20000, True, "0.5", "0.5"),
-    Item("Pepaya", "buah", "BUAH", 12000),
-    Item("Daging sapi has dalam", "daging-unggas", "KG", 140000, True, "0.25", "0.25"),
-    Item("Daging sapi giling", "daging-unggas", "KG", 130000, True, "0.25", "0.25"),
-    Item("Ayam potong utuh", "daging-unggas", "EKOR", 42000),
-    Item("Ayam kampung", "daging-unggas", "EKOR", 85000),
-    Item("Ikan tongkol", "ikan", "KG", 38000, True, "0.5", "0.5"),
-    Item("Ikan lele", "ikan", "KG", 27000, True, "1", "0.5"),
-    Item("Ikan nila", "ikan", "KG", 34000, True, "0.5", "0.5"),
-    Item("Ikan bandeng", "ikan", "KG", 36000, True, "0.5", "0.5"),
-    Item("Udang vaname", "ikan", "KG", 85000, True, "0.25", "0.25"),
-    Item("Klepon", "jajanan", "BUNGKUS", 5000),
-    Item("Onde-onde", "jajanan", "BUAH", 2500),
-    Item("Kue lapis", "jajanan", "POTONG", 2000),
-    Item("Keripik tempe", "jajanan", "BUNGKUS", 15000),
-    Item("Sapu ijuk", "rumah-tangga", "BUAH", 25000),
-    Item("Ember plastik", "rumah-tangga", "BUAH", 20000),
-    Item("Kaos batik Malangan", "pakaian", "PCS", 65000),
-    Item("Daster batik", "pakaian", "PCS", 45000),
-]
+# What Malang's markets sell, one row per item: name, category slug (src.services.seed.CATEGORIES), unit
+# (src.models.catalog.Unit), typical rupiah per unit, weighed, minimum quantity, quantity step.
+with (Path(__file__).parent / "market_items.csv").open(newline="") as _items:
+    ITEMS = [Item(r["name"], r["category"], r["unit"], int(r["price"]), r["weighed"] == "yes", r["minimum"], r["step"])
+             for r in csv.DictReader(_items)]  # fmt: skip
 QUALIFIERS = ["", "segar", "super", "lokal", "pilihan", "grade A", "organik", "kampung", "Batu", "Poncokusumo", "Pujon"]
 HONORIFICS = ["Pak", "Bu", "Cak", "Mbak", "Mas", "Ning"]
 FIRST_NAMES = ["Slamet", "Sri", "Wahyu", "Lilik", "Hadi", "Yuli", "Agus", "Siti", "Budi", "Rina", "Joko", "Endang"]
@@ -137,83 +90,40 @@ async def seed_catalog(product_count: int, rng: random.Random | None = None) -> 
     users, stalls = [], []
     for market_index, market in enumerate(markets):
         for t in range(TRADERS_PER_MARKET):
-            pk = len(users) + 1
-            honorific, first = rng.choice(HONORIFICS), rng.choice(FIRST_NAMES)
-            users.append(
-                User(
-                    id=pk,
-                    phone=f"+62813{market_index:02d}{t:06d}",
-                    name=f"{honorific} {first}",
-                    role=Role.TRADER,
-                    password_hash=password_hash,
-                )
-            )
-            stalls.append(
-                Stall(
-                    id=pk,
-                    market_id=market.id,
-                    trader_id=pk,
-                    name=f"{rng.choice(STALL_KINDS)} {honorific} {first}",
-                    stall_number=f"{'ABCDE'[t % 5]}-{t + 1:02d}",
-                    status=StallStatus.APPROVED,
-                    is_open=True,
-                )
-            )
+            pk, honorific, first = len(users) + 1, rng.choice(HONORIFICS), rng.choice(FIRST_NAMES)
+            users.append(User(id=pk, phone=f"+62813{market_index:02d}{t:06d}", name=f"{honorific} {first}",
+                              role=Role.TRADER, password_hash=password_hash))  # fmt: skip
+            stalls.append(Stall(id=pk, market_id=market.id, trader_id=pk, name=f"{rng.choice(STALL_KINDS)} {honorific} "
+                                f"{first}", stall_number=f"{'ABCDE'[t % 5]}-{t + 1:02d}", status=StallStatus.APPROVED,
+                                is_open=True))  # fmt: skip
     await User.bulk_create(users, batch_size=500)
     await Stall.bulk_create(stalls, batch_size=500)
-    seeded.stalls = len(stalls)
-
     products, tiers, photos = [], [], []
     for index in range(product_count):
-        pk = index + 1
-        item = rng.choice(ITEMS)
-        name = f"{item.name} {rng.choice(QUALIFIERS)}".strip()
+        pk, item = index + 1, rng.choice(ITEMS)
+        name, category = f"{item.name} {rng.choice(QUALIFIERS)}".strip(), categories[item.category]
         price = _rupiah(item.price * rng.uniform(0.85, 1.2))
         stock = Decimal(f"{rng.uniform(0, 80):.3f}") if item.weighed else Decimal(rng.randint(0, 200))
-        products.append(
-            Product(
-                id=pk,
-                stall_id=stalls[_stall_index(index, len(markets))].id,
-                category_id=categories[item.category].id,
-                name=name,
-                description=f"{name}, langsung dari lapak.",
-                unit=item.unit,
-                price=price,
-                min_quantity=Decimal(item.minimum),
-                quantity_step=Decimal(item.step),
-                stock=stock,
-                is_weighed=item.weighed,
-                search_text=search.index_text(name, categories[item.category].name),
-            )
-        )
+        products.append(Product(id=pk, stall_id=stalls[_stall_index(index, len(markets))].id, category_id=category.id,
+                                name=name, description=f"{name}, langsung dari lapak.", unit=item.unit, price=price,
+                                min_quantity=Decimal(item.minimum), quantity_step=Decimal(item.step), stock=stock,
+                                is_weighed=item.weighed,
+                                search_text=search.index_text(name, category.name)))  # fmt: skip
         if rng.random() < 0.4:
             for quantity, factor in sorted(rng.sample(TIER_STEPS, rng.randint(1, 2)), key=lambda s: int(s[0])):
                 tiers.append(PriceTier(product_id=pk, min_quantity=Decimal(quantity), price=_rupiah(price * factor)))
         if index % 2 == 0:
-            photo_id = len(photos) + 1
-            variants = {
-                f"{size}.{fmt}": f"photos/products/{pk}/{photo_id}/{size.lower()}.{fmt.lower()}"
-                for size in PHOTO_SIZES
-                for fmt in ("WEBP", "JPEG")
-            }
-            photos.append(
-                ProductPhoto(
-                    id=photo_id,
-                    product_id=pk,
-                    status=PhotoStatus.READY,
-                    content_type="image/jpeg",
-                    byte_size=rng.randint(800_000, 4_000_000),
-                    original_key=f"originals/products/{pk}/{photo_id}",
-                    variants=variants,
-                    width=1200,
-                    height=900,
-                )
-            )
+            photo = len(photos) + 1
+            variants = {f"{size}.{fmt}": f"photos/products/{pk}/{photo}/{size.lower()}.{fmt.lower()}"
+                        for size in PHOTO_SIZES for fmt in ("WEBP", "JPEG")}  # fmt: skip
+            photos.append(ProductPhoto(id=photo, product_id=pk, status=PhotoStatus.READY, content_type="image/jpeg",
+                                       byte_size=rng.randint(800_000, 4_000_000), variants=variants, width=1200,
+                                       height=900, original_key=f"originals/products/{pk}/{photo}"))  # fmt: skip
     await Product.bulk_create(products, batch_size=1000)
     await PriceTier.bulk_create(tiers, batch_size=1000)
     await ProductPhoto.bulk_create(photos, batch_size=1000)
-    seeded.products, seeded.tiers, seeded.photos = len(products), len(tiers), len(photos)
-
+    seeded.stalls, seeded.products, seeded.tiers, seeded.photos = len(stalls), len(products), len(tiers), len(photos)
+    # Explicit primary keys leave the sequences behind; move them on so the database stays usable.
     await rows(RESET_SEQUENCES_SQL)
     await analyse()
     return seeded

@@ -94,6 +94,8 @@ def _running(
                     raise RuntimeError(f"the {what} did not start within {START_TIMEOUT:.0f} s:\n{started.log_tail()}")
                 time.sleep(0.1)
             yield started
+            if started.exited():
+                print(f"warning: the {what} exited during the run:\n{started.log_tail()}", file=sys.stderr)
         finally:
             if popen.poll() is None:
                 popen.terminate()  # uvicorn and arq stop on SIGTERM
@@ -121,6 +123,7 @@ def running_server(
                "--log-level", "warning", "--no-access-log"]  # fmt: skip
     server_env = {"DATABASE_URL": database_url, "CATALOG_CACHE_SECONDS": "0", **(env or {})}
     with _running(name, command, server_env, _answers_health, f"http://127.0.0.1:{port}") as server:
+        print(f"{name}: uvicorn {app} on {server.base_url} (pid {server.pid})", flush=True)
         yield server
 
 
