@@ -69,13 +69,10 @@ async def seed_world(settings: Any, args: Any, phases: list[str]) -> World:
     category = await Category.get(slug="sembako")
     stalls = [await seeding.stall(market, n, f"Toko Sembako Laris {n + 1}") for n in range(3)]
     hot: dict[str, list[int]] = {tag: [] for tag in phases}
-    for tag in phases:
-        for n in range(args.hot):
-            name = f"Minyak goreng promo {tag.upper()}-{n + 1}"
-            pk = await seeding.product(
-                stalls[n % 3], category, name, price=PRICE, stock=args.stock, description="Stok terbatas."
-            )
-            hot[tag].append(pk)
+    for tag, n in ((tag, n) for tag in phases for n in range(args.hot)):
+        name, stall = f"Minyak goreng promo {tag.upper()}-{n + 1}", stalls[n % 3]
+        pk = await seeding.product(stall, category, name, price=PRICE, stock=args.stock, description="Stok terbatas.")
+        hot[tag].append(pk)
     buyers = await seeding.users(args.buyers)
     return World(market.name, float(market.latitude), float(market.longitude), buyers, hot)
 
@@ -177,41 +174,23 @@ async def run_phase(
     return result
 
 
-@dataclass
-class Checked:
-    stock: list[tuple[str, Decimal, Decimal, Decimal]]  # name, initial, ordered, final
-    orders: int  # orders of the phase in the database (its keys' prefix)
-    distinct_keys: int  # distinct (buyer, key) among them
-    duplicate_orders: int  # orders beyond the first per (buyer, key)
-    cancelled: int
-    numbers_differ: int  # keys whose answered number is not the database's
-    answered_not_stored: int  # answered with an order the database does not have
-    stored_not_answered: int  # in the database, but no answer said so (a timed-out request)
-
-
 def consistent(initial: Decimal, ordered: Decimal, final: Decimal) -> bool:
     return final >= 0 and initial - ordered == final
 
 
+Checked = tuple[list[tuple[str, Decimal, Decimal, Decimal]], dict[tuple[int, str], list[str]], int]
+
+
 async def check_phase(result: PhaseResult, initial: int) -> Checked:
-    stock = [
-        (r["name"], Decimal(initial), r["ordered"], r["stock"])
-        for r in await database.rows(STOCK_SQL, [result.phase.products])
-    ]
-    orders = await database.rows(ORDERS_SQL, [f"{result.phase.tag}-"])
+    """Read from the database: (name, initial, ordered, final) per hot product; the order numbers per
+    (buyer, key) of the phase's keys; how many of those orders are cancelled."""
+    rows = await database.rows(STOCK_SQL, [result.phase.products])
     per_key: dict[tuple[int, str], list[str]] = {}
-    for order in orders:
+    cancelled = 0
+    for order in await database.rows(ORDERS_SQL, [f"{result.phase.tag}-"]):
         per_key.setdefault((order["buyer_id"], order["idempotency_key"]), []).append(order["number"])
-    return Checked(
-        stock=stock,
-        orders=len(orders),
-        distinct_keys=len(per_key),
-        duplicate_orders=sum(len(numbers) - 1 for numbers in per_key.values()),
-        cancelled=sum(order["status"] == "CANCELLED" for order in orders),
-        numbers_differ=sum(1 for key, number in result.placed.items() if key in per_key and number not in per_key[key]),
-        answered_not_stored=sum(1 for key in result.placed if key not in per_key),
-        stored_not_answered=sum(1 for key in per_key if key not in result.placed),
-    )
+        cancelled += order["status"] == "CANCELLED"
+    return [(r["name"], Decimal(initial), r["ordered"], r["stock"]) for r in rows], per_key, cancelled
 
 
 async def measure(
@@ -255,22 +234,24 @@ def report_phase(result: PhaseResult, checked: Checked) -> None:
         for outcome, count in result.pairs.most_common():
             print(f"  {outcome}: {count:,}")
     print(f"{'product':<34}{'initial':>9}{'ordered':>9}{'final':>9}  initial − ordered = final ≥ 0")
-    for name, *amounts in checked.stock:
+    for name, *amounts in checked[0]:
         print(f"{name:<34}{''.join(f'{_plain(a):>9}' for a in amounts)}  {'yes' if consistent(*amounts) else 'NO'}")
-    beyond = sum((max(Decimal(0), ordered - initial) for _, initial, ordered, _ in checked.stock), Decimal(0))
-    print(f"oversell: {sum(not consistent(*s[1:]) for s in checked.stock)} (products failing the check; "
+    stock, per_key, cancelled = checked
+    beyond = sum((max(Decimal(0), ordered - initial) for _, initial, ordered, _ in stock), Decimal(0))
+    print(f"oversell: {sum(not consistent(*s[1:]) for s in stock)} (products failing the check; "
           f"units ordered beyond stock: {_plain(beyond)})")  # fmt: skip
-    print(f"orders in the database: {checked.orders:,} ({checked.cancelled} cancelled); distinct keys answered with"
-          f" an order: {placements:,}; distinct (buyer, key) in the database: {checked.distinct_keys:,}")  # fmt: skip
-    if phase.twice or checked.duplicate_orders:
-        print(
-            f"duplicate orders: {checked.duplicate_orders}"
-            + ("" if phase.twice else " (phase 1 sends every key once!)")
-        )
-    if checked.numbers_differ or checked.answered_not_stored or checked.stored_not_answered:
-        print(f"MISMATCH: answered numbers not the database's {checked.numbers_differ}, answered orders missing "
-              f"from the database {checked.answered_not_stored}, stored orders never answered "
-              f"{checked.stored_not_answered}")  # fmt: skip
+    print(f"orders in the database: {sum(map(len, per_key.values())):,} ({cancelled} cancelled); distinct keys "
+          f"answered with an order: {placements:,}; distinct (buyer, key) in the database: "
+          f"{len(per_key):,}")  # fmt: skip
+    duplicates = sum(len(numbers) - 1 for numbers in per_key.values())
+    if phase.twice or duplicates:
+        print(f"duplicate orders: {duplicates}" + ("" if phase.twice else " (phase 1 sends every key once!)"))
+    differ = sum(1 for key, number in result.placed.items() if key in per_key and number not in per_key[key])
+    missing = sum(1 for key in result.placed if key not in per_key)  # answered, but not in the database
+    unanswered = sum(1 for key in per_key if key not in result.placed)  # stored, no answer said so (a timeout)
+    if differ or missing or unanswered:
+        print(f"MISMATCH: answered numbers not the database's {differ}, answered orders missing from the "
+              f"database {missing}, stored orders never answered {unanswered}")  # fmt: skip
     else:
         print("every order answered is in the database with the number answered, and nothing else is")
     for kind, text in tally.samples.items():
