@@ -11,8 +11,6 @@ are checked to be the same JSON first; N keep-alive clients rotate over 10 marke
     .venv/bin/python bench/catalog.py [--seconds 20] [--clients 32] [--products 2000] [--warmup 2]
 """
 
-import asyncio
-import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +23,6 @@ from bench.harness import cli, database, driver, report, seeding, servers
 from bench.harness.cpu import CpuUse, Meter, Watched, idle_load
 
 SERVER_APP = "bench.catalog_server:create_app"
-JSON_HEADERS = {"content-type": "application/json"}
 PAGE_SIZE = 50
 CATALOG_QUERY = """{ products(first: %d, filter: {marketId: "%s"}) { edges { cursor node { id name unit
 price { amount currency } minQuantity quantityStep stock isWeighed stall { id name stallNumber market { id name } }
@@ -54,49 +51,27 @@ def is_error(response: httpx.Response) -> bool:
     return response.status_code != 200 or b'"errors":' in response.content
 
 
-async def send(client: httpx.AsyncClient, call: tuple[str, str, bytes | None]) -> httpx.Response:
-    return await client.request(call[0], call[1], content=call[2], headers=JSON_HEADERS)
-
-
-@dataclass
-class Run:
-    target: str
-    tally: driver.Tally
-    cpu: CpuUse
-
-    @property
-    def ok(self) -> int:
-        return self.tally.count("ok")
-
-
-async def run_target(
-    pool: list[httpx.AsyncClient], target: Target, seconds: float, warmup: float, watched: Watched
-) -> Run:
-    """Warm up, then measure for `seconds`: every client sends its next request as soon as one returns."""
+async def run_target(pool: list[httpx.AsyncClient], target: Target, args: Any, watched: Watched) -> driver.Tally:
+    """Warm up, then measure: every client sends its next request as soon as one returns."""
     turns = list(range(len(pool)))  # each client's next call; they start apart
 
     async def step(tally: driver.Tally, index: int) -> None:
-        call = target.calls[turns[index] % len(target.calls)]
         turns[index] += 1
-        started = time.perf_counter()
-        try:
-            response = await send(pool[index], call)
-        except httpx.HTTPError as exc:
-            if driver.cancelling():
-                raise asyncio.CancelledError from exc
-            tally.record("error", None, f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(0.01)
-            return
-        failed = is_error(response)
-        tally.record("error" if failed else "ok", time.perf_counter() - started,
-                     f"HTTP {response.status_code}: {response.text[:300]}" if failed else None)  # fmt: skip
+        call = target.calls[(turns[index] - 1) % len(target.calls)]
+        response, latency, failure = await driver.timed(pool[index], *call)
+        if response is None:
+            tally.record("error", None, failure)
+        elif is_error(response):
+            tally.record("error", latency, f"HTTP {response.status_code}: {response.text[:300]}")
+        else:
+            tally.record("ok", latency)
 
-    if warmup > 0:
-        await driver.bounded(len(pool), warmup, lambda i: step(driver.Tally(), i))
+    if args.warmup > 0:
+        await driver.bounded(len(pool), args.warmup, lambda i: step(driver.Tally(), i))
     tally, meter = driver.Tally(), Meter(watched)
-    await driver.bounded(len(pool), seconds, lambda i: step(tally, i))
-    tally.seconds, cpu = meter.use()
-    return Run(target.name, tally, cpu)
+    await driver.bounded(len(pool), args.seconds, lambda i: step(tally, i))
+    tally.seconds, tally.cpu = meter.use()
+    return tally
 
 
 def first_difference(a: Any, b: Any, path: str = "$") -> str | None:
@@ -118,10 +93,11 @@ def first_difference(a: Any, b: Any, path: str = "$") -> str | None:
 
 async def sample_line(client: httpx.AsyncClient, graphql: Target, ceiling: Target) -> str:
     """One response of each target for the same market: their sizes and whether they are the same JSON."""
-    g, c = await send(client, graphql.calls[0]), await send(client, ceiling.calls[0])
+    g, c = [(await driver.timed(client, *target.calls[0]))[0] for target in (graphql, ceiling)]
     for name, response in (("GraphQL", g), ("ceiling", c)):
-        if is_error(response):
-            raise RuntimeError(f"{name} answered HTTP {response.status_code}: {response.text[:500]}")
+        if response is None or is_error(response):
+            raise RuntimeError(f"{name} answered {response and (response.status_code, response.text[:500])}")
+    assert g is not None and c is not None
     g_json, c_json = orjson.loads(g.content), orjson.loads(c.content)
     products, difference = g_json["data"]["products"], first_difference(g_json, c_json)
     return (
@@ -131,16 +107,18 @@ async def sample_line(client: httpx.AsyncClient, graphql: Target, ceiling: Targe
     )
 
 
-async def measure(base_url: str, market_ids: list[int], args: Any, watched: Watched) -> tuple[str, CpuUse, list[Run]]:
+async def measure(
+    base_url: str, market_ids: list[int], args: Any, watched: Watched
+) -> tuple[str, CpuUse, dict[str, driver.Tally]]:
     graphql, ceiling = targets(market_ids)
     async with AsyncExitStack() as stack:
         pool = await driver.clients(stack, base_url, args.clients)
         sample = await sample_line(pool[0], graphql, ceiling)
         idle = await idle_load(watched)
-        runs = []
+        runs = {}
         for target in (graphql, ceiling):
             print(f"  measuring {target.name}: {args.warmup:g} s warm-up, {args.seconds:g} s …", flush=True)
-            runs.append(await run_target(pool, target, args.seconds, args.warmup, watched))
+            runs[target.name] = await run_target(pool, target, args, watched)
     return sample, idle, runs
 
 
@@ -149,40 +127,29 @@ COLUMNS += [("requests", ">10"), ("CPU server", ">12.2f"), ("postgres", ">10.2f"
 COLUMNS += [("other", ">7.2f"), ("server ms/req", ">15.2f")]
 
 
-def row(run: Run, cost: float) -> list[Any]:
-    t, cpu = run.tally, run.cpu
-    p50, p99 = (report.percentile_ms(t.every(), f) for f in (0.5, 0.99))
-    return [
-        run.target,
-        t.rate(run.ok),
-        p50,
-        p99,
-        t.errors["error"],
-        run.ok + t.errors["error"],
-        *vars(cpu).values(),
-        cost,
-    ]
-
-
-def print_report(args: Any, seeded: seeding.Seeded, sample: str, idle: CpuUse, runs: list[Run]) -> None:
+def print_report(args: Any, seeded: seeding.Seeded, sample: str, idle: CpuUse, runs: dict[str, driver.Tally]) -> None:
     markets = len(seeded.market_ids)
     print(f"\ncatalog page: {PAGE_SIZE} products of one market ({markets} markets rotated), 1 uvicorn process,"
-          f" {args.clients} clients, {args.seconds:g} s each"
-          f" after {args.warmup:g} s warm-up, {report.cpus()}")  # fmt: skip
+          f" {args.clients} clients, {args.seconds:g} s each after {args.warmup:g} s warm-up, "
+          f"{report.cpus()}")  # fmt: skip
     print(f"seeded: {seeded.products:,} products in {markets} markets, {seeded.stalls} stalls, "
           f"{seeded.tiers:,} price tiers, {seeded.photos:,} photos")  # fmt: skip
     print(sample)
     print(f"before the run, other programs kept {idle.other:.2f} cores busy\n")
-    cost = {r.target: r.cpu.server_ms_per(r.tally.seconds, r.ok) for r in runs}
-    report.table(COLUMNS, [row(r, cost[r.target]) for r in runs], rule=True)
-    rates = {r.target: r.tally.rate(r.ok) for r in runs}
+    ok = {name: t.count("ok") for name, t in runs.items()}
+    rates = {name: t.rate(ok[name]) for name, t in runs.items()}
+    cost = {name: t.cpu.server_ms_per(t.seconds, ok[name]) for name, t in runs.items()}
+    rows = [[name, rates[name], report.percentile_ms(t.every(), 0.5), report.percentile_ms(t.every(), 0.99),
+             t.errors["error"], ok[name] + t.errors["error"], *vars(t.cpu).values(), cost[name]]
+            for name, t in runs.items()]  # fmt: skip
+    report.table(COLUMNS, rows, rule=True)
     print(f"\nGraphQL req/s ÷ ceiling req/s = {report.ratio(rates['GraphQL'], rates['ceiling']):.2f}")
     print(f"server CPU per request: GraphQL {cost['GraphQL']:.2f} ms, ceiling {cost['ceiling']:.2f} ms (ceiling ÷ "
           f"GraphQL = {report.ratio(cost['ceiling'], cost['GraphQL']):.2f}; unlike req/s this does not depend on the "
           "cores left to PostgreSQL and the driver)")  # fmt: skip
-    for r in runs:
-        if r.tally.samples:
-            print(f"first {r.target} error: {r.tally.samples['error']}")
+    for name, t in runs.items():
+        if t.samples:
+            print(f"first {name} error: {t.samples['error']}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -96,35 +96,27 @@ class PhaseResult:
     cpu: CpuUse = field(default_factory=CpuUse)
 
 
-def classify(response: httpx.Response) -> tuple[str, str]:
-    """(kind, text): PLACED with the order number, or OUT_OF_STOCK, another code or an error with the answer."""
+async def send(client: httpx.AsyncClient, body: bytes) -> tuple[str, str, float]:
+    """(kind, text, seconds): PLACED with the order number, or OUT_OF_STOCK, another code or an error with
+    the answer."""
+    response, latency, failure = await driver.timed(client, "POST", "/graphql", body)
+    if response is None:
+        return HTTP_ERROR, failure, latency
     text = response.text[:600]
     if response.status_code != 200:
-        return HTTP_ERROR, f"HTTP {response.status_code}: {text}"
+        return HTTP_ERROR, f"HTTP {response.status_code}: {text}", latency
     try:
         document = orjson.loads(response.content)
     except orjson.JSONDecodeError:
-        return HTTP_ERROR, f"HTTP 200, not JSON: {text}"
+        return HTTP_ERROR, f"HTTP 200, not JSON: {text}", latency
     payload = (document.get("data") or {}).get("placeOrder")
     if document.get("errors") or payload is None:
-        return GRAPHQL_ERROR, text
-    codes = [e["code"] for e in payload["errors"]]
-    if codes:
-        return (OUT_OF_STOCK if OUT_OF_STOCK in codes else codes[0]), text
+        return GRAPHQL_ERROR, text, latency
+    if codes := [e["code"] for e in payload["errors"]]:
+        return (OUT_OF_STOCK if OUT_OF_STOCK in codes else codes[0]), text, latency
     if payload["order"] is None:
-        return GRAPHQL_ERROR, f"neither an order nor errors: {text}"
-    return PLACED, payload["order"]["number"]
-
-
-async def send(client: httpx.AsyncClient, body: bytes) -> tuple[str, str, float]:
-    started = time.perf_counter()
-    try:
-        response = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
-    except httpx.HTTPError as exc:
-        if driver.cancelling():
-            raise asyncio.CancelledError from exc
-        return HTTP_ERROR, f"{type(exc).__name__}: {exc}", time.perf_counter() - started
-    return *classify(response), time.perf_counter() - started
+        return GRAPHQL_ERROR, f"neither an order nor errors: {text}", latency
+    return PLACED, payload["order"]["number"], latency
 
 
 def _pair_outcome(first: tuple[str, str, float], second: tuple[str, str, float]) -> str:
@@ -166,8 +158,6 @@ async def run_phase(
             if kind == PLACED:
                 result.last_placed_at = time.perf_counter() - meter.started
                 result.placed[(buyer.id, key)] = text
-            elif kind == HTTP_ERROR:
-                await asyncio.sleep(0.01)
 
     await driver.bounded(len(world.buyers), seconds, step)
     result.tally.seconds, result.cpu = meter.use()

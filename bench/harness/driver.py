@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bench.harness.cpu import CpuUse
+
 T = TypeVar("T")
 REQUEST_TIMEOUT = 30.0
 
@@ -24,6 +26,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     samples: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu: CpuUse = field(default_factory=CpuUse)  # while measuring
 
     def record(self, kind: str, latency: float | None, error: str | None = None) -> None:
         if latency is not None:
@@ -64,10 +67,21 @@ async def bounded(clients: int, seconds: float, step: Callable[[int], Awaitable[
     return time.perf_counter() - started
 
 
-def cancelling() -> bool:
-    """Whether this task was asked to stop (Ctrl-C): httpcore may turn the cancellation into a read error."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+async def timed(
+    client: httpx.AsyncClient, method: str, path: str, body: bytes | None = None
+) -> tuple[httpx.Response | None, float, str]:
+    """One request: (the response or None, its seconds, why it got none); a pause after a failure."""
+    started = time.perf_counter()
+    try:
+        response = await client.request(method, path, content=body, headers={"content-type": "application/json"})
+    except httpx.HTTPError as exc:
+        task = asyncio.current_task()  # Ctrl-C stays Ctrl-C: httpcore may turn a cancellation into a read error
+        if task is not None and task.cancelling() > 0:
+            raise asyncio.CancelledError from exc
+        seconds = time.perf_counter() - started
+        await asyncio.sleep(0.01)
+        return None, seconds, f"{type(exc).__name__}: {exc}"
+    return response, time.perf_counter() - started, ""
 
 
 async def clients(
