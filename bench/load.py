@@ -14,8 +14,8 @@ servers: raw HTTP/1.1 keep-alive connections on asyncio streams, bodies prepared
 
 import argparse
 import asyncio
+import os
 import random
-import resource
 import secrets
 import statistics
 from contextlib import ExitStack
@@ -228,15 +228,6 @@ def _processes(count: int) -> str:
     return f"{count} API process{'es' if count > 1 else ''}"
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _counts(value: str) -> list[int]:
-    return [int(n) for n in value.split(",")]
-
-
 def _mix(value: str) -> dict[str, int]:
     weights = {}
     for part in value.split(","):
@@ -262,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
         cli.Option("--couriers", 20, "couriers to seed, 10 deliveries each"),
         cli.Option("--catalog-cache", 5.0, "CATALOG_CACHE_SECONDS of the API processes (as deployed; 0: off)"),
         cli.Option("--mix", dict(MIX), "operation weights, e.g. browse=70,detail=15, or the morning mix", type=_mix),
-        cli.Option("--processes", [1, 2], "API process counts to run, e.g. 1 or 1,2", type=_counts),
+        cli.Option("--processes", [1, 2], "API process counts, e.g. 1 or 1,2", type=lambda v: [*map(int, v.split(","))]),
     )  # fmt: skip
 
     with database.bench_database(
@@ -287,11 +278,11 @@ def main(argv: list[str] | None = None) -> None:
             # and taking turns puts both on each configuration alike.
             for round_index in range(args.rounds):
                 for processes in args.processes[:: 1 if round_index % 2 == 0 else -1]:
-                    before, these = _cpu(), runs[processes]
+                    before, these = sum(os.times()[:2]), runs[processes]
                     result, use = driver.run_driver(
                         partial(run_load, urls[:processes], world, args, 7 + round_index, watched)
                     )
-                    these.driver_cpu += _cpu() - before
+                    these.driver_cpu += sum(os.times()[:2]) - before
                     these.uses.append(use)
                     these.rates.append(result.rate(result.count()))
                     these.tally.add(result)

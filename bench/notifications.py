@@ -158,11 +158,8 @@ def running_receivers() -> Iterator[Receivers]:
     receivers = Receivers()
     receivers.process.start()
     try:
-        deadline = time.monotonic() + servers.START_TIMEOUT
-        while not all(servers.answers(port) for port in (receivers.smtp_port, receivers.http_port)):
-            if not receivers.process.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the receivers did not start")
-            time.sleep(0.05)
+        ports = (receivers.smtp_port, receivers.http_port)
+        servers.wait_until(lambda: all(map(servers.answers, ports)), "receivers", receivers.process.is_alive)
         yield receivers
     finally:
         receivers.process.terminate()
@@ -172,16 +169,25 @@ def running_receivers() -> Iterator[Receivers]:
 
 
 @dataclass
-class Load:
+class Run:
+    """The orders placed (with their commit times) and what arrived for them."""
+
     commits: dict[str, float] = field(default_factory=dict)  # order number → time.time() after its commit
     failures: Counter[str] = field(default_factory=Counter)
     samples: dict[str, str] = field(default_factory=dict)
     started: float = 0.0  # time.time() when the first order was sent
     finished: float = 0.0  # time.time() after the last hand-over
+    expected: int = 0  # notifications expected: NOTIFICATIONS_PER_ORDER per placed order
+    complete: bool = False  # everything expected arrived before the timeout
+    waited: float = 0.0  # seconds from the first order to the moment everything had arrived (or the timeout)
+    deliveries: list[Delivery] = field(default_factory=list)
+    cpu: CpuUse = field(default_factory=CpuUse)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    undispatched: int = 0
 
 
-async def place_orders(world: World, settings: Any, queue: Any, args: Any) -> Load:
-    rng, load = random.Random(2026), Load()
+async def place_orders(world: World, settings: Any, queue: Any, args: Any) -> Run:
+    rng, load = random.Random(2026), Run()
     requests = []
     for i in range(args.orders):
         buyer = world.buyers[i % len(world.buyers)].user
@@ -211,18 +217,6 @@ async def place_orders(world: World, settings: Any, queue: Any, args: Any) -> Lo
     return load
 
 
-@dataclass
-class Measured:
-    load: Load
-    expected: int  # notifications expected: NOTIFICATIONS_PER_ORDER per placed order
-    complete: bool  # everything expected arrived before the timeout
-    waited: float  # seconds from the first order to the moment everything had arrived (or the timeout)
-    deliveries: list[Delivery]
-    cpu: CpuUse
-    statuses: list[dict[str, Any]]
-    undispatched: int
-
-
 async def wait_for_deliveries(receivers: Receivers, worker: servers.Process, expected: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while True:
@@ -235,23 +229,24 @@ async def wait_for_deliveries(receivers: Receivers, worker: servers.Process, exp
 
 async def measure(
     url: str, world: World, receivers: Receivers, worker: servers.Process, watched: Watched, args: Any
-) -> Measured:
+) -> Run:
     async with database.orm(url, **SETTINGS) as settings:
         queue = create_queue(settings)
         try:
             meter = Meter(watched)
-            load = await place_orders(world, settings, queue, args)
-            expected = NOTIFICATIONS_PER_ORDER * len(load.commits)
-            print(f"  placed {len(load.commits)} orders in {load.finished - load.started:.1f} s; "
+            run = await place_orders(world, settings, queue, args)
+            run.expected = expected = NOTIFICATIONS_PER_ORDER * len(run.commits)
+            print(f"  placed {len(run.commits)} orders in {run.finished - run.started:.1f} s; "
                   f"waiting for {expected} emails and {expected} webhook calls …", flush=True)  # fmt: skip
-            complete = await wait_for_deliveries(receivers, worker, expected, args.timeout)
-            waited, cpu = meter.use()
+            run.complete = await wait_for_deliveries(receivers, worker, expected, args.timeout)
+            run.waited, run.cpu = meter.use()
             await asyncio.sleep(SETTLE_SECONDS)
             receivers.counts()
-            statuses, undispatched = await database.rows(STATUS_SQL), await database.rows(UNDISPATCHED_SQL)
+            run.deliveries, run.statuses = receivers.deliveries, await database.rows(STATUS_SQL)
+            run.undispatched = int((await database.rows(UNDISPATCHED_SQL))[0]["n"])
         finally:
             await queue.aclose()
-    return Measured(load, expected, complete, waited, receivers.deliveries, cpu, statuses, int(undispatched[0]["n"]))
+    return run
 
 
 def summarise_log(lines: list[str]) -> tuple[str, list[str]]:
@@ -270,9 +265,8 @@ def summarise_log(lines: list[str]) -> tuple[str, list[str]]:
     return text, (errors + warnings)[:6]
 
 
-def print_report(args: Any, measured: Measured, worker: servers.Process) -> None:
-    load, expected = measured.load, measured.expected
-    deliveries = measured.deliveries
+def print_report(args: Any, measured: Run, worker: servers.Process) -> None:
+    load, expected, deliveries = measured, measured.expected, measured.deliveries
     placed = len(load.commits)
     print(f"\nnotifications: 1 `pasar worker` process (arq, max_jobs 20, poll delay {WORKER_POLL_DELAY} s), "
           f"aiosmtpd and uvicorn receivers in a helper process, {report.cpus()}")  # fmt: skip

@@ -3,7 +3,7 @@
 import asyncio
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -34,33 +34,24 @@ def _postgres_backends(database: str) -> list[str]:
     return pids
 
 
-@dataclass
-class CpuSample:
-    """CPU seconds so far (Linux /proc; zeros elsewhere) of the server, PostgreSQL, this driver, the machine."""
-
-    server: float = 0.0
-    postgres: dict[str, float] = field(default_factory=dict)  # per backend pid: backends come and go
-    driver: float = 0.0
-    machine_busy: float = 0.0
-
-    @classmethod
-    def take(cls, watched: Watched) -> "CpuSample":
-        times = os.times()
-        sample = cls(driver=times.user + times.system)
-        tick = os.sysconf("SC_CLK_TCK")
-        try:
-            sample.server = _proc_cpu_seconds(str(watched.server_pid), tick)
-            for pid in _postgres_backends(watched.database):
-                try:
-                    sample.postgres[pid] = _proc_cpu_seconds(pid, tick)
-                except OSError:  # a backend that just ended
-                    continue
-            with open("/proc/stat") as f:
-                ticks = [int(v) for v in f.readline().split()[1:9]]
-            sample.machine_busy = (sum(ticks) - ticks[3] - ticks[4]) / tick  # all but idle and iowait
-        except (OSError, IndexError, ValueError):
-            pass
-        return sample
+def _sample(watched: Watched) -> tuple[float, dict[str, float], float, float]:
+    """CPU seconds so far (Linux /proc; zeros elsewhere) of the server, each PostgreSQL backend (they come and
+    go), this driver, and the machine (all but idle and iowait)."""
+    times, tick = os.times(), os.sysconf("SC_CLK_TCK")
+    server, postgres, machine = 0.0, {}, 0.0
+    try:
+        server = _proc_cpu_seconds(str(watched.server_pid), tick)
+        for pid in _postgres_backends(watched.database):
+            try:
+                postgres[pid] = _proc_cpu_seconds(pid, tick)
+            except OSError:  # a backend that just ended
+                continue
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+        machine = (sum(ticks) - ticks[3] - ticks[4]) / tick
+    except (OSError, IndexError, ValueError):
+        pass
+    return server, postgres, times.user + times.system, machine
 
 
 @dataclass(frozen=True)
@@ -72,14 +63,6 @@ class CpuUse:
     driver: float = 0.0
     other: float = 0.0  # everything else on the machine: other programs, the kernel
 
-    @classmethod
-    def between(cls, before: CpuSample, after: CpuSample, seconds: float) -> "CpuUse":
-        server = (after.server - before.server) / seconds
-        postgres = sum(used - before.postgres.get(pid, 0.0) for pid, used in after.postgres.items()) / seconds
-        driver = (after.driver - before.driver) / seconds
-        machine = (after.machine_busy - before.machine_busy) / seconds
-        return cls(server, postgres, driver, max(0.0, machine - server - postgres - driver))
-
     def server_ms_per(self, seconds: float, count: int) -> float:
         """Server CPU per request (or delivery): unlike a rate, independent of the cores left to the others."""
         return self.server * seconds * 1000 / count if count else float("nan")
@@ -89,11 +72,17 @@ class Meter:
     """CPU use from when it is made to each `use()`, over the time passed."""
 
     def __init__(self, watched: Watched) -> None:
-        self.watched, self.before, self.started = watched, CpuSample.take(watched), time.perf_counter()
+        self.watched, self.before, self.started = watched, _sample(watched), time.perf_counter()
 
     def use(self) -> tuple[float, CpuUse]:
         seconds = time.perf_counter() - self.started
-        return seconds, CpuUse.between(self.before, CpuSample.take(self.watched), seconds)
+        (server0, postgres0, driver0, machine0), (server, postgres, driver, machine) = (
+            self.before,
+            _sample(self.watched),
+        )
+        server, driver = (server - server0) / seconds, (driver - driver0) / seconds
+        pg = sum(used - postgres0.get(pid, 0.0) for pid, used in postgres.items()) / seconds
+        return seconds, CpuUse(server, pg, driver, max(0.0, (machine - machine0) / seconds - server - pg - driver))
 
 
 async def idle_load(watched: Watched, seconds: float = 1.0) -> CpuUse:

@@ -72,6 +72,17 @@ class Process:
         return "\n".join(self.log_lines()[-lines:])
 
 
+def wait_until(ready: Callable[[], bool], what: str, alive: Callable[[], bool], log: Callable[[], str] = str) -> None:
+    """Poll `ready` until it holds; fail when the process is gone or after START_TIMEOUT."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while not ready():
+        if not alive():
+            raise RuntimeError(f"the {what} exited:\n{log()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the {what} did not start within {START_TIMEOUT:.0f} s:\n{log()}")
+        time.sleep(0.05)
+
+
 @contextmanager
 def _running(
     what: str, command: list[str], env: dict[str, str], ready: Callable[[Process], bool], base_url: str = ""
@@ -84,15 +95,7 @@ def _running(
             popen = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         started = Process(popen, log_path, base_url)
         try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if started.exited():
-                    raise RuntimeError(f"the {what} exited with {popen.returncode}:\n{started.log_tail()}")
-                if ready(started):
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the {what} did not start within {START_TIMEOUT:.0f} s:\n{started.log_tail()}")
-                time.sleep(0.1)
+            wait_until(lambda: ready(started), what, lambda: not started.exited(), started.log_tail)
             yield started
             if started.exited():
                 print(f"warning: the {what} exited during the run:\n{started.log_tail()}", file=sys.stderr)
