@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
         cli.Option("--couriers", 20, "couriers to seed, 10 deliveries each"),
         cli.Option("--catalog-cache", 5.0, "CATALOG_CACHE_SECONDS of the API processes (as deployed; 0: off)"),
         cli.Option("--mix", dict(MIX), "operation weights, e.g. browse=70,detail=15, or the morning mix", type=_mix),
-        cli.Option("--processes", [1, 2], "API process counts, e.g. 1 or 1,2", type=lambda v: [*map(int, v.split(","))]),
+        cli.Option("--processes", [1, 2], "API process counts: 1 or 1,2", type=lambda v: [*map(int, v.split(","))]),
     )  # fmt: skip
 
     with database.bench_database(
