@@ -86,8 +86,8 @@ def first_difference(a: Any, b: Any, path: str = "$") -> str | None:
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return f"{path}: {len(a)} items in GraphQL, {len(b)} in ceiling"
-        found = (first_difference(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b, strict=True)))
-        return next((f for f in found if f), None)
+        diffs = (first_difference(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b, strict=True)))
+        return next((d for d in diffs if d), None)
     return None if a == b else f"{path}: GraphQL {a!r}, ceiling {b!r}"
 
 

@@ -54,7 +54,7 @@ order { number deliverySlot { window } }
 pickups { stall { name stallNumber } ready items { productName quantity } } } }"""
 SEARCHES = [None, None, None, "cabai", "beras", "bawang", "telur", "ayam", "tomat"]
 SORTS = ["RELEVANCE", "NEWEST", "PRICE_ASC", "PRICE_DESC"]
-SETTINGS = {"secret_key": database.SECRET_KEY, "slot_capacity": 10_000_000, "cod_max_total": 10**9}
+SETTINGS: dict[str, Any] = {"secret_key": database.SECRET_KEY, "slot_capacity": 10_000_000, "cod_max_total": 10**9}
 
 
 @dataclass
@@ -82,7 +82,11 @@ async def seed_world(settings: Any, products: int, buyers: int, couriers: int) -
         for k in range(10):
             buyer = people[(n * 10 + k) % len(people)].user
             product_id, quantity = orderable[(n * 10 + k) % len(orderable)]
-            where = {"lat": lat + (k + 1) * 0.002, "lng": lng + n * 0.001, "line": f"Jl. Ijen No. {k + 1}"}
+            where: dict[str, Any] = {
+                "lat": lat + (k + 1) * 0.002,
+                "lng": lng + n * 0.001,
+                "line": f"Jl. Ijen No. {k + 1}",
+            }
             request = seeding.order_request(
                 [(product_id, Decimal(quantity))], buyer=buyer, key=f"seed-{n}-{k}", **where
             )

@@ -81,7 +81,11 @@ async def seed_world(settings: Any, buyers: int) -> World:
 
 
 # Only the worker delivers: this process places orders, with limits that never refuse one.
-SETTINGS = {"secret_key": database.SECRET_KEY, "slot_capacity": 1_000_000, "cod_max_total": 1_000_000_000}
+SETTINGS: dict[str, Any] = {
+    "secret_key": database.SECRET_KEY,
+    "slot_capacity": 1_000_000,
+    "cod_max_total": 1_000_000_000,
+}
 
 
 def serve_receivers(smtp_port: int, http_port: int, arrivals: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import SecretStr
 from strawberry import relay
 
 from bench.harness.database import SECRET_KEY, analyse, rows
@@ -87,7 +88,8 @@ async def seed_catalog(product_count: int, rng: random.Random | None = None) -> 
     password_hash = await passwords.hash_password("bench-password-2026")  # one argon2 hash for every trader
     seeded = Seeded(market_ids=[m.id for m in markets])
 
-    users, stalls = [], []
+    users: list[User] = []
+    stalls: list[Stall] = []
     for market_index, market in enumerate(markets):
         for t in range(TRADERS_PER_MARKET):
             pk, honorific, first = len(users) + 1, rng.choice(HONORIFICS), rng.choice(FIRST_NAMES)
@@ -98,7 +100,9 @@ async def seed_catalog(product_count: int, rng: random.Random | None = None) -> 
                                 is_open=True))  # fmt: skip
     await User.bulk_create(users, batch_size=500)
     await Stall.bulk_create(stalls, batch_size=500)
-    products, tiers, photos = [], [], []
+    products: list[Product] = []
+    tiers: list[PriceTier] = []
+    photos: list[ProductPhoto] = []
     for index in range(product_count):
         pk, item = index + 1, rng.choice(ITEMS)
         name, category = f"{item.name} {rng.choice(QUALIFIERS)}".strip(), categories[item.category]
@@ -141,7 +145,7 @@ class Person:
 
 def token_settings() -> Settings:
     # Only the key and the lifetime matter here: the tokens must outlive seeding, the runs and the checks.
-    return Settings(secret_key=SECRET_KEY, access_token_minutes=24 * 60)
+    return Settings(secret_key=SecretStr(SECRET_KEY), access_token_minutes=24 * 60)
 
 
 async def users(
@@ -174,8 +178,8 @@ async def product(
     stall: Stall, category: Category, name: str, *, price: int, stock: Decimal | int, **fields: Any
 ) -> int:
     """A product sold by the piece (minimum 1, step 1) unless `fields` say otherwise; its id."""
-    values = {"unit": Unit.PCS, "min_quantity": Decimal(1), "quantity_step": Decimal(1), "is_weighed": False,
-              "description": "Langsung dari lapak."} | fields  # fmt: skip
+    values: dict[str, Any] = {"unit": Unit.PCS, "min_quantity": Decimal(1), "quantity_step": Decimal(1),
+                              "is_weighed": False, "description": "Langsung dari lapak."} | fields  # fmt: skip
     made = await Product.create(stall=stall, category=category, name=name, price=price, stock=Decimal(stock),
                                 search_text=search.index_text(name, category.name), **values)  # fmt: skip
     return int(made.id)
