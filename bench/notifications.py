@@ -81,11 +81,7 @@ async def seed_world(settings: Any, buyers: int) -> World:
 
 
 # Only the worker delivers: this process places orders, with limits that never refuse one.
-SETTINGS: dict[str, Any] = {
-    "secret_key": database.SECRET_KEY,
-    "slot_capacity": 1_000_000,
-    "cod_max_total": 1_000_000_000,
-}
+SETTINGS: dict[str, Any] = {"secret_key": database.SECRET_KEY, "slot_capacity": 10**6, "cod_max_total": 10**9}
 
 
 def serve_receivers(smtp_port: int, http_port: int, arrivals: Any) -> None:
@@ -125,10 +121,8 @@ def delivery(channel: str, arrived: float, raw: bytes) -> Delivery:
     """An email matched by its Message-ID and Subject, a webhook call by its body's id and params.number."""
     if channel == "email":
         message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
-        ident, number = (
-            MESSAGE_ID.search(str(message["Message-ID"] or "")),
-            NUMBER.search(str(message["Subject"] or "")),
-        )
+        ident = MESSAGE_ID.search(str(message["Message-ID"] or ""))
+        number = NUMBER.search(str(message["Subject"] or ""))
         return Delivery(channel, arrived, int(ident.group(1)) if ident else None, number.group(0) if number else None)
     try:
         body = orjson.loads(raw)
