@@ -82,14 +82,8 @@ async def seed_world(settings: Any, products: int, buyers: int, couriers: int) -
         for k in range(10):
             buyer = people[(n * 10 + k) % len(people)].user
             product_id, quantity = orderable[(n * 10 + k) % len(orderable)]
-            where: dict[str, Any] = {
-                "lat": lat + (k + 1) * 0.002,
-                "lng": lng + n * 0.001,
-                "line": f"Jl. Ijen No. {k + 1}",
-            }
-            request = seeding.order_request(
-                [(product_id, Decimal(quantity))], buyer=buyer, key=f"seed-{n}-{k}", **where
-            )
+            where: dict[str, Any] = {"lat": lat + (k + 1) * 0.002, "lng": lng + n * 0.001, "key": f"seed-{n}-{k}"}
+            request = seeding.order_request([(product_id, Decimal(quantity))], buyer=buyer, line="Jl. Ijen", **where)
             order = await orders_service.place_order(actor=buyer, request=request, settings=settings)
             await DeliveryAssignment.create(order_id=order.id, courier_id=courier.id, market_id=market.id,
                                             status=AssignmentStatus.ACCEPTED, live_order_id=order.id,
@@ -237,9 +231,7 @@ def _mix(value: str) -> dict[str, int]:
     for part in value.split(","):
         operation, _, weight = part.partition("=")
         if operation not in MIX or not weight.isdigit():
-            raise argparse.ArgumentTypeError(
-                f"{part!r}: expected OPERATION=WEIGHT with OPERATION one of {', '.join(MIX)}"
-            )
+            raise argparse.ArgumentTypeError(f"{part!r}: expected OPERATION=WEIGHT, OPERATION one of {', '.join(MIX)}")
         weights[operation] = int(weight)
     if not any(weights.values()):
         raise argparse.ArgumentTypeError("at least one operation needs a weight above 0")
@@ -260,9 +252,8 @@ def main(argv: list[str] | None = None) -> None:
         cli.Option("--processes", [1, 2], "API process counts: 1 or 1,2", type=lambda v: [*map(int, v.split(","))]),
     )  # fmt: skip
 
-    with database.bench_database(
-        f"seeding {args.products:,} products, {args.buyers} buyers, {args.couriers} couriers"
-    ) as (name, url):
+    doing = f"seeding {args.products:,} products, {args.buyers} buyers, {args.couriers} couriers"
+    with database.bench_database(doing) as (name, url):
         world = database.seeded(url, seed_world, args.products, args.buyers, args.couriers, **SETTINGS)
         print(f"catalog page cache: {args.catalog_cache:g} s per API process", flush=True)
         env = servers.UNLIMITED | {"CATALOG_CACHE_SECONDS": str(args.catalog_cache)}
@@ -271,10 +262,8 @@ def main(argv: list[str] | None = None) -> None:
             # balancer would (uvicorn --workers leaves it to the kernel which process accepts each
             # keep-alive connection, and an uneven split then lasts the whole run). All are started once; a
             # run with fewer leaves the others idle.
-            started = [
-                stack.enter_context(servers.running_server(url, env=env, name=f"server-{n}"))
-                for n in range(max(args.processes))
-            ]
+            start = (servers.running_server(url, env=env, name=f"server-{n}") for n in range(max(args.processes)))
+            started = [stack.enter_context(server) for server in start]
             watched, urls = Watched(started[0].pid, name), [server.base_url for server in started]
             runs = {processes: Runs() for processes in args.processes}
             # The configurations take turns, round after round, in alternating order (1, 2 then 2, 1): this
@@ -283,9 +272,8 @@ def main(argv: list[str] | None = None) -> None:
             for round_index in range(args.rounds):
                 for processes in args.processes[:: 1 if round_index % 2 == 0 else -1]:
                     before, these = sum(os.times()[:2]), runs[processes]
-                    result, use = driver.run_driver(
-                        partial(run_load, urls[:processes], world, args, 7 + round_index, watched)
-                    )
+                    run = partial(run_load, urls[:processes], world, args, 7 + round_index, watched)
+                    result, use = driver.run_driver(run)
                     these.driver_cpu += sum(os.times()[:2]) - before
                     these.uses.append(use)
                     these.rates.append(result.rate(result.count()))

@@ -256,26 +256,23 @@ def summarise_log(lines: list[str]) -> tuple[str, list[str]]:
         line.split(" ← ", 1)[1].split(" ", 1)[0].rsplit(":", 1)[-1] for line in lines if " ← " in line
     )
     done = ", ".join(f"{name} {count}" for name, count in sorted(jobs.items())) or "none seen"
-    text = (
-        f"{len(lines):,} lines; jobs finished: {done}; errors {len(errors)}, warnings {len(warnings)}, "
-        f"retries {retries}, failed jobs {failed}"
-    )
-    return text, (errors + warnings)[:6]
+    return (f"{len(lines):,} lines; jobs finished: {done}; errors {len(errors)}, warnings {len(warnings)}, "
+            f"retries {retries}, failed jobs {failed}"), (errors + warnings)[:6]  # fmt: skip
 
 
-def print_report(args: Any, measured: Run, worker: servers.Process) -> None:
-    load, expected, deliveries = measured, measured.expected, measured.deliveries
-    placed = len(load.commits)
+def print_report(args: Any, run: Run, worker: servers.Process) -> None:
+    expected, deliveries = run.expected, run.deliveries
+    placed = len(run.commits)
     print(f"\nnotifications: 1 `pasar worker` process (arq, max_jobs 20, poll delay {WORKER_POLL_DELAY} s), "
           f"aiosmtpd and uvicorn receivers in a helper process, {report.cpus()}")  # fmt: skip
     pace = f"paced at {args.rate:g} orders/s" if args.rate > 0 else "as fast as they go"
-    span_placing = load.finished - load.started
+    span_placing = run.finished - run.started
     print(f"load: {placed} COD orders (2 stalls each) placed by {args.concurrency} concurrent placers, {pace}, "
           f"in {span_placing:.2f} s ({report.ratio(placed, span_placing):.1f} orders/s, "
           f"{report.ratio(expected, span_placing):.1f} notifications/s offered), each handed over after its "
           "commit")  # fmt: skip
-    if load.failures:
-        print(f"ORDERS NOT PLACED: {dict(load.failures)}; sample: {next(iter(load.samples.values()))}")
+    if run.failures:
+        print(f"ORDERS NOT PLACED: {dict(run.failures)}; sample: {next(iter(run.samples.values()))}")
     if not placed:
         print("no order was placed: nothing to measure")
         return
@@ -283,15 +280,15 @@ def print_report(args: Any, measured: Run, worker: servers.Process) -> None:
     ids = {c: Counter(d.notification_id for d in by_channel[c]) for c in CHANNELS}
     duplicates = {c: sum(n - 1 for n in ids[c].values() if n > 1) for c in CHANNELS}
     both = set(ids["email"]) & set(ids["webhook"]) - {None}
-    unmatched = [d for d in deliveries if d.number not in load.commits]
+    unmatched = [d for d in deliveries if d.number not in run.commits]
     print(f"expected: {expected} notifications ({NOTIFICATIONS_PER_ORDER} per order) × 2 channels = "
           f"{2 * expected} deliveries")  # fmt: skip
     print(f"received: {len(by_channel['email'])} emails, {len(by_channel['webhook'])} webhook calls; notifications "
           f"delivered on both channels: {len(both)} of {expected}"
-          + ("" if measured.complete else f"  — INCOMPLETE after the {args.timeout:g} s timeout"))  # fmt: skip
+          + ("" if run.complete else f"  — INCOMPLETE after the {args.timeout:g} s timeout"))  # fmt: skip
     if not deliveries:
         return
-    last, commits = max(d.arrived for d in deliveries), load.commits
+    last, commits = max(d.arrived for d in deliveries), run.commits
     span = last - min(commits.values())
     print(f"span: first commit → last delivery {span:.2f} s; the last delivery came "
           f"{last - max(commits.values()):.2f} s after the last commit")  # fmt: skip
@@ -312,17 +309,15 @@ def print_report(args: Any, measured: Run, worker: servers.Process) -> None:
     print(f"duplicates: email {duplicates['email']}, webhook {duplicates['webhook']}")
     if unmatched:
         print(f"deliveries matching no order placed here: {len(unmatched)}; sample: {unmatched[0]}")
-    statuses = "; ".join(
-        f"email {r['email_status']} / webhook {r['webhook_status']}: {r['n']}" for r in measured.statuses
-    )
-    retries = {c: sum(int(r[f"{c}_retries"] or 0) for r in measured.statuses) for c in CHANNELS}
+    statuses = "; ".join(f"email {r['email_status']} / webhook {r['webhook_status']}: {r['n']}" for r in run.statuses)
+    retries = {c: sum(int(r[f"{c}_retries"] or 0) for r in run.statuses) for c in CHANNELS}
     print(f"database: notifications {statuses or 'none'}; attempts beyond the first: email {retries['email']}, "
-          f"webhook {retries['webhook']}; outbox events not handed over: {measured.undispatched}")  # fmt: skip
-    cpu = measured.cpu
-    print(f"CPU cores over {measured.waited:.1f} s (first order → all delivered): worker {cpu.server:.2f}, "
+          f"webhook {retries['webhook']}; outbox events not handed over: {run.undispatched}")  # fmt: skip
+    cpu = run.cpu
+    print(f"CPU cores over {run.waited:.1f} s (first order → all delivered): worker {cpu.server:.2f}, "
           f"postgres {cpu.postgres:.2f}, this process (placing) {cpu.driver:.2f}, other (receivers, Redis, …) "
           f"{cpu.other:.2f}; worker CPU per delivery "
-          f"{cpu.server_ms_per(measured.waited, len(deliveries)):.2f} ms")  # fmt: skip
+          f"{cpu.server_ms_per(run.waited, len(deliveries)):.2f} ms")  # fmt: skip
     text, samples = summarise_log(worker.log_lines())
     print(f"worker log: {text}")
     for line in samples:

@@ -95,12 +95,8 @@ def _peak_rss_mb() -> float:
 
 
 def _run_child(method: str, files: list[Path], repeat: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", method, "--repeat", str(repeat), *map(str, files)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    command = [sys.executable, __file__, "--child", method, "--repeat", str(repeat), *map(str, files)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     times = result["times_ms"]
     return {"median_ms": statistics.median(times), "p90_ms": sorted(times)[int(len(times) * 0.9) - 1], **result}

@@ -77,9 +77,8 @@ def _line(label: str, timings: list[float]) -> str:
 
 COUNTS_SQL = """SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM order_item) AS lines,
 (SELECT count(*) FROM delivery_assignment) AS deliveries"""
-BASELINE_SQL = (
-    "SELECT count(*), sum(subtotal) FROM orders WHERE market_id = $1 AND created_at >= $2 AND created_at < $3"
-)
+BASELINE_SQL = """SELECT count(*), sum(subtotal) FROM orders
+WHERE market_id = $1 AND created_at >= $2 AND created_at < $3"""
 
 
 async def run(args: Any, url: str) -> None:

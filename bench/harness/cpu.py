@@ -76,10 +76,8 @@ class Meter:
 
     def use(self) -> tuple[float, CpuUse]:
         seconds = time.perf_counter() - self.started
-        (server0, postgres0, driver0, machine0), (server, postgres, driver, machine) = (
-            self.before,
-            _sample(self.watched),
-        )
+        server0, postgres0, driver0, machine0 = self.before
+        server, postgres, driver, machine = _sample(self.watched)
         server, driver = (server - server0) / seconds, (driver - driver0) / seconds
         pg = sum(used - postgres0.get(pid, 0.0) for pid, used in postgres.items()) / seconds
         return seconds, CpuUse(server, pg, driver, max(0.0, (machine - machine0) / seconds - server - pg - driver))
