@@ -1,85 +1,43 @@
 """A mixed morning load through the real HTTP API, with one API process and then two.
 
-What it measures
-    Requests per second, p50/p99 latency per operation and the error count when many clients hit the
-    API at once with the morning's mix: browsing the catalog (70 %), a product's detail (15 %), cart and
-    order (10 %: half addToCart, half placeOrder) and a courier's delivery queue (5 %). It runs the same
-    load for the same time against one uvicorn process and against two (on two ports, the clients'
-    connections spread over them round robin, as a load balancer does), taking turns for --rounds rounds
-    (1, 2, then 2, 1, ...),
-    and prints the ratio of their throughputs round by round and its median. It asserts no timings.
+Requests/s, p50/p99 per operation and errors of the morning's mix: catalog browsing 70 %, product detail
+15 %, addToCart 5 %, placeOrder 5 %, a courier's delivery queue 5 % (each courier has 10 accepted
+deliveries of real orders), against one uvicorn process and against two on two ports (the connections
+spread round robin, as a load balancer does), taking turns for --rounds rounds (1, 2, then 2, 1, …): the
+two / one ratio round by round and its median. Order limits are raised; the catalog page cache is as
+deployed (5 s per process; --catalog-cache 0: off). The driver is lean so it leaves the CPU to the
+servers: raw HTTP/1.1 keep-alive connections on asyncio streams, bodies prepared ahead, 2 s of warm-up.
 
-How
-    1. Creates a PostgreSQL database `pasar_bench_<random>`, seeds the catalog as bench/catalog.py does
-       (markets of Malang, traders, products with tiers and photos), then buyers and couriers with access
-       tokens signed with a fixed SECRET_KEY the server gets too, and gives each courier 10 accepted
-       deliveries of real orders (so the queue has pickups, items and a route to compute).
-    2. Starts two API processes (uvicorn, the real app); a one-process run sends to the first only. Order
-       limits (rate,
-       slot capacity, COD) are raised so that only a fault could refuse an order. The catalog page
-       cache is as deployed (CATALOG_CACHE_SECONDS=5, one cache per process); --catalog-cache 0
-       measures every page read from the database.
-    3. The load generator is lean on purpose, so it leaves the CPU to the server: raw HTTP/1.1 keep-alive
-       connections on asyncio streams (uvloop), request bodies prepared ahead, responses read by
-       Content-Length. Each of --clients connections sends requests back to back for --seconds (after
-       2 s of warm-up that is not counted).
-       An answer that is not HTTP 200 or holds a GraphQL or user error counts as an error.
-    4. Prints each run's requests/s as it ends; then for each process count, over its rounds, per
-       operation: requests, p50, p99; in total: requests/s, errors, the CPU the driver itself used and the
-       cores busy; then the two-process / one-process ratio of each round (runs a minute apart, on this
-       VM whose speed drifts by tens of percent within minutes) and their median. Drops the database.
-
-Run from the repository root:
     .venv/bin/python bench/load.py [--seconds 10] [--rounds 3] [--clients 32] [--products 2000]
         [--catalog-cache 5] [--mix browse=70,detail=15,cart=5,order=5,queue=5] [--processes 1,2]
 """
 
 import argparse
 import asyncio
+import os
 import random
-import resource
 import secrets
-import signal
 import statistics
-import tempfile
-import time
-from collections import defaultdict
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
+from time import perf_counter
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 from strawberry import relay
 
-from bench.catalog import (
-    PG_BENCH_URL,
-    CpuSample,
-    CpuUse,
-    Watched,
-    create_database,
-    drop_database,
-    on_sigterm,
-    prepare_database,
-    run_driver,
-    running_server,
-)
+from bench.harness import cli, database, driver, report, seeding, servers
+from bench.harness.cpu import CpuUse, Meter, Watched
+from src.models.accounts import Role
+from src.models.catalog import Product
+from src.models.delivery import AssignmentStatus, DeliveryAssignment
+from src.models.markets import Market
+from src.services import orders as orders_service
 
-SECRET_KEY = "pasar-bench-load-secret-key-not-for-production"
-WIB_DAYS_AHEAD = 1
 MIX = {"browse": 70, "detail": 15, "cart": 5, "order": 5, "queue": 5}
-SERVER_ENV = {
-    "SECRET_KEY": SECRET_KEY,
-    "SLOT_CAPACITY": "10000000",
-    "COD_MAX_TOTAL": "1000000000",
-    "RATE_ORDERS_PER_MINUTE": "1000000",
-    "RATE_UPLOADS_PER_MINUTE": "1000000",
-    "ACCESS_TOKEN_MINUTES": "1440",
-}
-
 BROWSE = """query($m: ID!, $s: String, $sort: ProductSort) { products(first: 20, filter: {marketId: $m, search: $s},
 sort: $sort) { edges { node { id name unit price { amount currency } minQuantity quantityStep stock isWeighed
 stall { id name stallNumber } photos { url(size: THUMB, format: WEBP) } } } pageInfo { hasNextPage endCursor } } }"""
@@ -96,97 +54,50 @@ order { number deliverySlot { window } }
 pickups { stall { name stallNumber } ready items { productName quantity } } } }"""
 SEARCHES = [None, None, None, "cabai", "beras", "bawang", "telur", "ayam", "tomat"]
 SORTS = ["RELEVANCE", "NEWEST", "PRICE_ASC", "PRICE_DESC"]
-
-
-@dataclass
-class Person:
-    id: int
-    phone: str
-    token: str
+SETTINGS: dict[str, Any] = {"secret_key": database.SECRET_KEY, "slot_capacity": 10_000_000, "cod_max_total": 10**9}
 
 
 @dataclass
 class World:
     market_ids: list[int]
     product_ids: list[int]
-    market_gid: str
     lat: float
     lng: float
     orderable: list[tuple[int, str]]  # products of the first market: id, minimum quantity
-    buyers: list[Person]
-    couriers: list[Person]
+    buyers: list[seeding.Person]
+    couriers: list[seeding.Person]
 
 
-async def seed_people(database_url: str, market_ids: list[int], buyers: int, couriers: int) -> World:
-    from src import db
-    from src.models.accounts import BuyerType, Role, User
-    from src.models.catalog import Product
-    from src.models.delivery import AssignmentStatus, DeliveryAssignment
-    from src.models.markets import Market
-    from src.models.orders import PaymentMethod, SlotWindow
-    from src.services import orders as orders_service
-    from src.services.tokens import create_access_token
-    from src.settings import Settings
-
-    settings = Settings(database_url=database_url, secret_key=SECRET_KEY, access_token_minutes=24 * 60,
-                        slot_capacity=10_000_000, cod_max_total=10**9)  # fmt: skip
-    await db.init_orm(settings)
-    try:
-        market = await Market.get(id=market_ids[0])
-        await Product.filter(stall__market_id=market.id).update(stock=Decimal(10**7))
-        orderable = [
-            (int(p.id), str(p.min_quantity))
-            for p in await Product.filter(stall__market_id=market.id, status="ACTIVE", stall__status="APPROVED",
-                                          stall__is_open=True).limit(200)
-        ]  # fmt: skip
-        hashed = "bench-not-a-real-argon2-hash"
-        people: list[Person] = []
-        for n in range(buyers):
-            user = await User.create(phone=f"+628127{n:07d}", name=f"Pembeli {n + 1}", role=Role.BUYER,
-                                     buyer_type=BuyerType.HOUSEHOLD, password_hash=hashed)  # fmt: skip
-            people.append(Person(user.id, user.phone, create_access_token(user, settings)))
-        riders: list[Person] = []
-        tomorrow = (datetime.now(orders_service.WIB) + timedelta(days=1)).date()
-        for n in range(couriers):
-            courier = await User.create(phone=f"+628126{n:07d}", name=f"Kurir {n + 1}", role=Role.COURIER,
-                                        market=market, password_hash=hashed)  # fmt: skip
-            riders.append(Person(courier.id, courier.phone, create_access_token(courier, settings)))
-            for k in range(10):
-                buyer = await User.get(id=people[(n * 10 + k) % len(people)].id)
-                product_id, quantity = orderable[(n * 10 + k) % len(orderable)]
-                request = orders_service.OrderRequest(
-                    items=[orders_service.ItemInput(product_id, Decimal(quantity))],
-                    address=orders_service.AddressInput(
-                        line=f"Jl. Ijen No. {k + 1}", recipient_name="Bu Sri", recipient_phone="0812-3456-7890",
-                        lat=float(market.latitude) + (k + 1) * 0.002, lng=float(market.longitude) + n * 0.001,
-                    ),
-                    slot=orders_service.SlotInput(date=tomorrow, window=SlotWindow.AFTERNOON),
-                    payment_method=PaymentMethod.COD, note="", idempotency_key=f"seed-{n}-{k}",
-                )  # fmt: skip
-                order = await orders_service.place_order(actor=buyer, request=request, settings=settings)
-                await DeliveryAssignment.create(order_id=order.id, courier_id=courier.id, market_id=market.id,
-                                                status=AssignmentStatus.ACCEPTED, live_order_id=order.id,
-                                                cod_expected=order.total)  # fmt: skip
-        product_ids = [int(i) for i in await Product.filter(status="ACTIVE").limit(2000).values_list("id", flat=True)]  # type: ignore[call-overload]
-        return World(
-            market_ids=market_ids, product_ids=product_ids, market_gid=relay.to_base64("Market", market.id),
-            lat=float(market.latitude), lng=float(market.longitude), orderable=orderable, buyers=people,
-            couriers=riders,
-        )  # fmt: skip
-    finally:
-        await db.close_orm()
-
-
-# ---------------------------------------------------------------------------------------------------
-# The lean driver
-# ---------------------------------------------------------------------------------------------------
+async def seed_world(settings: Any, products: int, buyers: int, couriers: int) -> World:
+    """The catalog, buyers, couriers, and 10 accepted deliveries of real orders per courier."""
+    market_ids = (await seeding.seed_catalog(products)).market_ids
+    market = await Market.get(id=market_ids[0])
+    await Product.filter(stall__market_id=market.id).update(stock=Decimal(10**7))
+    live = Product.filter(stall__market_id=market.id, status="ACTIVE", stall__status="APPROVED", stall__is_open=True)
+    orderable = [(int(p.id), str(p.min_quantity)) for p in await live.limit(200)]
+    people = await seeding.users(buyers)
+    riders = await seeding.users(couriers, role=Role.COURIER, phone="+628126", name="Kurir", market=market)
+    lat, lng = float(market.latitude), float(market.longitude)
+    for n, courier in enumerate(riders):
+        for k in range(10):
+            buyer = people[(n * 10 + k) % len(people)].user
+            product_id, quantity = orderable[(n * 10 + k) % len(orderable)]
+            where: dict[str, Any] = {"lat": lat + (k + 1) * 0.002, "lng": lng + n * 0.001, "key": f"seed-{n}-{k}"}
+            request = seeding.order_request([(product_id, Decimal(quantity))], buyer=buyer, line="Jl. Ijen", **where)
+            order = await orders_service.place_order(actor=buyer, request=request, settings=settings)
+            await DeliveryAssignment.create(order_id=order.id, courier_id=courier.id, market_id=market.id,
+                                            status=AssignmentStatus.ACCEPTED, live_order_id=order.id,
+                                            cod_expected=order.total)  # fmt: skip
+    product_ids = [int(i) for i in await Product.filter(status="ACTIVE").limit(2000).values_list("id", flat=True)]  # type: ignore[call-overload]
+    return World(market_ids, product_ids, lat, lng, orderable, people, riders)
 
 
 class Connection:
     """One HTTP/1.1 keep-alive connection speaking just enough HTTP for this server."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -199,33 +110,15 @@ class Connection:
         self.writer.write(head + body)
         assert self.reader is not None
         header = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(header[9:12])
         length = 0
         for line in header.split(b"\r\n"):
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
-        return status, await self.reader.readexactly(length)
+        return int(header[9:12]), await self.reader.readexactly(length)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-
-
-@dataclass
-class Result:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    samples: dict[str, bytes] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def add(self, other: "Result") -> None:
-        for operation, values in other.latencies.items():
-            self.latencies[operation].extend(values)
-        for operation, count in other.errors.items():
-            self.errors[operation] += count
-        for operation, sample in other.samples.items():
-            self.samples.setdefault(operation, sample)
-        self.seconds += other.seconds
 
 
 class Requests:
@@ -244,7 +137,6 @@ class Requests:
             for p in rng.sample(world.product_ids, min(300, len(world.product_ids)))
         ]
         self.queue = orjson.dumps({"query": QUEUE})
-        self.tomorrow = (datetime.now().date() + timedelta(days=WIB_DAYS_AHEAD)).isoformat()
 
     def make(self, operation: str) -> tuple[bytes, str | None]:
         rng, world = self.rng, self.world
@@ -256,137 +148,82 @@ class Requests:
             return self.queue, rng.choice(world.couriers).token
         buyer = rng.choice(world.buyers)
         product_id, quantity = rng.choice(world.orderable)
-        item = {"productId": relay.to_base64("Product", product_id), "quantity": quantity}
         if operation == "cart":
+            item = {"productId": relay.to_base64("Product", product_id), "quantity": quantity}
             return orjson.dumps({"query": ADD, "variables": {"input": item}}), buyer.token
         self.counter += 1
-        variables = {"input": {
-            "items": [item],
-            "address": {"line": "Jl. Kawi No. 1", "recipientName": "Bu Sri", "recipientPhone": buyer.phone,
-                        "location": {"lat": world.lat + 0.004, "lng": world.lng}},
-            "deliverySlot": {"date": self.tomorrow, "window": "AFTERNOON"},
-            "paymentMethod": "COD",
-            "idempotencyKey": f"load-{self.counter}-{secrets.token_hex(4)}",
-        }}  # fmt: skip
-        return orjson.dumps({"query": ORDER, "variables": variables}), buyer.token
+        key = f"load-{self.counter}-{secrets.token_hex(4)}"
+        order = seeding.order_input([(product_id, quantity)], phone=buyer.phone, lat=world.lat + 0.004, lng=world.lng,
+                                    key=key, line="Jl. Kawi No. 1")  # fmt: skip
+        return orjson.dumps({"query": ORDER, "variables": {"input": order}}), buyer.token
 
 
-def _failed(status: int, body: bytes) -> bool:
-    return status != 200 or b'"errors":[{' in body
+async def run_clients(
+    urls: list[str], requests: Requests, mix: dict[str, int], clients: int, seconds: float, seed: int
+) -> driver.Tally:
+    """Each client on its own connection (spread over `urls`), picking operations by weight."""
+    tally, connections = driver.Tally(), [Connection(urls[n % len(urls)]) for n in range(clients)]
+    rngs = [random.Random(seed + n) for n in range(clients)]
 
+    async def step(index: int) -> None:
+        operation = rngs[index].choices(list(mix), list(mix.values()))[0]
+        body, token = requests.make(operation)
+        started = perf_counter()
+        status, answer = await connections[index].post(body, token)
+        failed = status != 200 or b'"errors":[{' in answer
+        tally.record(operation, perf_counter() - started, answer[:300].decode(errors="replace") if failed else None)
 
-async def _client(
-    base_url: str, requests: Requests, mix: dict[str, int], deadline: float, result: Result, rng: random.Random
-) -> None:
-    parts = urlsplit(base_url)
-    connection = Connection(parts.hostname or "127.0.0.1", parts.port or 80)
-    operations, weights = list(mix), list(mix.values())
     try:
-        while time.perf_counter() < deadline:
-            operation = rng.choices(operations, weights)[0]
-            body, token = requests.make(operation)
-            started = time.perf_counter()
-            status, answer = await connection.post(body, token)
-            result.latencies[operation].append(time.perf_counter() - started)
-            if _failed(status, answer):
-                result.errors[operation] += 1
-                result.samples.setdefault(operation, answer[:300])
+        tally.seconds = await driver.bounded(clients, seconds, step)
     finally:
-        await connection.close()
+        for connection in connections:
+            connection.close()
+    return tally
 
 
 async def run_load(
-    urls: list[str],
-    world: World,
-    mix: dict[str, int],
-    clients: int,
-    seconds: float,
-    seed: int,
-    watched: Watched,
-    samples: list[CpuSample],
-) -> Result:
-    rng = random.Random(seed)
-    requests = Requests(world, rng)
-    result = Result()
-    # A short warm-up (connections, caches, JIT-less but still: first-request costs), not counted.
-    warm_up = time.perf_counter() + 2
-    await asyncio.gather(
-        *(_client(urls[n % len(urls)], requests, mix, warm_up, Result(), random.Random(n)) for n in range(clients))
-    )
-    samples.append(CpuSample.take(watched))
-    started = time.perf_counter()
-    deadline = started + seconds
-    await asyncio.gather(
-        *(
-            _client(urls[n % len(urls)], requests, mix, deadline, result, random.Random(seed + n))
-            for n in range(clients)
-        )
-    )
-    result.seconds = time.perf_counter() - started
-    samples.append(CpuSample.take(watched))
-    return result
+    urls: list[str], world: World, args: Any, seed: int, watched: Watched
+) -> tuple[driver.Tally, CpuUse]:
+    requests = Requests(world, random.Random(seed))
+    # A short warm-up (connections, caches, first-request costs), not counted.
+    await run_clients(urls, requests, args.mix, args.clients, 2, 0)
+    meter = Meter(watched)
+    result = await run_clients(urls, requests, args.mix, args.clients, args.seconds, seed)
+    return result, meter.use()[1]
 
 
-def _ms(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000 if ordered else 0.0
+@dataclass
+class Runs:
+    """One process count's runs: their requests, CPU use, rates and the driver's own CPU (warm-ups included)."""
 
+    tally: driver.Tally = field(default_factory=driver.Tally)
+    uses: list[CpuUse] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+    driver_cpu: float = 0.0
 
-def report(label: str, result: Result, driver_cpu: float) -> float:
-    total = sum(len(v) for v in result.latencies.values())
-    errors = sum(result.errors.values())
-    rate = total / result.seconds
-    print(f"\n{label}: {rate:,.0f} requests/s over {result.seconds:.0f} s, {total:,} requests, {errors} errors; "
-          f"driver CPU {driver_cpu / result.seconds * 100:.0f} % of one core")  # fmt: skip
-    print(f"  {'operation':<10}{'requests':>10}{'share':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for operation in sorted(result.latencies, key=list(MIX).index):
-        values = result.latencies.get(operation, [])
-        print(f"  {operation:<10}{len(values):>10,}{len(values) / max(total, 1) * 100:>7.0f}%"
-              f"{_ms(values, 0.5):>9.1f}{_ms(values, 0.99):>9.1f}{result.errors.get(operation, 0):>8}")  # fmt: skip
-    for operation, sample in result.samples.items():
-        print(f"  first {operation} error: {sample.decode(errors='replace')}")
-    return rate
+    def print(self, label: str) -> None:
+        result, total = self.tally, self.tally.count()
+        print(f"\n{label}: {result.rate(total):,.0f} requests/s over {result.seconds:.0f} s, {total:,} requests, "
+              f"{sum(result.errors.values())} errors; driver CPU {self.driver_cpu / result.seconds * 100:.0f} % "
+              "of one core")  # fmt: skip
+        operations = sorted(result.latencies, key=list(MIX).index)
+        rows = [[op, len(v := result.latencies[op]), len(v) / max(total, 1) * 100, report.percentile_ms(v, 0.5),
+                 report.percentile_ms(v, 0.99), result.errors[op]] for op in operations]  # fmt: skip
+        report.table(COLUMNS, rows, indent="  ")
+        for operation, sample in result.samples.items():
+            print(f"  first {operation} error: {sample}")
+        server, postgres, driver_, other = (statistics.fmean(getattr(u, f) for u in self.uses) for f in CPU_FIELDS)
+        print(f"  cores busy: machine {server + postgres + driver_ + other:.2f} of 2, PostgreSQL {postgres:.2f}, "
+              f"driver {driver_:.2f}, API processes and the rest {server + other:.2f}")  # fmt: skip
 
 
 CPU_FIELDS = ("server", "postgres", "driver", "other")
+COLUMNS = [("operation", "<10"), ("requests", ">10,"), ("share %", ">8.0f"), ("p50 ms", ">9.1f"), ("p99 ms", ">9.1f")]
+COLUMNS += [("errors", ">8")]
 
 
 def _processes(count: int) -> str:
     return f"{count} API process{'es' if count > 1 else ''}"
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="per run (default 10)")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each process count, taking turns (3)")
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--products", type=int, default=2000)
-    parser.add_argument("--buyers", type=int, default=200)
-    parser.add_argument("--couriers", type=int, default=20)
-    parser.add_argument(
-        "--catalog-cache",
-        type=float,
-        default=5.0,
-        help="CATALOG_CACHE_SECONDS of the API processes (default 5, as deployed; 0: off)",
-    )
-    parser.add_argument(
-        "--mix",
-        type=_mix,
-        default=dict(MIX),
-        help="operation weights, e.g. browse=70,detail=15 (default: the morning mix)",
-    )
-    parser.add_argument(
-        "--processes",
-        type=lambda v: [int(n) for n in v.split(",")],
-        default=[1, 2],
-        help="API process counts to run, e.g. 1 or 1,2 (default 1,2)",
-    )
-    return parser.parse_args(argv)
 
 
 def _mix(value: str) -> dict[str, int]:
@@ -394,9 +231,7 @@ def _mix(value: str) -> dict[str, int]:
     for part in value.split(","):
         operation, _, weight = part.partition("=")
         if operation not in MIX or not weight.isdigit():
-            raise argparse.ArgumentTypeError(
-                f"{part!r}: expected OPERATION=WEIGHT with OPERATION one of {', '.join(MIX)}"
-            )
+            raise argparse.ArgumentTypeError(f"{part!r}: expected OPERATION=WEIGHT, OPERATION one of {', '.join(MIX)}")
         weights[operation] = int(weight)
     if not any(weights.values()):
         raise argparse.ArgumentTypeError("at least one operation needs a weight above 0")
@@ -404,64 +239,56 @@ def _mix(value: str) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, on_sigterm)
-    name = f"pasar_bench_{secrets.token_hex(4)}"
-    database_url = PG_BENCH_URL.format(name=name)
-    asyncio.run(create_database(name))
-    try:
-        print(f"database {name}: seeding {args.products:,} products, {args.buyers} buyers, {args.couriers} couriers …",
-              flush=True)  # fmt: skip
-        seeded = asyncio.run(prepare_database(database_url, args.products))
-        world = asyncio.run(seed_people(database_url, seeded.market_ids, args.buyers, args.couriers))
-        server_env = SERVER_ENV | {"CATALOG_CACHE_SECONDS": str(args.catalog_cache)}
+    args = cli.parse(
+        __doc__, argv,
+        cli.Option("--seconds", 10.0, "per run"),
+        cli.Option("--rounds", 3, "runs of each process count, taking turns"),
+        cli.Option("--clients", 32, "concurrent keep-alive connections"),
+        cli.Option("--products", 2000, "products to seed"),
+        cli.Option("--buyers", 200, "buyers to seed"),
+        cli.Option("--couriers", 20, "couriers to seed, 10 deliveries each"),
+        cli.Option("--catalog-cache", 5.0, "CATALOG_CACHE_SECONDS of the API processes (as deployed; 0: off)"),
+        cli.Option("--mix", dict(MIX), "operation weights, e.g. browse=70,detail=15, or the morning mix", type=_mix),
+        cli.Option("--processes", [1, 2], "API process counts: 1 or 1,2", type=lambda v: [*map(int, v.split(","))]),
+    )  # fmt: skip
+
+    doing = f"seeding {args.products:,} products, {args.buyers} buyers, {args.couriers} couriers"
+    with database.bench_database(doing) as (name, url):
+        world = database.seeded(url, seed_world, args.products, args.buyers, args.couriers, **SETTINGS)
         print(f"catalog page cache: {args.catalog_cache:g} s per API process", flush=True)
-        with tempfile.TemporaryDirectory() as logs, ExitStack() as stack:
+        env = servers.UNLIMITED | {"CATALOG_CACHE_SECONDS": str(args.catalog_cache)}
+        with ExitStack() as stack:
             # Separate processes on their own ports, the clients spread over them round robin as a load
             # balancer would (uvicorn --workers leaves it to the kernel which process accepts each
             # keep-alive connection, and an uneven split then lasts the whole run). All are started once; a
             # run with fewer leaves the others idle.
-            servers = [
-                stack.enter_context(running_server(database_url, Path(logs), app="src.app:create_app",
-                                                   env=server_env, log_name=f"server-{n}.log"))
-                for n in range(max(args.processes))
-            ]  # fmt: skip
-            watched = Watched(servers[0].process.pid, name)
-            urls = [server.base_url for server in servers]
-            totals = {processes: Result() for processes in args.processes}
-            uses: dict[int, list[CpuUse]] = defaultdict(list)
-            driver_cpu: dict[int, float] = defaultdict(float)
-            rates: dict[int, list[float]] = defaultdict(list)
+            start = (servers.running_server(url, env=env, name=f"server-{n}") for n in range(max(args.processes)))
+            started = [stack.enter_context(server) for server in start]
+            watched, urls = Watched(started[0].pid, name), [server.base_url for server in started]
+            runs = {processes: Runs() for processes in args.processes}
             # The configurations take turns, round after round, in alternating order (1, 2 then 2, 1): this
             # VM's speed drifts by tens of percent within minutes, carts and orders grow as the runs go on,
             # and taking turns puts both on each configuration alike.
             for round_index in range(args.rounds):
                 for processes in args.processes[:: 1 if round_index % 2 == 0 else -1]:
-                    holder: list[CpuSample] = []
-                    before = _cpu()
-                    result = run_driver(partial(run_load, urls[:processes], world, args.mix, args.clients,
-                                                args.seconds, 7 + round_index, watched, holder))  # fmt: skip
-                    driver_cpu[processes] += _cpu() - before
-                    uses[processes].append(CpuUse.between(holder[0], holder[1], result.seconds))
-                    rates[processes].append(sum(map(len, result.latencies.values())) / result.seconds)
-                    totals[processes].add(result)
-                    print(f"round {round_index + 1}, {_processes(processes)}: {rates[processes][-1]:,.0f} requests/s, "
+                    before, these = sum(os.times()[:2]), runs[processes]
+                    run = partial(run_load, urls[:processes], world, args, 7 + round_index, watched)
+                    result, use = driver.run_driver(run)
+                    these.driver_cpu += sum(os.times()[:2]) - before
+                    these.uses.append(use)
+                    these.rates.append(result.rate(result.count()))
+                    these.tally.add(result)
+                    print(f"round {round_index + 1}, {_processes(processes)}: {these.rates[-1]:,.0f} requests/s, "
                           f"{sum(result.errors.values())} errors", flush=True)  # fmt: skip
-        for processes in args.processes:
-            report(f"{_processes(processes)}, {args.clients} clients", totals[processes], driver_cpu[processes])
-            use = CpuUse(*(statistics.fmean(getattr(u, f) for u in uses[processes]) for f in CPU_FIELDS))
-            print(f"  cores busy: machine {use.server + use.postgres + use.driver + use.other:.2f} of 2, "
-                  f"PostgreSQL {use.postgres:.2f}, driver {use.driver:.2f}, API processes and the rest "
-                  f"{use.server + use.other:.2f}")  # fmt: skip
-        if 1 in rates and 2 in rates:
-            ratios = [two / one for one, two in zip(rates[1], rates[2], strict=True)]
-            overall = [sum(map(len, totals[n].latencies.values())) / totals[n].seconds for n in (1, 2)]
+        for processes, these in runs.items():
+            these.print(f"{_processes(processes)}, {args.clients} clients")
+        if 1 in runs and 2 in runs:
+            ratios = [two / one for one, two in zip(runs[1].rates, runs[2].rates, strict=True)]
+            overall = [runs[n].tally.rate(runs[n].tally.count()) for n in (1, 2)]
             print(f"\nthroughput, two processes / one: {overall[1] / overall[0]:.2f}× over all rounds "
                   f"(target ≥ 1.3×); round by round {', '.join(f'{r:.2f}×' for r in ratios)}, "
                   f"median {statistics.median(ratios):.2f}×")  # fmt: skip
-    finally:
-        asyncio.run(drop_database(name))
 
 
 if __name__ == "__main__":
-    main()
+    cli.main(main)

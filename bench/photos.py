@@ -21,9 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench.harness import report
 
 
 def make_photo(path: Path, seed: int) -> None:
@@ -97,12 +95,8 @@ def _peak_rss_mb() -> float:
 
 
 def _run_child(method: str, files: list[Path], repeat: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", method, "--repeat", str(repeat), *map(str, files)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    command = [sys.executable, __file__, "--child", method, "--repeat", str(repeat), *map(str, files)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     times = result["times_ms"]
     return {"median_ms": statistics.median(times), "p90_ms": sorted(times)[int(len(times) * 0.9) - 1], **result}
@@ -150,18 +144,16 @@ def main() -> None:
         sizes = [p.stat().st_size / 1e6 for p in files]
         print(f"photos: {len(files)} × 4000 × 3000 JPEG (EXIF rotated), {statistics.mean(sizes):.1f} MB average")
         print(f"outputs per photo: 8 (4 sizes × WebP and JPEG); each method {args.repeat} × over all photos\n")
-        naive = _run_child("naive", files, args.repeat)
-        pipeline = _run_child("pipeline", files, args.repeat)
+        results = {method: _run_child(method, files, args.repeat) for method in ("naive", "pipeline")}
+    naive, pipeline = results["naive"], results["pipeline"]
 
-    print(f"{'':10} {'ms/photo (median)':>18} {'p90 ms':>8} {'photos/min/process':>19} {'peak RSS MB':>12}")
-    for name, result in (("naive", naive), ("pipeline", pipeline)):
-        per_minute = 60_000 / result["median_ms"]
-        print(
-            f"{name:10} {result['median_ms']:>18.0f} {result['p90_ms']:>8.0f} {per_minute:>19.0f}"
-            f" {result['peak_rss_mb']:>12.0f}"
-        )
-    print(f"\npipeline ÷ naive: time {pipeline['median_ms'] / naive['median_ms']:.2f}", end="")
-    print(f", peak memory {pipeline['peak_rss_mb'] / naive['peak_rss_mb']:.2f}")
+    columns = [("", "<10"), ("ms/photo (median)", ">19.0f"), ("p90 ms", ">9.0f"), ("photos/min/process", ">20.0f")]
+    rows = [
+        [name, r["median_ms"], r["p90_ms"], 60_000 / r["median_ms"], r["peak_rss_mb"]] for name, r in results.items()
+    ]
+    report.table([*columns, ("peak RSS MB", ">13.0f")], rows)
+    ratios = {key: report.ratio(pipeline[key], naive[key]) for key in ("median_ms", "peak_rss_mb")}
+    print(f"\npipeline ÷ naive: time {ratios['median_ms']:.2f}, peak memory {ratios['peak_rss_mb']:.2f}")
     print(f"a 20,000 × 20,000 image is refused in {_bomb_refusal_ms():.2f} ms (header only)")
 
 

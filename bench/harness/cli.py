@@ -1,0 +1,46 @@
+"""Command lines of the benches: declared options with their checks, and a main that cleans up on Ctrl-C."""
+
+import argparse
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    """One `--flag` with its default (which gives its type unless `type` does) and an optional check."""
+
+    flag: str
+    default: Any
+    help: str = ""
+    check: str = ""  # ">0" or ">=0"
+    type: Callable[[str], Any] | None = None
+
+
+def parse(doc: str, argv: list[str] | None, *options: Option) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    for o in options:
+        shown = f"{o.default:g}" if isinstance(o.default, int | float) else "see above"
+        parser.add_argument(o.flag, type=o.type or type(o.default), default=o.default, help=f"{o.help} ({shown})")
+    args = parser.parse_args(argv)
+    for o in options:
+        value = getattr(args, o.flag[2:].replace("-", "_"))
+        if (o.check == ">0" and not value > 0) or (o.check == ">=0" and not value >= 0):
+            parser.error(f"{o.flag} must be {'positive' if o.check == '>0' else 'not negative'}")
+    return args
+
+
+def _sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(run: Callable[[], None]) -> None:
+    """Run a bench; `kill` cleans up like Ctrl-C (servers stopped, database dropped), then exit 130."""
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        run()
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        raise SystemExit(130) from None
