@@ -31,17 +31,14 @@ from src.services.orders.reading import (
     visible_part,
 )
 from src.services.orders.states import (
-    LIVE_PARTS,
     ORDER_TRANSITIONS,
     STALL_ORDER_TRANSITIONS,
     move_order,
     move_stall_order,
-    order_state_error,
 )
 from src.services.orders.timeline import record_event, snapshot
 
 __all__ = [
-    "LIVE_PARTS",
     "ORDER_TRANSITIONS",
     "STALL_ORDER_TRANSITIONS",
     "WIB",
@@ -66,7 +63,6 @@ __all__ = [
     "move_order",
     "move_stall_order",
     "my_orders",
-    "order_state_error",
     "parts_of",
     "place_order",
     "quote_delivery",

@@ -4,6 +4,7 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
+from src.services.delivery.carriers import withdraw_for_order
 from src.services.errors import DomainError, ErrorCode, invalid
 from src.services.orders.fulfilment import return_stock
 from src.services.orders.states import (
@@ -50,8 +51,6 @@ async def cancel(order_id: int, actor: User | None, reason: str, *, allowed: set
         for part in live:
             move_stall_order(part, StallOrderStatus.CANCELLED)
             await part.save()
-        from src.services import delivery  # TODO delivery package
-
-        courier_id = await delivery.withdraw_for_order(order, reason)
+        courier_id = await withdraw_for_order(order, reason)
         await record_event(order, "CANCELLED", actor, reason, extra={"courier_id": courier_id})
     return order

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from src.models.accounts import Role, User
 from src.models.orders import Order, OrderEvent, OrderItem, OrderStatus, StallOrder, StallOrderStatus
+from src.services.delivery.carriers import courier_contact
 from src.services.permissions import Action, may, require_role
 from src.settings import Settings, get_settings
 
@@ -43,11 +44,7 @@ async def get_order(*, actor: User | None, order_id: int, settings: Settings | N
         return OrderView(order, parts, True, Viewpoint.ADMIN, True)
     if actor.role == Role.COURIER:
         # Its courier (offered, carrying or having carried it) sees all of it: what to fetch, where it goes.
-        from src.services import delivery  # TODO delivery package
-
-        contact = await delivery.courier_contact(
-            order_id=order.id, courier_id=actor.id, settings=settings or get_settings()
-        )
+        contact = await courier_contact(order_id=order.id, courier_id=actor.id, settings=settings or get_settings())
         if contact is None:
             return None
         return OrderView(order, parts, True, Viewpoint.COURIER, contact)

@@ -6,6 +6,7 @@ from src.models.accounts import User
 from src.models.orders import Order, OrderEvent, OrderItem, StallOrder
 from src.models.outbox import OutboxEvent
 from src.services import live, outbox
+from src.services.delivery.carriers import live_courier_ids
 from src.services.orders.pricing import plain
 
 
@@ -40,10 +41,8 @@ async def record_event(
     event = await OutboxEvent.create(topic=f"order.{kind.lower()}", payload=payload)
     outbox.note(event.id)  # handed over by the caller right after the commit
     # Its subscribers, and the courier carrying it (their queue shows it), hear of it after the commit.
-    from src.services import delivery  # TODO delivery package
-
     # a new order has no courier yet
-    carriers = [] if kind in ("PLACED", "AWAITING_PAYMENT") else await delivery.live_courier_ids(order_id=order.id)
+    carriers = [] if kind in ("PLACED", "AWAITING_PAYMENT") else await live_courier_ids(order_id=order.id)
     outbox.touch(live.order_channel(order.id), *(live.courier_channel(c) for c in carriers))
 
 
