@@ -36,7 +36,7 @@ from src.services.orders.states import (
     move_order,
     move_stall_order,
 )
-from src.services.orders.timeline import record_event, snapshot
+from src.services.orders.timeline import record_event, snapshot, snapshot_of
 
 __all__ = [
     "ORDER_TRANSITIONS",
@@ -71,6 +71,7 @@ __all__ = [
     "remove_from_cart",
     "set_fulfilled_quantity",
     "snapshot",
+    "snapshot_of",
     "stall_orders",
     "unit_price",
     "update_cart_item",

@@ -53,6 +53,11 @@ async def snapshot(order: Order) -> dict[str, Any]:
     return order_snapshot(order, parts, items)
 
 
+async def snapshot_of(*, order_id: int) -> dict[str, Any]:
+    """`snapshot` of the order with this id."""
+    return await snapshot(await Order.get(id=order_id))
+
+
 def order_snapshot(order: Order, parts: list[StallOrder], items: list[OrderItem]) -> dict[str, Any]:
     """`snapshot` of rows in hand: the parts (with their stalls) and items in id order."""
     return {
