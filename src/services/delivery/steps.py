@@ -46,7 +46,7 @@ async def accept(*, actor: User | None, assignment_id: int) -> DeliveryAssignmen
     async with in_transaction():
         order, assignment = await _locked(assignment)
         if assignment.status == A.OFFERED and assignment.expires_at is not None and assignment.expires_at <= now():
-            raise DomainError(ErrorCode.INVALID_STATE, message_key="OFFER_EXPIRED")
+            raise DomainError(ErrorCode.OFFER_EXPIRED)
         move(assignment, A.ACCEPTED)
         assignment.accepted_at = now()
         await assignment.save()

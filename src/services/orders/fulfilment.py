@@ -79,7 +79,7 @@ async def set_fulfilled_quantity(
         raise DomainError(ErrorCode.NOT_FOUND, field="orderItemId")
     authorize(actor, Action.MANAGE, item.stall_order.stall)
     if not item.is_weighed:
-        raise DomainError(ErrorCode.INVALID_STATE, field="orderItemId", message_key="NOT_WEIGHED")
+        raise DomainError(ErrorCode.NOT_WEIGHED, field="orderItemId")
     weighed = check_quantity(quantity, field="quantity")
     tolerance = item.quantity * Decimal(str(settings.weighed_tolerance))
     if abs(weighed - item.quantity) > tolerance:
