@@ -12,10 +12,10 @@ from src.models.delivery import CourierProfile, DeliveryAssignment, Vehicle
 from src.models.markets import Market
 from src.models.orders import (
     Order,
-    OrderStatus,
 )
 from src.services.delivery.states import LIVE
 from src.services.errors import DomainError, ErrorCode, invalid
+from src.services.orders.reading import orders_by_ids, ready_order_ids
 from src.services.permissions import Action, authorize, require_role
 
 
@@ -85,17 +85,13 @@ async def live_counts(courier_ids: Iterable[int]) -> dict[int, int]:
 
 async def waiting_order_ids(market_id: int) -> list[int]:
     """The market's orders ready for pickup that nobody is assigned to (oldest slot first)."""
-    ready = (
-        await Order.filter(market_id=market_id, status=OrderStatus.READY_FOR_PICKUP)
-        .order_by("slot_date", "id")
-        .values_list("id", flat=True)
-    )
+    ready = await ready_order_ids(market_id=market_id)
     if not ready:
         return []
     taken = set(
         await DeliveryAssignment.filter(live_order_id__in=list(ready)).values_list("live_order_id", flat=True)  # type: ignore[call-overload]
     )
-    return [int(i) for i in ready if i not in taken]  # type: ignore[call-overload]
+    return [i for i in ready if i not in taken]
 
 
 async def waiting_orders(*, actor: User | None, market_id: int) -> list[Order]:
@@ -106,8 +102,7 @@ async def waiting_orders(*, actor: User | None, market_id: int) -> list[Order]:
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)
     ids = await waiting_order_ids(market_id)
-    by_id = {o.id: o for o in await Order.filter(id__in=ids)}
-    return [by_id[i] for i in ids if i in by_id]
+    return await orders_by_ids(ids)
 
 
 async def market_couriers(*, actor: User | None, market_id: int) -> list[tuple[User, CourierProfile]]:

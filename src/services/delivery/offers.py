@@ -30,7 +30,8 @@ from src.services.delivery.couriers import live_counts
 from src.services.delivery.states import A, move, touch
 from src.services.errors import DomainError, ErrorCode, invalid
 from src.services.money import distance_km
-from src.services.orders.states import order_state_error
+from src.services.orders.reading import order_or_none
+from src.services.orders.states import lock_order, lock_order_or_none, order_state_error
 from src.services.permissions import Action, authorize
 from src.settings import Settings
 
@@ -100,7 +101,7 @@ async def offer_order(*, order_id: int, settings: Settings) -> DeliveryAssignmen
     """The assignment job: offer a ready order with no live assignment to a courier. Runs any number of
     times: under the order's lock, an order that has one (or is no longer ready) is left alone."""
     async with in_transaction():
-        order = await Order.select_for_update().get_or_none(id=order_id)
+        order = await lock_order_or_none(order_id)
         if order is None or order.status != OrderStatus.READY_FOR_PICKUP or await _has_live(order.id):
             return None
         return await offer(order, settings)
@@ -112,7 +113,7 @@ async def expire_offer(*, assignment_id: int, settings: Settings) -> DeliveryAss
     if assignment is None:
         return None
     async with in_transaction():
-        order = await Order.select_for_update().get(id=assignment.order_id)
+        order = await lock_order(assignment.order_id)
         assignment = await DeliveryAssignment.select_for_update().get(id=assignment_id)
         if assignment.status != A.OFFERED or assignment.expires_at is None or assignment.expires_at > now():
             return None
@@ -137,7 +138,7 @@ async def expired_offer_ids(*, grace: timedelta, limit: int = 200) -> list[int]:
 async def assign_manually(*, actor: User | None, order_id: int, courier_id: int) -> DeliveryAssignment:
     """Market admin: give an order to a courier of its market (accepted at once: the admin has arranged
     it). A live assignment to someone else is withdrawn, unless the goods are already on their way."""
-    order = await Order.get_or_none(id=order_id)
+    order = await order_or_none(order_id)
     if order is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="orderId")
     authorize(actor, Action.ADMINISTER, order)
@@ -149,7 +150,7 @@ async def assign_manually(*, actor: User | None, order_id: int, courier_id: int)
     if not courier.is_active:
         raise invalid("courierId", "COURIER_INACTIVE")
     async with in_transaction():
-        order = await Order.select_for_update().get(id=order.id)
+        order = await lock_order(order.id)
         if order.status not in (OrderStatus.PLACED, OrderStatus.PROCESSING, OrderStatus.READY_FOR_PICKUP):
             raise order_state_error(order)
         current = await DeliveryAssignment.select_for_update().get_or_none(live_order_id=order.id)

@@ -17,7 +17,7 @@ from src.models.orders import (
 from src.services.delivery.couriers import require_courier
 from src.services.delivery.states import LIVE
 from src.services.money import distance_km
-from src.services.orders.states import LIVE_PARTS
+from src.services.orders.reading import live_parts_with_items, order_by_id
 
 WINDOW_ORDER = {SlotWindow.MORNING: 0, SlotWindow.MIDDAY: 1, SlotWindow.AFTERNOON: 2}
 
@@ -44,7 +44,7 @@ class QueueEntry:
 
 async def entry_for(assignment: DeliveryAssignment) -> QueueEntry:
     """One assignment with its order and pickups, as the queue shows it."""
-    entry = QueueEntry(assignment, await Order.get(id=assignment.order_id))
+    entry = QueueEntry(assignment, await order_by_id(assignment.order_id))
     await attach_pickups([entry])
     return entry
 
@@ -66,12 +66,7 @@ async def attach_pickups(entries: list[QueueEntry]) -> None:
     order_ids = [e.order.id for e in entries]
     if not order_ids:
         return
-    parts = (
-        await StallOrder.filter(order_id__in=order_ids, status__in=list(LIVE_PARTS))
-        .select_related("stall")
-        .order_by("id")
-    )
-    items = await OrderItem.filter(stall_order_id__in=[p.id for p in parts]).order_by("id")
+    parts, items = await live_parts_with_items(order_ids)
     by_part: dict[int, list[OrderItem]] = {}
     for item in items:
         by_part.setdefault(item.stall_order_id, []).append(item)

@@ -19,7 +19,7 @@ from src.services.delivery.couriers import require_courier
 from src.services.delivery.offers import courier_extra, offer
 from src.services.delivery.states import A, assignment_state_error, move, touch
 from src.services.errors import DomainError, ErrorCode, invalid
-from src.services.orders.states import move_order
+from src.services.orders.states import lock_order, move_order
 from src.settings import Settings
 from src.storage import Storage
 
@@ -37,7 +37,7 @@ async def _own(actor: User | None, assignment_id: int) -> tuple[User, DeliveryAs
 
 async def _locked(assignment: DeliveryAssignment) -> tuple[Order, DeliveryAssignment]:
     """The order's lock first (as every order change takes it), then the assignment's."""
-    order = await Order.select_for_update().get(id=assignment.order_id)
+    order = await lock_order(assignment.order_id)
     return order, await DeliveryAssignment.select_for_update().get(id=assignment.id)
 
 

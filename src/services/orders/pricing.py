@@ -21,6 +21,7 @@ def unit_price(price: int, tiers: list[PriceTier], quantity: Decimal) -> int:
 
 
 def listed(product: Product) -> bool:
+    """Whether a product (with its stall and market loaded) can be bought now."""
     stall: Stall = product.stall
     market: Market = stall.market
     return (
@@ -32,6 +33,7 @@ def listed(product: Product) -> bool:
 
 
 def check_item_quantity(product: Product, quantity: Decimal, field: str) -> Decimal:
+    """A quantity within bounds and on the product's step (QUANTITY_NOT_ON_STEP otherwise)."""
     checked = check_quantity(quantity, field=field)
     if not on_step(checked, minimum=product.min_quantity, step=product.quantity_step):
         raise invalid(field, "QUANTITY_NOT_ON_STEP", minimum=product.min_quantity, step=product.quantity_step)
@@ -39,10 +41,12 @@ def check_item_quantity(product: Product, quantity: Decimal, field: str) -> Deci
 
 
 def plain(value: Decimal) -> str:
+    """A quantity as text without trailing zeros (2.100 -> "2.1")."""
     return format(value.normalize(), "f")
 
 
 def check_line_count(lines: int, settings: Settings, field: str) -> None:
+    """At most `max_order_lines` lines in an order or a cart (TOO_MANY_LINES)."""
     if lines > settings.max_order_lines:
         raise invalid(field, "TOO_MANY_LINES", max=settings.max_order_lines)
 

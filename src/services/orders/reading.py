@@ -6,6 +6,7 @@ from typing import NamedTuple
 from src.models.accounts import Role, User
 from src.models.orders import Order, OrderEvent, OrderItem, OrderStatus, StallOrder, StallOrderStatus
 from src.services.delivery.carriers import courier_contact
+from src.services.orders.states import LIVE_PARTS
 from src.services.permissions import Action, may, require_role
 from src.settings import Settings, get_settings
 
@@ -104,6 +105,43 @@ async def visible_item(actor: User | None, item_id: int) -> OrderItem | None:
     """An order's item, visible where its part is."""
     item = await OrderItem.get_or_none(id=item_id).select_related("stall_order")
     return item if item is not None and await _part_visible(actor, item.stall_order) else None
+
+
+async def order_by_id(order_id: int) -> Order:
+    """An order by its id (it must exist), for other domains that hold its id."""
+    return await Order.get(id=order_id)
+
+
+async def order_or_none(order_id: int) -> Order | None:
+    """An order by its id, or None."""
+    return await Order.get_or_none(id=order_id)
+
+
+async def orders_by_ids(order_ids: list[int]) -> list[Order]:
+    """Orders by their ids, in the ids' order (missing ones left out), in one query."""
+    by_id = {o.id: o for o in await Order.filter(id__in=order_ids)}
+    return [by_id[i] for i in order_ids if i in by_id]
+
+
+async def ready_order_ids(*, market_id: int) -> list[int]:
+    """The market's orders ready for pickup, oldest slot first."""
+    rows = (
+        await Order.filter(market_id=market_id, status=OrderStatus.READY_FOR_PICKUP)
+        .order_by("slot_date", "id")
+        .values_list("id", flat=True)
+    )
+    return [int(i) for i in rows]  # type: ignore[call-overload]
+
+
+async def live_parts_with_items(order_ids: list[int]) -> tuple[list[StallOrder], list[OrderItem]]:
+    """The live parts (with their stalls) of several orders and their items, each in id order: two queries."""
+    parts = (
+        await StallOrder.filter(order_id__in=order_ids, status__in=list(LIVE_PARTS))
+        .select_related("stall")
+        .order_by("id")
+    )
+    items = await OrderItem.filter(stall_order_id__in=[p.id for p in parts]).order_by("id")
+    return parts, items
 
 
 async def parts_of(order_ids: list[int]) -> dict[int, list[StallOrder]]:

@@ -63,3 +63,8 @@ def move_stall_order(part: StallOrder, target: StallOrderStatus) -> None:
 async def lock_order(order_id: int) -> Order:
     """The order's row lock, which every change of an order takes first."""
     return await Order.select_for_update().get(id=order_id)
+
+
+async def lock_order_or_none(order_id: int) -> Order | None:
+    """`lock_order`, or None when there is no such order."""
+    return await Order.select_for_update().get_or_none(id=order_id)
