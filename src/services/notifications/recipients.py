@@ -13,9 +13,9 @@ from typing import Any
 from src.models.accounts import Role, User
 from src.models.orders import PaymentMethod, PaymentStatus, StallOrderStatus
 from src.models.outbox import OutboxEvent
-from src.models.reports import ReportExport
 from src.services import notification_texts as texts
 from src.services import orders as orders_service
+from src.services import reports as reports_service
 from src.services.money import rupiah
 
 
@@ -200,7 +200,8 @@ async def _cancelled(about: _About) -> None:
 
 async def _report_ready(event: OutboxEvent) -> list[Message]:
     """A finished export is announced to the admin who asked for it."""
-    export = await ReportExport.get_or_none(id=event.payload["export_id"]).select_related("requested_by", "market")
+    payload: dict[str, Any] = event.payload
+    export = await reports_service.export_with_requester(int(payload["export_id"]))
     if export is None:
         return []
     user = export.requested_by

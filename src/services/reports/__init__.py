@@ -5,6 +5,7 @@ both over the period's SQL in `periods`. The names other packages use are re-exp
 from src.services.notification_texts import WIB
 from src.services.reports.exports import (
     download_url,
+    export_with_requester,
     fail_export,
     fail_stale_exports,
     request_export,
@@ -20,6 +21,7 @@ __all__ = [
     "TopProduct",
     "bounds",
     "download_url",
+    "export_with_requester",
     "fail_export",
     "fail_stale_exports",
     "market_report",

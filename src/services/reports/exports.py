@@ -134,6 +134,11 @@ async def fail_stale_exports(*, older_than: timedelta) -> int:
     )
 
 
+async def export_with_requester(export_id: int) -> ReportExport | None:
+    """An export with who asked for it and its market loaded (for telling them it is ready)."""
+    return await ReportExport.get_or_none(id=export_id).select_related("requested_by", "market")
+
+
 async def visible_export(actor: User | None, export_id: int) -> ReportExport | None:
     """An export for the admin who asked for it."""
     export = await ReportExport.get_or_none(id=export_id)
