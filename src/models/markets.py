@@ -1,13 +1,9 @@
 """Markets (pasar) and the stalls traders run in them."""
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
-
-if TYPE_CHECKING:
-    from src.models.accounts import User
 
 
 class Market(Model):
@@ -51,7 +47,9 @@ class Stall(Model):
         "models.Market", related_name="stalls", on_delete=fields.RESTRICT
     )
     market_id: int
-    trader: fields.OneToOneRelation["User"] = fields.OneToOneField(
+    # Markets sit below accounts (a user belongs to a market): the trader and the reviewer are models.User,
+    # referred to by name and typed as Model, so this module imports nothing of accounts.
+    trader: fields.OneToOneRelation[Model] = fields.OneToOneField(
         "models.User", related_name="stall", on_delete=fields.RESTRICT
     )
     trader_id: int
@@ -61,7 +59,7 @@ class Stall(Model):
     status = fields.CharEnumField(StallStatus, max_length=12, default=StallStatus.PENDING, db_index=True)
     status_reason = fields.CharField(max_length=500, null=True)
     is_open = fields.BooleanField(default=False)
-    reviewed_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+    reviewed_by: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
         "models.User", related_name="reviewed_stalls", null=True, on_delete=fields.SET_NULL
     )
     reviewed_at = fields.DatetimeField(null=True)

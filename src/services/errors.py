@@ -30,6 +30,13 @@ class ErrorCode(Enum):
     SLOT_FULL = "SLOT_FULL"
     COD_LIMIT = "COD_LIMIT"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # Refusals a client acts on differently from a plain INVALID_STATE (each was INVALID_STATE with this
+    # message key before): an offer that ran out is gone from the courier's screen, a ninth photo needs
+    # another one removed, a weight goes only on weighed items, an upload that never arrived is sent again.
+    OFFER_EXPIRED = "OFFER_EXPIRED"
+    TOO_MANY_PHOTOS = "TOO_MANY_PHOTOS"
+    NOT_WEIGHED = "NOT_WEIGHED"
+    UPLOAD_MISSING = "UPLOAD_MISSING"
 
 
 class DomainError(Exception):

@@ -75,12 +75,7 @@ async def _new_photo(product: Product, *, content_type: str, byte_size: int, set
         await Product.select_for_update().get(id=product.id)
         count = await ProductPhoto.filter(product_id=product.id).count()
         if count >= settings.max_photos_per_product:
-            raise DomainError(
-                ErrorCode.INVALID_STATE,
-                field="productId",
-                message_key="TOO_MANY_PHOTOS",
-                max=settings.max_photos_per_product,
-            )
+            raise DomainError(ErrorCode.TOO_MANY_PHOTOS, field="productId", max=settings.max_photos_per_product)
         photo = await ProductPhoto.create(
             product=product, content_type=content_type, byte_size=byte_size, original_key="", position=count
         )
@@ -122,7 +117,7 @@ async def complete_photo_upload(
     except StorageError as exc:
         raise DomainError(ErrorCode.SERVICE_UNAVAILABLE) from exc
     if size is None:
-        raise DomainError(ErrorCode.INVALID_STATE, field="photoId", message_key="UPLOAD_MISSING")
+        raise DomainError(ErrorCode.UPLOAD_MISSING, field="photoId")
     if size > photo.byte_size:
         await _fail(photo, "PHOTO_TOO_BIG", storage=storage)
         return photo

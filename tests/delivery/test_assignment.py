@@ -135,7 +135,7 @@ async def test_a_late_accept_is_refused_and_the_sweep_passes_the_offer_on(world:
     offer = await delivery.offer_order(order_id=(await world.order()).id, settings=settings)
     assert offer is not None
     await DeliveryAssignment.filter(id=offer.id).update(expires_at=now() - timedelta(minutes=5))
-    assert await _code(delivery.accept(actor=a, assignment_id=offer.id)) == (ErrorCode.INVALID_STATE, None)
+    assert await _code(delivery.accept(actor=a, assignment_id=offer.id)) == (ErrorCode.OFFER_EXPIRED, None)
     from src.jobs.delivery import sweep_delivery_offers
 
     class Quiet:  # hand-over after the sweep: Redis is not what this test is about

@@ -271,7 +271,7 @@ async def test_oversized_uploads_are_refused_both_ways(backend: Backend) -> None
     sent = await backend.send_direct(upload, b"x" * 5000)
     assert sent.status_code in (400, 403)
     completed = (await backend.gql(COMPLETE, {"input": {"photoId": requested["photo"]["id"]}}))["completePhotoUpload"]
-    assert completed["errors"] == [{"field": "input.photoId", "code": "INVALID_STATE"}]
+    assert completed["errors"] == [{"field": "input.photoId", "code": "UPLOAD_MISSING"}]
     assert await backend.stored_keys() == []
 
 
@@ -328,7 +328,7 @@ async def test_at_most_eight_photos_a_product(backend: Backend) -> None:
     for _ in range(8):
         assert (await backend.upload(small))["errors"] == []
     ninth = await backend.upload(small)
-    assert ninth["errors"][0]["code"] == "INVALID_STATE"
+    assert ninth["errors"][0]["code"] == "TOO_MANY_PHOTOS"
     assert await ProductPhoto.filter(product_id=backend.product.id).count() == 8
 
 

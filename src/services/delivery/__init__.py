@@ -1,0 +1,49 @@
+"""Couriers and deliveries: availability, offers and manual assignment, the courier's steps and queue,
+proof of delivery, cash on delivery and the day's settlement, one module each.
+
+The names other packages use (`from src.services import delivery`) are re-exported here. `states` and
+`carriers` are at the bottom: orders asks `carriers` about an order's courier, delivery builds on orders.
+"""
+
+from src.services import orders as orders_service  # reached as `delivery.orders_service` by older callers
+from src.services.delivery.couriers import live_counts, market_couriers, profile_of, set_availability, waiting_orders
+from src.services.delivery.offers import assign_manually, expire_offer, expired_offer_ids, offer_order
+from src.services.delivery.reading import order_view, proof_url, sees_offers, visible_assignment
+from src.services.delivery.routes import QueueEntry, attach_pickups, delivery_queue, entry_for
+from src.services.delivery.settlements import Settlement, courier_settlement, mark_cash_remitted, market_settlements
+from src.services.delivery.states import LIVE, SHOWN, SHOWN_TO_ADMINS, courier_sees_contact
+from src.services.delivery.steps import accept, decline, mark_delivered, mark_failed, mark_picked_up
+
+__all__ = [
+    "LIVE",
+    "SHOWN",
+    "SHOWN_TO_ADMINS",
+    "QueueEntry",
+    "Settlement",
+    "accept",
+    "assign_manually",
+    "attach_pickups",
+    "courier_sees_contact",
+    "courier_settlement",
+    "decline",
+    "delivery_queue",
+    "entry_for",
+    "expire_offer",
+    "expired_offer_ids",
+    "live_counts",
+    "mark_cash_remitted",
+    "mark_delivered",
+    "mark_failed",
+    "mark_picked_up",
+    "market_couriers",
+    "market_settlements",
+    "offer_order",
+    "order_view",
+    "orders_service",
+    "profile_of",
+    "proof_url",
+    "sees_offers",
+    "set_availability",
+    "visible_assignment",
+    "waiting_orders",
+]

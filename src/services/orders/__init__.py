@@ -1,0 +1,81 @@
+"""Orders: the cart, placing, the traders' part, cancelling, paying and reading, one module each.
+
+The names other packages use (`from src.services import orders as orders_service`) are re-exported here;
+`states` is at the bottom: delivery moves an order through it, never the other way round.
+"""
+
+from src.models.orders import SlotWindow
+from src.services.notification_texts import WIB
+from src.services.orders.cancelling import cancel as _cancel
+from src.services.orders.cancelling import cancel_order
+from src.services.orders.cart import add_to_cart, clear_cart, get_cart, remove_from_cart, update_cart_item
+from src.services.orders.fulfilment import (
+    accept_stall_order,
+    mark_stall_order_ready,
+    reject_stall_order,
+    set_fulfilled_quantity,
+)
+from src.services.orders.numbers import order_day as _order_day
+from src.services.orders.paying import confirm_payment, expire_unpaid_orders
+from src.services.orders.placing import AddressInput, ItemInput, OrderRequest, SlotInput, place_order
+from src.services.orders.pricing import quote_delivery, unit_price
+from src.services.orders.reading import (
+    OrderView,
+    Viewpoint,
+    get_order,
+    my_orders,
+    parts_of,
+    stall_orders,
+    visible_events,
+    visible_item,
+    visible_part,
+)
+from src.services.orders.states import (
+    ORDER_TRANSITIONS,
+    STALL_ORDER_TRANSITIONS,
+    move_order,
+    move_stall_order,
+)
+from src.services.orders.timeline import record_event, snapshot, snapshot_of
+
+__all__ = [
+    "ORDER_TRANSITIONS",
+    "STALL_ORDER_TRANSITIONS",
+    "WIB",
+    "AddressInput",
+    "ItemInput",
+    "OrderRequest",
+    "OrderView",
+    "SlotInput",
+    "SlotWindow",
+    "Viewpoint",
+    "_cancel",
+    "_order_day",
+    "accept_stall_order",
+    "add_to_cart",
+    "cancel_order",
+    "clear_cart",
+    "confirm_payment",
+    "expire_unpaid_orders",
+    "get_cart",
+    "get_order",
+    "mark_stall_order_ready",
+    "move_order",
+    "move_stall_order",
+    "my_orders",
+    "parts_of",
+    "place_order",
+    "quote_delivery",
+    "record_event",
+    "reject_stall_order",
+    "remove_from_cart",
+    "set_fulfilled_quantity",
+    "snapshot",
+    "snapshot_of",
+    "stall_orders",
+    "unit_price",
+    "update_cart_item",
+    "visible_events",
+    "visible_item",
+    "visible_part",
+]

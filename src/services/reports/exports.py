@@ -1,0 +1,154 @@
+"""CSV exports: requested with their outbox event, written by a job to private storage, fetched by signed link."""
+
+import secrets
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from src.models.accounts import User
+from src.models.markets import Market
+from src.models.outbox import OutboxEvent
+from src.models.reports import ExportStatus, ReportExport
+from src.services import outbox
+from src.services.notification_texts import WIB
+from src.services.reports.periods import authorized_market, check_period, query
+from src.services.spreadsheet import CsvDocument
+from src.storage import Storage
+
+EXPORT_JOB = "export_market_report"
+CSV_PAGE = 5000
+CSV_HEADERS = [
+    "Nomor Pesanan", "Tanggal Pesan (WIB)", "Pasar", "Status Pesanan", "Metode Bayar", "Status Bayar",
+    "Lapak", "Nomor Lapak", "Status Lapak", "Produk", "Satuan", "Jumlah Dipesan", "Jumlah Ditimbang",
+    "Harga Satuan (Rp)", "Total Baris (Rp)", "Ongkir (Rp)", "Total Pesanan (Rp)", "Alasan Batal",
+]  # fmt: skip
+
+
+async def request_export(*, actor: User | None, market_id: int | None, date_from: date, date_to: date) -> ReportExport:
+    """Queue an export (committed with its outbox event, so the job is never lost)."""
+    check_period(date_from, date_to)
+    market = await authorized_market(actor, market_id)
+    assert actor is not None
+    async with in_transaction():
+        export = await ReportExport.create(
+            requested_by_id=actor.id, market_id=market.id if market else None, date_from=date_from, date_to=date_to
+        )
+        event = await OutboxEvent.create(topic="report.requested", payload={"export_id": export.id})
+    outbox.note(event.id)
+    return export
+
+
+async def _line_rows(export: ReportExport, market: Market | None, after_id: int) -> list[dict[str, Any]]:
+    connection, q = query(market, export.date_from, export.date_to)
+    day = q.local_day("o.created_at")
+    sql = f"""
+        SELECT i.id AS id, o.number AS number, o.created_at AS created_at, {day} AS day, m.name AS market,
+               o.status AS status, o.payment_method AS payment_method, o.payment_status AS payment_status,
+               s.name AS stall, s.stall_number AS stall_number, so.status AS part_status,
+               i.product_name AS product, i.unit AS unit, i.quantity AS quantity,
+               i.fulfilled_quantity AS fulfilled, i.unit_price AS unit_price, i.line_total AS line_total,
+               o.delivery_fee AS fee, o.total AS total, o.cancel_reason AS cancel_reason
+        FROM order_item i
+        JOIN stall_order so ON so.id = i.stall_order_id
+        JOIN stall s ON s.id = so.stall_id
+        JOIN orders o ON o.id = so.order_id
+        JOIN market m ON m.id = o.market_id
+        WHERE {q.orders_in_period()} AND {q.placed()} AND i.id > {q.param(after_id)}
+        ORDER BY i.id
+        LIMIT {CSV_PAGE}
+    """
+    return list(await connection.execute_query_dict(sql, q.params))
+
+
+def _local_time(value: Any, zone: ZoneInfo) -> str:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _plain(value: Any) -> Decimal | None:
+    """A quantity as the number it is, without trailing zeros (2.100 → 2.1)."""
+    if value is None:
+        return None
+    return Decimal(format(Decimal(str(value)).normalize(), "f"))
+
+
+async def build_csv(export: ReportExport) -> tuple[bytes, int]:
+    """Every order line of the period, one row each (names and reasons written as text, never formulas)."""
+    market = await Market.get(id=export.market_id) if export.market_id else None
+    zone = ZoneInfo(market.timezone) if market else WIB
+    document = CsvDocument(CSV_HEADERS)
+    after = 0
+    while True:
+        rows = await _line_rows(export, market, after)
+        for r in rows:
+            document.add([
+                r["number"], _local_time(r["created_at"], zone), r["market"], r["status"], r["payment_method"],
+                r["payment_status"], r["stall"], r["stall_number"], r["part_status"], r["product"], r["unit"],
+                _plain(r["quantity"]), _plain(r["fulfilled"]), r["unit_price"], r["line_total"], r["fee"], r["total"],
+                r["cancel_reason"],
+            ])  # fmt: skip
+        if len(rows) < CSV_PAGE:
+            break
+        after = int(rows[-1]["id"])
+    return document.to_bytes(), document.rows
+
+
+async def write_export(*, export_id: int, storage: Storage) -> ReportExport | None:
+    """The export job: the CSV to storage (private), the export READY, its requester told. Idempotent."""
+    export = await ReportExport.get_or_none(id=export_id)
+    if export is None or export.status != ExportStatus.PENDING:
+        return export
+    data, count = await build_csv(export)
+    scope = f"pasar-{export.market_id}" if export.market_id else "kota-malang"
+    key = f"reports/{export.id}-{secrets.token_urlsafe(8)}/laporan-{scope}-{export.date_from}-{export.date_to}.csv"
+    await storage.put(key, data, content_type="text/csv; charset=utf-8", cache_control="private, max-age=3600")
+    async with in_transaction():
+        updated = await ReportExport.filter(id=export.id, status=ExportStatus.PENDING).update(
+            status=ExportStatus.READY, storage_key=key, row_count=count, finished_at=now()
+        )
+        if updated:
+            event = await OutboxEvent.create(topic="report.ready", payload={"export_id": export.id})
+            outbox.note(event.id)
+    if not updated:  # another run finished first: this file is not needed
+        await storage.delete(key)
+    return await ReportExport.get(id=export.id)
+
+
+async def fail_export(*, export_id: int, error: str) -> None:
+    """FAILED with a reason (a message key, shown translated), unless it is final already."""
+    await ReportExport.filter(id=export_id, status=ExportStatus.PENDING).update(
+        status=ExportStatus.FAILED, error=error[:500], finished_at=now()
+    )
+
+
+async def fail_stale_exports(*, older_than: timedelta) -> int:
+    """Exports PENDING for longer than every try of their job could take: their job is gone, say so."""
+    return await ReportExport.filter(status=ExportStatus.PENDING, created_at__lt=now() - older_than).update(
+        status=ExportStatus.FAILED, error="EXPORT_FAILED", finished_at=now()
+    )
+
+
+async def export_with_requester(export_id: int) -> ReportExport | None:
+    """An export with who asked for it and its market loaded (for telling them it is ready)."""
+    return await ReportExport.get_or_none(id=export_id).select_related("requested_by", "market")
+
+
+async def visible_export(actor: User | None, export_id: int) -> ReportExport | None:
+    """An export for the admin who asked for it."""
+    export = await ReportExport.get_or_none(id=export_id)
+    if export is None or actor is None or export.requested_by_id != actor.id:
+        return None
+    return export
+
+
+def download_url(export: ReportExport, storage: Storage) -> str | None:
+    """A link valid for an hour, signed again each time it is asked for."""
+    if export.status != ExportStatus.READY or not export.storage_key:
+        return None
+    return storage.private_url(export.storage_key, expires_in=3600)
