@@ -34,8 +34,8 @@ from src.schema import build_schema, is_outage
 from src.schema.context import Context
 from src.schema.fastpath import CatalogFastPath
 from src.services.catalog_queries import PublicPages
-from src.services.i18n import pick_language, translate
-from src.services.live import LiveHub
+from src.services.common.i18n import pick_language, translate
+from src.services.common.live import LiveHub
 from src.settings import Settings, get_settings
 from src.storage import Storage, UploadRefused, build_storage
 from src.storage.local import LocalStorage

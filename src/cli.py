@@ -130,8 +130,8 @@ def cmd_seed(args: argparse.Namespace) -> None:
 
 async def _create_admin(settings: Settings, *, phone: str, name: str, password: str, market: str | None) -> str:
     from src.services import accounts as accounts_service
-    from src.services.errors import DomainError, DomainErrors
-    from src.services.i18n import translate
+    from src.services.common.errors import DomainError, DomainErrors
+    from src.services.common.i18n import translate
 
     await db.init_orm(settings)
     try:

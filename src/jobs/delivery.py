@@ -9,7 +9,7 @@ from arq import Retry
 from src.models.outbox import OutboxEvent
 from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
-from src.services import queue as queue_service
+from src.services.common import queue as queue_service
 
 log = logging.getLogger(__name__)
 

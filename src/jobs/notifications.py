@@ -10,8 +10,8 @@ from tortoise.timezone import now
 from src.jobs import delivery as delivery_jobs
 from src.models.outbox import OutboxEvent
 from src.services import notifications as notifications_service
-from src.services import queue as queue_service
-from src.services.errors import DomainError
+from src.services.common import queue as queue_service
+from src.services.common.errors import DomainError
 
 log = logging.getLogger(__name__)
 

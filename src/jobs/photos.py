@@ -8,8 +8,8 @@ from arq import Retry
 
 from src.jobs.final import ends_in_final_state
 from src.services import photos as photos_service
-from src.services import queue as queue_service
-from src.services.errors import DomainError
+from src.services.common import queue as queue_service
+from src.services.common.errors import DomainError
 
 MAX_TRIES = 5
 JOB_TIMEOUT = 600  # seconds, waiting for a free decoding slot included

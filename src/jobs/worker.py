@@ -26,7 +26,7 @@ from src.jobs.reports import JOB_TIMEOUT as REPORT_JOB_TIMEOUT
 from src.jobs.reports import MAX_TRIES as REPORT_MAX_TRIES
 from src.jobs.reports import export_market_report, sweep_stale_exports
 from src.jobs.system import record_heartbeat
-from src.services import outbox
+from src.services.common import outbox
 from src.settings import Settings, get_settings
 from src.storage import build_storage
 

@@ -40,7 +40,7 @@ from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import DECIMAL_SCALAR, Money
 from src.schema.system import SystemMutation, SystemQuery
-from src.services.i18n import translate
+from src.services.common.i18n import translate
 from src.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

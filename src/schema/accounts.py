@@ -17,8 +17,8 @@ from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
 from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
-from src.services import ratelimit
-from src.services.throttle import LoginThrottle
+from src.services.common import ratelimit
+from src.services.common.throttle import LoginThrottle
 
 # Delivery's types show their courier's user: the user's courier profile is a lazy reference back.
 LazyCourierProfile = Annotated["CourierProfileType", strawberry.lazy("src.schema.delivery.types")]  # type: ignore[name-defined]  # noqa: F821

@@ -20,7 +20,7 @@ from src.schema.photos import PhotoFormat, PhotoSize, PhotoType, variant_url
 from src.schema.scalars import Money, decimal_value, money
 from src.services import catalog as catalog_service
 from src.services import catalog_queries, category_queries
-from src.services.errors import DomainError
+from src.services.common.errors import DomainError
 from src.services.permissions import Action, may
 
 UnitEnum = strawberry.enum(Unit, name="Unit", description="How a product is sold: per kg, per bundle (ikat), …")

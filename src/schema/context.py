@@ -16,7 +16,7 @@ from src.schema.loaders import Loaders
 from src.services import accounts as accounts_service
 from src.services import tokens
 from src.services.catalog_queries import PublicPages
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.settings import Settings
 from src.storage import Storage
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
     from src.models.accounts import User
-    from src.services.live import LiveHub
+    from src.services.common.live import LiveHub
 
 # graphql-transport-ws close codes for a socket whose subscriber is no longer accepted.
 CLOSE_UNAUTHENTICATED = 4401  # the token expired or its sessions were revoked: sign in again

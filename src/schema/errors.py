@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from graphql import GraphQLError
 
-from src.services.errors import DomainError, DomainErrors, ErrorCode
-from src.services.i18n import translate
+from src.services.common.errors import DomainError, DomainErrors, ErrorCode
+from src.services.common.i18n import translate
 
 if TYPE_CHECKING:
     from src.schema.context import Info

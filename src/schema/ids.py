@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from strawberry import relay
 
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 
 T = TypeVar("T")
 

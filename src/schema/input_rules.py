@@ -34,9 +34,9 @@ from strawberry.types.base import StrawberryOptional, has_object_definition
 
 from src.schema.errors import query_errors, user_errors
 from src.schema.scalars import InvalidDecimal
-from src.services.errors import DomainError, DomainErrors, invalid
-from src.services.quantities import decimal_input_error
-from src.services.text import text_input_error
+from src.services.common.errors import DomainError, DomainErrors, invalid
+from src.services.common.quantities import decimal_input_error
+from src.services.common.text import text_input_error
 
 # Scalars whose coerced values cannot carry text or a number out of bounds (graphql-core bounds Int to
 # 32 bits; JSON has no NaN for Float). Every other scalar, custom ones included, is looked at.

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from src.services.i18n import translate
+from src.services.common.i18n import translate
 
 # graphql-core and Strawberry's limiters word their refusals in English without a code. The wording is
 # theirs (tests/hardening/test_limits.py notices when it changes): each pattern gives a code, a message

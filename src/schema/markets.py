@@ -17,7 +17,7 @@ from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
 from src.services import markets_queries
-from src.services.errors import DomainError
+from src.services.common.errors import DomainError
 from src.services.permissions import may_review
 
 StallStatusEnum = strawberry.enum(StallStatus, name="StallStatus")

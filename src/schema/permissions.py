@@ -7,8 +7,8 @@ from strawberry.permission import BasePermission
 
 from src.models.accounts import Role, User
 from src.schema.context import Info
-from src.services.errors import DomainError, ErrorCode
-from src.services.i18n import translate
+from src.services.common.errors import DomainError, ErrorCode
+from src.services.common.i18n import translate
 from src.services.permissions import require_role
 
 

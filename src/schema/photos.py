@@ -15,9 +15,10 @@ from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
-from src.services import photo_queries, ratelimit
+from src.services import photo_queries
 from src.services import photos as photos_service
-from src.services.i18n import translate
+from src.services.common import ratelimit
+from src.services.common.i18n import translate
 from src.storage import Storage
 
 

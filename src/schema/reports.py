@@ -19,7 +19,7 @@ from src.schema.scalars import Money, decimal_value, money
 from src.services import notifications as notifications_service
 from src.services import reports as reports_service
 from src.services.catalog_queries import product_rows
-from src.services.i18n import translate
+from src.services.common.i18n import translate
 
 ExportStatusEnum = strawberry.enum(ExportStatus, name="ExportStatus")
 

@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from src.services.quantities import MAX_DECIMAL_INPUT
+from src.services.common.quantities import MAX_DECIMAL_INPUT
 
 CURRENCY = "IDR"
 

@@ -12,7 +12,7 @@ from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
 from src.services import system as system_service
-from src.services.errors import DomainError
+from src.services.common.errors import DomainError
 
 
 @strawberry.type(name="Heartbeat", description="A job queued by the API and completed by a worker.")

@@ -9,14 +9,15 @@ from tortoise.timezone import now
 
 from src.models.accounts import BuyerType, Role, User
 from src.models.markets import Market
-from src.services import live, outbox, passwords, tokens
 from src.services import markets as markets_service
-from src.services.errors import DomainError, ErrorCode, ErrorCollector
-from src.services.i18n import LANGUAGES
+from src.services import passwords, tokens
+from src.services.common import live, outbox
+from src.services.common.errors import DomainError, ErrorCode, ErrorCollector
+from src.services.common.i18n import LANGUAGES
+from src.services.common.phones import normalize_phone
+from src.services.common.text import clean_text
+from src.services.common.throttle import LoginThrottle
 from src.services.permissions import Action, authorize, is_trade_office, require_role
-from src.services.phones import normalize_phone
-from src.services.text import clean_text
-from src.services.throttle import LoginThrottle
 from src.settings import Settings
 
 NAME_MAX = 120

@@ -11,11 +11,11 @@ from src.models.accounts import Role, User
 from src.models.catalog import Category, PriceTier, Product, ProductStatus, Unit
 from src.models.markets import Stall
 from src.services import search
-from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.common.quantities import check_quantity
+from src.services.common.text import clean_text
 from src.services.markets import trader_stall
 from src.services.permissions import Action, authorize, require_role
-from src.services.quantities import check_quantity
-from src.services.text import clean_text
 
 MAX_PRICE = 100_000_000  # Rp 100 juta per unit: anything above is a typo
 MAX_TIERS = 10

@@ -21,9 +21,9 @@ from src.models.catalog import ProductStatus
 from src.models.markets import Stall, StallStatus
 from src.models.media import PhotoStatus
 from src.services import search
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
+from src.services.common.sql import Sql
 from src.services.permissions import may_review
-from src.services.sql import Sql
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 from src.models.accounts import User
 from src.models.delivery import CourierProfile, Vehicle
 from src.services import delivery as delivery_service
-from src.services import queue as queue_service
-from src.services.errors import DomainError
+from src.services.common import queue as queue_service
+from src.services.common.errors import DomainError
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis

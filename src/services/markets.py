@@ -12,10 +12,10 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
 from src.models.markets import Market, Stall, StallStatus
-from src.services.errors import DomainError, ErrorCode, ErrorCollector
+from src.services.common.errors import DomainError, ErrorCode, ErrorCollector
+from src.services.common.quantities import check_quantity
+from src.services.common.text import clean_text
 from src.services.permissions import Action, authorize, require_role
-from src.services.quantities import check_quantity
-from src.services.text import clean_text
 
 REASON_MAX = 500
 MIN_RADIUS_KM = Decimal("0.5")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from src.services.money import rupiah
+from src.services.common.money import rupiah
 
 WIB = ZoneInfo("Asia/Jakarta")
 

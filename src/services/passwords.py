@@ -7,7 +7,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 
 MIN_LENGTH = 8
 # argon2 hashes whatever it is given; a cap keeps a megabyte "password" from costing CPU.

@@ -11,7 +11,7 @@ from typing import Any
 
 from src.models.accounts import Role, User
 from src.models.markets import Market
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 
 
 class Action(Enum):

@@ -19,7 +19,7 @@ from src.models.catalog import Product
 from src.models.media import PhotoStatus, ProductPhoto
 from src.services import imaging
 from src.services.catalog import get_product_for_owner
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.services.permissions import Action, authorize
 from src.storage import PresignedUpload, Storage, StorageError
 from src.storage.base import PUBLIC_IMMUTABLE
@@ -152,7 +152,7 @@ async def upload_product_photo(
 
 
 async def _enqueue(queue: "ArqRedis", photo_id: int) -> None:
-    from src.services import queue as queue_service
+    from src.services.common import queue as queue_service
 
     # From here on the original is complete: the sweep may queue the photo again if this hand-over is lost.
     await ProductPhoto.filter(id=photo_id).update(queued_at=now())

@@ -7,7 +7,7 @@ from tortoise.expressions import F
 from tortoise.timezone import now
 
 from src.models.system import Heartbeat
-from src.services import queue as queue_service
+from src.services.common import queue as queue_service
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis

@@ -11,7 +11,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import RefreshToken, User
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.settings import Settings
 
 ALGORITHM = "HS256"  # fixed: the algorithm named in a token's header is never trusted

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from src.jobs.queue import create_queue
 from src.models.accounts import RefreshToken, Role, User
-from src.services.throttle import ADDRESS_FACTOR
+from src.services.common.throttle import ADDRESS_FACTOR
 from src.settings import Settings
 from tests.accounts.documents import LOGIN, ME, counts, login, user_gid
 from tests.factories import PASSWORD, make_market, make_user, next_phone

@@ -12,7 +12,7 @@ from src.models.accounts import Role, User
 from src.models.markets import Market
 from src.schema.context import Context
 from src.schema.permissions import HasRole, IsAuthenticated
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.services.permissions import Action, authorize, is_trade_office, may, require_role
 from src.settings import Settings
 from tests.accounts.documents import user_gid

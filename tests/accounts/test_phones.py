@@ -3,8 +3,8 @@
 import pytest
 
 from src.models.accounts import User
-from src.services.errors import DomainError, ErrorCode
-from src.services.phones import normalize_phone
+from src.services.common.errors import DomainError, ErrorCode
+from src.services.common.phones import normalize_phone
 from tests.accounts.documents import REGISTER, codes, login
 from tests.support.graphql import GraphQLClient
 

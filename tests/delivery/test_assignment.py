@@ -12,7 +12,7 @@ from src.models.notifications import Notification
 from src.models.orders import OrderEvent, OrderStatus
 from src.services import delivery
 from src.services import notifications as notifications_service
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.settings import Settings
 from tests.support.world import World
 

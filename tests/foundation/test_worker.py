@@ -68,7 +68,7 @@ async def test_the_job_is_idempotent(gql: GraphQLClient, run_jobs: Any) -> None:
 
 
 async def test_enqueue_with_the_same_job_id_is_a_no_op(gql: GraphQLClient, redis: Redis) -> None:
-    from src.services import queue as queue_service
+    from src.services.common import queue as queue_service
 
     queued = (await gql(PING))["pingWorker"]["heartbeat"]
     heartbeat_id = int(__import__("base64").b64decode(queued["id"]).decode().split(":")[1])

@@ -13,7 +13,7 @@ from src.models.orders import Order
 from src.models.outbox import OutboxEvent
 from src.models.reports import ExportStatus, ReportExport
 from src.schema import build_schema
-from src.services import dates
+from src.services.common import dates
 from src.settings import Settings
 from tests.factories import make_user, token_for
 from tests.support.graphql import GraphQLClient

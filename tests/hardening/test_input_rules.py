@@ -34,9 +34,9 @@ from src.models.catalog import Product
 from src.models.markets import Market
 from src.schema import build_schema
 from src.schema.scalars import parse_decimal
-from src.services.i18n import translate
-from src.services.quantities import check_quantity, decimal_input_error
-from src.services.text import text_input_error
+from src.services.common.i18n import translate
+from src.services.common.quantities import check_quantity, decimal_input_error
+from src.services.common.text import text_input_error
 from src.settings import Settings
 from tests.factories import make_user, token_for
 from tests.support.database import snapshot

@@ -8,7 +8,7 @@ import pytest
 from strawberry.relay import to_base64
 
 from src.models.accounts import Role
-from src.services.i18n import translate
+from src.services.common.i18n import translate
 from src.settings import Settings
 from tests.factories import make_market, make_user, token_for
 from tests.support.graphql import GraphQLClient

@@ -13,8 +13,8 @@ from redis.asyncio import Redis
 from strawberry.relay import to_base64
 
 from src.models.orders import Order, PaymentMethod, SlotWindow
-from src.services import live
 from src.services import orders as orders_service
+from src.services.common import live
 from src.settings import Settings
 from tests.factories import make_category, make_product, token_for
 from tests.support.processes import free_port, pasar_env, start_api

@@ -8,7 +8,7 @@ from pydantic import SecretStr
 
 from src.models.notifications import Notification
 from src.models.orders import Order, StallOrder
-from src.services.money import rupiah
+from src.services.common.money import rupiah
 from src.settings import Settings
 from tests.notifications.test_notifications import Receiver, _place, receiver  # noqa: F401  (a fixture)
 from tests.support.graphql import GraphQLClient

@@ -8,7 +8,7 @@ from strawberry.relay import to_base64
 
 from src.models.catalog import Product
 from src.models.orders import CartItem, Order, OrderItem
-from src.services import money
+from src.services.common import money
 from src.settings import Settings
 from tests.factories import make_product, token_for
 from tests.orders.test_orders import ADD, _gql_input

@@ -13,8 +13,8 @@ from tortoise.timezone import now
 from src.models.orders import Order, PaymentMethod, StallOrder
 from src.services import delivery
 from src.services import orders as orders_service
-from src.services.i18n import translate
-from src.services.money import Rupiah
+from src.services.common.i18n import translate
+from src.services.common.money import Rupiah
 from src.services.notification_texts import StatusName
 from src.settings import Settings
 from tests.factories import token_for

@@ -24,9 +24,9 @@ from src.models.orders import (
     StallOrderStatus,
 )
 from src.models.outbox import OutboxEvent
-from src.services import money
 from src.services import orders as orders_service
-from src.services.errors import DomainError, DomainErrors, ErrorCode
+from src.services.common import money
+from src.services.common.errors import DomainError, DomainErrors, ErrorCode
 from src.settings import Settings
 from tests.factories import make_market, make_product, make_stall, make_user, token_for
 from tests.support.graphql import GraphQLClient

@@ -13,9 +13,9 @@ from strawberry.relay import to_base64
 from src.models.markets import Stall
 from src.models.orders import OrderItem
 from src.models.reports import ExportStatus, ReportExport
-from src.services import dates
 from src.services import orders as orders_service
-from src.services.spreadsheet import FORMULA_STARTS, CsvDocument, safe_cell
+from src.services.common import dates
+from src.services.common.spreadsheet import FORMULA_STARTS, CsvDocument, safe_cell
 from src.settings import Settings
 from src.storage import build_storage
 from tests.factories import token_for
@@ -63,10 +63,10 @@ def test_the_document_guards_every_cell_headers_included() -> None:
 
 
 def test_no_csv_is_written_outside_the_guarded_writer() -> None:
-    """Every export, present and future, goes through src/services/spreadsheet.py: nothing else imports csv."""
+    """Every export, present and future, goes through src/services/common/spreadsheet.py: nothing else imports csv."""
     writers = []
     for path in sorted(SRC.rglob("*.py")):
-        if path == SRC / "services" / "spreadsheet.py":
+        if path == SRC / "services" / "common" / "spreadsheet.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             names = (

@@ -17,9 +17,10 @@ from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import decode_id
 from src.schema.orders.inputs import LocationInput
 from src.schema.permissions import current_user
-from src.services import courier_offers, dates, delivery_queries
+from src.services import courier_offers, delivery_queries
 from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
+from src.services.common import dates
 
 
 @strawberry.input

@@ -11,9 +11,9 @@ from src.schema.delivery.types import CourierProfileType, CourierSettlement, Del
 from src.schema.errors import query_errors
 from src.schema.ids import decode_id
 from src.schema.orders.types import OrderType
-from src.services import dates
 from src.services import delivery as delivery_service
 from src.services import orders as orders_service
+from src.services.common import dates
 
 
 def _market_id(market_id: relay.GlobalID) -> int:

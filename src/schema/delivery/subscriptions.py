@@ -15,9 +15,10 @@ from src.schema.errors import query_errors
 from src.schema.ids import decode_id
 from src.schema.orders.types import OrderType
 from src.services import delivery as delivery_service
-from src.services import live, tokens
 from src.services import orders as orders_service
-from src.services.errors import DomainError, ErrorCode
+from src.services import tokens
+from src.services.common import live
+from src.services.common.errors import DomainError, ErrorCode
 
 
 def _hub(info: Info) -> live.LiveHub:

@@ -16,7 +16,7 @@ from src.schema import input_rules
 from src.schema.catalog import ProductFilterInput, load_catalog_page
 from src.schema.fastpath.getters import Row
 from src.schema.fastpath.plan import Plan, plan_cache
-from src.services.errors import DomainError, DomainErrors
+from src.services.common.errors import DomainError, DomainErrors
 
 log = logging.getLogger(__name__)
 

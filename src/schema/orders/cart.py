@@ -10,10 +10,10 @@ from src.schema.context import Info
 from src.schema.markets import MarketType
 from src.schema.orders.inputs import LocationInput
 from src.schema.scalars import Money, decimal_value, money
-from src.services import money as money_rules
 from src.services import orders as orders_service
 from src.services.catalog_queries import product_rows
-from src.services.errors import DomainError
+from src.services.common import money as money_rules
+from src.services.common.errors import DomainError
 
 
 @strawberry.type

@@ -26,7 +26,7 @@ from src.schema.orders.types import OrderItemType, OrderType, StallOrderType
 from src.schema.permissions import current_user
 from src.services import notifications as notifications_service
 from src.services import orders as orders_service
-from src.services import ratelimit
+from src.services.common import ratelimit
 
 
 @strawberry.type

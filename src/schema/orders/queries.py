@@ -12,7 +12,7 @@ from src.schema.orders.types import OrderType, StallOrderType
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import IsAuthenticated
 from src.services import orders as orders_service
-from src.services.errors import DomainError
+from src.services.common.errors import DomainError
 
 
 @strawberry.type

@@ -13,8 +13,8 @@ from src.models.markets import Market
 from src.models.orders import (
     Order,
 )
+from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.states import LIVE
-from src.services.errors import DomainError, ErrorCode, invalid
 from src.services.orders.reading import orders_by_ids, ready_order_ids
 from src.services.permissions import Action, authorize, require_role
 

@@ -25,11 +25,11 @@ from src.models.orders import (
 )
 from src.models.outbox import OutboxEvent
 from src.services import orders as orders_service
-from src.services import outbox
+from src.services.common import outbox
+from src.services.common.errors import DomainError, ErrorCode, invalid
+from src.services.common.money import distance_km
 from src.services.delivery.couriers import live_counts
 from src.services.delivery.states import A, move, touch
-from src.services.errors import DomainError, ErrorCode, invalid
-from src.services.money import distance_km
 from src.services.orders.reading import order_or_none
 from src.services.orders.states import lock_order, lock_order_or_none, order_state_error
 from src.services.permissions import Action, authorize

@@ -14,9 +14,9 @@ from src.models.orders import (
     StallOrder,
     StallOrderStatus,
 )
+from src.services.common.money import distance_km
 from src.services.delivery.couriers import require_courier
 from src.services.delivery.states import LIVE
-from src.services.money import distance_km
 from src.services.orders.reading import live_parts_with_items, order_by_id
 
 WINDOW_ORDER = {SlotWindow.MORNING: 0, SlotWindow.MIDDAY: 1, SlotWindow.AFTERNOON: 2}

@@ -8,9 +8,9 @@ from tortoise.timezone import now
 from src.models.accounts import Role, User
 from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market
+from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.couriers import require_courier
 from src.services.delivery.states import A
-from src.services.errors import DomainError, ErrorCode, invalid
 from src.services.notification_texts import WIB
 from src.services.permissions import Action, authorize, require_role
 

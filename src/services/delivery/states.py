@@ -9,8 +9,8 @@ from datetime import timedelta
 from tortoise.timezone import now
 
 from src.models.delivery import AssignmentStatus, DeliveryAssignment
-from src.services import live, outbox
-from src.services.errors import DomainError, ErrorCode
+from src.services.common import live, outbox
+from src.services.common.errors import DomainError, ErrorCode
 from src.services.notification_texts import StatusName
 from src.settings import Settings
 

@@ -15,10 +15,10 @@ from src.models.orders import (
 )
 from src.services import imaging, photos
 from src.services import orders as orders_service
+from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.couriers import require_courier
 from src.services.delivery.offers import courier_extra, offer
 from src.services.delivery.states import A, assignment_state_error, move, touch
-from src.services.errors import DomainError, ErrorCode, invalid
 from src.services.orders.states import lock_order, move_order
 from src.settings import Settings
 from src.storage import Storage

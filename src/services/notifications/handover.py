@@ -11,9 +11,9 @@ from tortoise.timezone import now
 
 from src.models.notifications import DeliveryStatus, Notification
 from src.models.outbox import OutboxEvent
-from src.services import live, outbox
-from src.services import queue as queue_service
-from src.services.errors import DomainError
+from src.services.common import live, outbox
+from src.services.common import queue as queue_service
+from src.services.common.errors import DomainError
 from src.services.notifications.channels import EMAIL_JOB, WEBHOOK_JOB
 
 if TYPE_CHECKING:

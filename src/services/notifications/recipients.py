@@ -16,7 +16,7 @@ from src.models.outbox import OutboxEvent
 from src.services import notification_texts as texts
 from src.services import orders as orders_service
 from src.services import reports as reports_service
-from src.services.money import rupiah
+from src.services.common.money import rupiah
 
 
 @dataclass(frozen=True)

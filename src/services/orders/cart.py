@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from src.models.accounts import Role, User
 from src.models.catalog import Product
 from src.models.orders import CartItem
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.services.orders.pricing import check_item_quantity, check_line_count, listed
 from src.services.permissions import require_role
 from src.settings import Settings, get_settings

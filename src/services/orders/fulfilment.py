@@ -7,8 +7,9 @@ from tortoise.transactions import in_transaction
 from src.models.accounts import User
 from src.models.catalog import Product
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
-from src.services import money
-from src.services.errors import DomainError, ErrorCode, invalid
+from src.services.common import money
+from src.services.common.errors import DomainError, ErrorCode, invalid
+from src.services.common.quantities import check_quantity
 from src.services.orders.pricing import plain
 from src.services.orders.states import (
     LIVE_PARTS,
@@ -20,7 +21,6 @@ from src.services.orders.states import (
 )
 from src.services.orders.timeline import record_event
 from src.services.permissions import Action, authorize
-from src.services.quantities import check_quantity
 from src.settings import Settings
 
 

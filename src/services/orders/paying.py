@@ -5,7 +5,7 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.orders import Order, OrderStatus, PaymentStatus
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.services.orders.cancelling import cancel
 from src.services.orders.states import lock_order, move_order
 from src.services.orders.timeline import record_event

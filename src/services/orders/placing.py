@@ -28,15 +28,15 @@ from src.models.orders import (
     SlotWindow,
     StallOrder,
 )
-from src.services import dates, money
-from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.common import dates, money
+from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.common.phones import normalize_phone
+from src.services.common.quantities import check_quantity
 from src.services.notification_texts import WIB
 from src.services.orders.numbers import ensure_counter, next_number, order_day
 from src.services.orders.pricing import check_item_quantity, check_line_count, listed, quote_delivery, unit_price
 from src.services.orders.timeline import record_event
 from src.services.permissions import require_role
-from src.services.phones import normalize_phone
-from src.services.quantities import check_quantity
 from src.settings import Settings
 
 

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from src.models.catalog import PriceTier, Product, ProductStatus
 from src.models.markets import Market, Stall, StallStatus
-from src.services import money
 from src.services.catalog import on_step
-from src.services.errors import DomainError, ErrorCode, invalid
-from src.services.quantities import check_quantity
+from src.services.common import money
+from src.services.common.errors import DomainError, ErrorCode, invalid
+from src.services.common.quantities import check_quantity
 from src.settings import Settings
 
 

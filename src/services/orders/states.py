@@ -1,7 +1,7 @@
 """Order and stall-order statuses: the transition tables every change goes through, and the order's lock."""
 
 from src.models.orders import Order, OrderStatus, StallOrder, StallOrderStatus
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 from src.services.notification_texts import StatusName
 
 ORDER_TRANSITIONS: set[tuple[OrderStatus, OrderStatus]] = {

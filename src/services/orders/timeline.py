@@ -5,7 +5,7 @@ from typing import Any
 from src.models.accounts import User
 from src.models.orders import Order, OrderEvent, OrderItem, StallOrder
 from src.models.outbox import OutboxEvent
-from src.services import live, outbox
+from src.services.common import live, outbox
 from src.services.delivery.carriers import live_courier_ids
 from src.services.orders.pricing import plain
 

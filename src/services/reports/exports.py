@@ -13,10 +13,10 @@ from src.models.accounts import User
 from src.models.markets import Market
 from src.models.outbox import OutboxEvent
 from src.models.reports import ExportStatus, ReportExport
-from src.services import outbox
+from src.services.common import outbox
+from src.services.common.spreadsheet import CsvDocument
 from src.services.notification_texts import WIB
 from src.services.reports.periods import authorized_market, check_period, query
-from src.services.spreadsheet import CsvDocument
 from src.storage import Storage
 
 EXPORT_JOB = "export_market_report"

@@ -9,11 +9,11 @@ from tortoise.connection import get_connection
 from src.models.accounts import User
 from src.models.markets import Market
 from src.models.orders import OrderStatus, StallOrderStatus
-from src.services import dates
-from src.services.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.common import dates
+from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.common.sql import Sql
 from src.services.notification_texts import WIB
 from src.services.permissions import Action, authorize, is_trade_office
-from src.services.sql import Sql
 
 MAX_DAYS = 366
 NOT_PLACED = (OrderStatus.AWAITING_PAYMENT.value,)

@@ -2,7 +2,7 @@
 
 from decimal import Decimal, InvalidOperation
 
-from src.services.errors import DomainError, invalid
+from src.services.common.errors import DomainError, invalid
 
 QUANTITY_PLACES = 3
 MAX_QUANTITY = Decimal("1000000")

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis

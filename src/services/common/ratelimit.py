@@ -9,7 +9,7 @@ import math
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
 

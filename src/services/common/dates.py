@@ -4,7 +4,7 @@ from datetime import date
 
 from tortoise.timezone import now
 
-from src.services.errors import invalid
+from src.services.common.errors import invalid
 from src.services.notification_texts import WIB
 
 # Nothing happened here before 2020 (the markets went online that year); far-off years are where date

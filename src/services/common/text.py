@@ -2,7 +2,7 @@
 
 import re
 
-from src.services.errors import DomainError, ErrorCollector, invalid
+from src.services.common.errors import DomainError, ErrorCollector, invalid
 
 # C0 control characters other than tab and newline, DEL, and lone surrogates (no UTF-8 text holds one):
 # none belongs in a name, a note or an address; NUL is refused by PostgreSQL and the others hide text in

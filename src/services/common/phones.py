@@ -3,7 +3,7 @@
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from src.services.errors import DomainError, ErrorCode
+from src.services.common.errors import DomainError, ErrorCode
 
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
