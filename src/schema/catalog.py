@@ -19,7 +19,7 @@ from src.schema.permissions import current_user
 from src.schema.photos import PhotoFormat, PhotoSize, PhotoType, variant_url
 from src.schema.scalars import Money, decimal_value, money
 from src.services import catalog as catalog_service
-from src.services import catalog_queries, category_queries
+from src.services import catalog_queries
 from src.services.common.errors import DomainError
 from src.services.permissions import Action, may
 
@@ -37,7 +37,7 @@ class CategoryType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        categories = await category_queries.categories_by_id(ids=db_ids(node_ids))
+        categories = await catalog_service.categories_by_id(ids=db_ids(node_ids))
         return [cls(id=c.id, name=c.name, slug=c.slug) if c else None for c in categories]
 
 
@@ -285,7 +285,7 @@ def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> in
 class CatalogQuery:
     @strawberry.field(description="The catalog's categories, in shelf order.")
     async def categories(self) -> list[CategoryType]:
-        rows = await category_queries.list_categories()
+        rows = await catalog_service.list_categories()
         return [CategoryType(id=r["id"], name=r["name"], slug=r["slug"]) for r in rows]
 
     @strawberry.field(description="Products buyers can order now: approved, open stalls' active products.")

@@ -16,7 +16,6 @@ from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
-from src.services import markets_queries
 from src.services.common.errors import DomainError
 from src.services.permissions import may_review
 
@@ -46,7 +45,7 @@ class MarketType(relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> relay.Connection["StallType"]:
         limit = limit_or_error(info, first)
-        rows = await markets_queries.approved_stalls(
+        rows = await markets_service.approved_stalls(
             market_id=self.id, after_id=after_id(info, after, "Stall"), limit=limit + 1
         )
         return id_page(rows, limit, StallType.from_model, "Stall", had_cursor=after is not None)
@@ -143,7 +142,7 @@ class StallType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        stalls = await markets_queries.visible_stalls(viewer=await info.context.get_user(), ids=db_ids(node_ids))
+        stalls = await markets_service.visible_stalls(viewer=await info.context.get_user(), ids=db_ids(node_ids))
         return [cls.from_model(s) if s is not None else None for s in stalls]
 
 

@@ -15,7 +15,6 @@ from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import IsAuthenticated, current_user
-from src.services import notification_queries
 from src.services import notifications as notifications_service
 
 
@@ -45,7 +44,7 @@ class NotificationType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        own = await notification_queries.own_notifications(user=await info.context.get_user(), ids=db_ids(node_ids))
+        own = await notifications_service.own_notifications(user=await info.context.get_user(), ids=db_ids(node_ids))
         return [cls.from_model(n) if n is not None else None for n in own]
 
 

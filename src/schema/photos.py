@@ -15,7 +15,6 @@ from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
-from src.services import photo_queries
 from src.services import photos as photos_service
 from src.services.common import ratelimit
 from src.services.common.i18n import translate
@@ -90,7 +89,7 @@ class PhotoType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         # A READY photo is public; the others only to the product's trader.
-        photos = await photo_queries.visible_photos(viewer=await info.context.get_user(), ids=db_ids(node_ids))
+        photos = await photos_service.visible_photos(viewer=await info.context.get_user(), ids=db_ids(node_ids))
         return [cls.from_model(p) if p is not None else None for p in photos]
 
 
@@ -176,7 +175,7 @@ class PhotosMutation:
             storage=info.context.storage,
             queue=info.context.queue,
         )
-        return PhotoPayload(photo=PhotoType.from_model(await photo_queries.get_photo(photo_id=photo.id)))
+        return PhotoPayload(photo=PhotoType.from_model(await photos_service.get_photo(photo_id=photo.id)))
 
     @payload_mutation(description="Trader: upload a photo through the API (GraphQL multipart request).")
     async def upload_product_photo(self, info: Info, input: UploadProductPhotoInput) -> PhotoPayload:

@@ -20,7 +20,7 @@ from src.models.media import PhotoStatus, ProductPhoto
 from src.services import imaging
 from src.services.catalog import get_product_for_owner
 from src.services.common.errors import DomainError, ErrorCode
-from src.services.permissions import Action, authorize
+from src.services.permissions import Action, authorize, may
 from src.storage import PresignedUpload, Storage, StorageError
 from src.storage.base import PUBLIC_IMMUTABLE
 from src.storage.keys import photo_original_key, photo_variant_key
@@ -292,3 +292,18 @@ async def waiting_photo_ids(*, older_than: timedelta, limit: int = 500) -> list[
     )
     rows = await ProductPhoto.filter(waiting).order_by("id").limit(limit).values("id")
     return [int(row["id"]) for row in rows]
+
+
+async def get_photo(*, photo_id: int) -> ProductPhoto:
+    """A photo as it is now (read again: its processing job may have moved it on)."""
+    return await ProductPhoto.get(id=photo_id)
+
+
+async def visible_photos(*, viewer: User | None, ids: list[int]) -> list[ProductPhoto | None]:
+    """Photos by id, in that order: a READY one for anyone, the others for the product's trader; None for
+    the rest and the missing. One query."""
+    found = {p.id: p for p in await ProductPhoto.filter(id__in=ids).select_related("product__stall")}
+    return [
+        p if p is not None and (p.status == PhotoStatus.READY or may(viewer, Action.MANAGE, p.product.stall)) else None
+        for p in (found.get(i) for i in ids)
+    ]

@@ -17,7 +17,6 @@ from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import decode_id
 from src.schema.orders.inputs import LocationInput
 from src.schema.permissions import current_user
-from src.services import courier_offers, delivery_queries
 from src.services import delivery as delivery_service
 from src.services import notifications as notifications_service
 from src.services.common import dates
@@ -80,7 +79,7 @@ class SettlementPayload:
 
 async def _assignment_result(info: Info, assignment: DeliveryAssignment) -> AssignmentPayload:
     await notifications_service.hand_over_written(info.context.queue)  # committed: tell people now
-    entry = await delivery_queries.current_entry(assignment_id=assignment.id)
+    entry = await delivery_service.current_entry(assignment_id=assignment.id)
     return AssignmentPayload(assignment=DeliveryAssignmentType.from_entry(entry, info))
 
 
@@ -101,7 +100,7 @@ class DeliveryMutation:
     @payload_mutation(description="Courier: start or stop taking orders, with where they are now.")
     async def set_courier_availability(self, info: Info, input: SetCourierAvailabilityInput) -> CourierPayload:
         courier = await current_user(info, Role.COURIER)
-        profile = await courier_offers.set_availability(
+        profile = await delivery_service.update_availability(
             actor=courier,
             available=input.available,
             lat=input.location.lat if input.location else None,

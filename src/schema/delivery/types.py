@@ -17,7 +17,6 @@ from src.schema.markets import Location, StallType
 from src.schema.orders.types import OrderItemType, OrderType
 from src.schema.scalars import Money, decimal_value, money
 from src.services import delivery as delivery_service
-from src.services import delivery_queries
 from src.services.notification_texts import reason_text
 
 AssignmentStatusEnum = strawberry.enum(AssignmentStatus, name="AssignmentStatus")
@@ -165,7 +164,7 @@ class CourierSettlement:
 
 
 async def settlement_of(settlement: delivery_service.Settlement, info: Info) -> CourierSettlement:
-    entries = await delivery_queries.settlement_entries(settlement=settlement)
+    entries = await delivery_service.settlement_entries(settlement=settlement)
     return CourierSettlement(
         date=settlement.day,
         courier=CourierContact(name=settlement.courier.name, phone=settlement.courier.phone),

@@ -6,9 +6,17 @@ The names other packages use (`from src.services import delivery`) are re-export
 """
 
 from src.services import orders as orders_service  # reached as `delivery.orders_service` by older callers
+from src.services.delivery.availability import offer_waiting, update_availability
 from src.services.delivery.couriers import live_counts, market_couriers, profile_of, set_availability, waiting_orders
 from src.services.delivery.offers import assign_manually, expire_offer, expired_offer_ids, offer_order
-from src.services.delivery.reading import order_view, proof_url, sees_offers, visible_assignment
+from src.services.delivery.reading import (
+    current_entry,
+    order_view,
+    proof_url,
+    sees_offers,
+    settlement_entries,
+    visible_assignment,
+)
 from src.services.delivery.routes import QueueEntry, attach_pickups, delivery_queue, entry_for
 from src.services.delivery.settlements import Settlement, courier_settlement, mark_cash_remitted, market_settlements
 from src.services.delivery.states import LIVE, SHOWN, SHOWN_TO_ADMINS, courier_sees_contact
@@ -25,6 +33,7 @@ __all__ = [
     "attach_pickups",
     "courier_sees_contact",
     "courier_settlement",
+    "current_entry",
     "decline",
     "delivery_queue",
     "entry_for",
@@ -38,12 +47,15 @@ __all__ = [
     "market_couriers",
     "market_settlements",
     "offer_order",
+    "offer_waiting",
     "order_view",
     "orders_service",
     "profile_of",
     "proof_url",
     "sees_offers",
     "set_availability",
+    "settlement_entries",
+    "update_availability",
     "visible_assignment",
     "waiting_orders",
 ]

@@ -14,7 +14,7 @@ from src.services.notifications.channels import (
     mark_failed,
 )
 from src.services.notifications.handover import hand_over, hand_over_written, requeue_stalled
-from src.services.notifications.inbox import create_notifications, list_for, mark_read, unread_count
+from src.services.notifications.inbox import create_notifications, list_for, mark_read, own_notifications, unread_count
 
 __all__ = [
     "EMAIL_JOB",
@@ -28,6 +28,7 @@ __all__ = [
     "list_for",
     "mark_failed",
     "mark_read",
+    "own_notifications",
     "requeue_stalled",
     "unread_count",
 ]

@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 
 from src.models.accounts import User
 from src.models.delivery import CourierProfile, Vehicle
-from src.services import delivery as delivery_service
 from src.services.common import queue as queue_service
 from src.services.common.errors import DomainError
+from src.services.delivery import couriers
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def set_availability(
+async def update_availability(
     *,
     actor: User | None,
     available: bool,
@@ -26,7 +26,7 @@ async def set_availability(
 ) -> CourierProfile:
     """A courier starts or stops taking orders (with where they are); when they become available, the
     orders waiting for a courier in their market are offered again."""
-    profile, waiting = await delivery_service.set_availability(
+    profile, waiting = await couriers.set_availability(
         actor=actor, available=available, lat=lat, lng=lng, vehicle=vehicle
     )
     await offer_waiting(queue=queue, courier_id=profile.user_id, order_ids=waiting)
