@@ -5,12 +5,8 @@ from datetime import timedelta
 from typing import Any
 
 from arq import Retry
-from tortoise.timezone import now
 
-from src.jobs import delivery as delivery_jobs
-from src.models.outbox import OutboxEvent
 from src.services import notifications as notifications_service
-from src.services.common import queue as queue_service
 from src.services.common.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -25,29 +21,17 @@ def backoff(job_try: int) -> float:
 
 
 async def deliver_outbox_event(ctx: dict[str, Any], event_id: int) -> int:
-    """Make the event's notifications (once) and queue each channel's delivery (keyed, so never twice)."""
+    """Make the event's notifications (once), then route it: each channel's delivery and its topic's
+    follow-up are queued (keyed, so never twice)."""
     try:
         made = await notifications_service.create_notifications(event_id=event_id, settings=ctx["settings"])
     except Exception as exc:  # a database blip must not lose the event: try again later
         log.exception("outbox event %s: notifications not made yet", event_id)
         raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
-    for notification in made:
-        for channel, job in (
-            ("email", notifications_service.EMAIL_JOB),
-            ("webhook", notifications_service.WEBHOOK_JOB),
-        ):
-            if getattr(notification, f"{channel}_status") == notifications_service.DeliveryStatus.PENDING:
-                try:
-                    await queue_service.enqueue(
-                        ctx["redis"], job, notification.id, job_id=f"{channel}:{notification.id}"
-                    )
-                except DomainError as exc:
-                    raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
     try:
-        await delivery_jobs.follow_up(ctx["redis"], event_id)
-    except DomainError as exc:
+        await notifications_service.route_event(ctx["redis"], event_id=event_id, notifications=made)
+    except DomainError as exc:  # Redis is down: what was queued stays keyed, the rest comes on the next try
         raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
-    await OutboxEvent.filter(id=event_id).update(processed_at=now())
     return len(made)
 
 

@@ -2,13 +2,9 @@
 
 from typing import Any
 
-from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 
 
 async def expire_unpaid_orders(ctx: dict[str, Any]) -> int:
     """Cancel unpaid orders past their due time and return their stock (safe to run any number of times)."""
-    expired = await orders_service.expire_unpaid_orders()
-    if expired:
-        await notifications_service.hand_over_written(ctx["redis"])
-    return expired
+    return await orders_service.expire_unpaid_orders()

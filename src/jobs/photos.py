@@ -10,6 +10,7 @@ from src.jobs.final import ends_in_final_state
 from src.services import photos as photos_service
 from src.services.common import queue as queue_service
 from src.services.common.errors import DomainError
+from src.services.common.jobs import Job
 
 MAX_TRIES = 5
 JOB_TIMEOUT = 600  # seconds, waiting for a free decoding slot included
@@ -50,7 +51,7 @@ async def sweep_pending_photos(ctx: dict[str, Any]) -> int:
     for photo_id in await photos_service.waiting_photo_ids(older_than=SWEEP_AFTER):
         try:
             if await queue_service.enqueue(
-                ctx["redis"], photos_service.PROCESS_JOB, photo_id, job_id=photos_service.job_id(photo_id)
+                ctx["redis"], Job.PROCESS_PRODUCT_PHOTO, photo_id, job_id=photos_service.job_id(photo_id)
             ):
                 queued += 1
         except DomainError:

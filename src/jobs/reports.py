@@ -6,7 +6,6 @@ from typing import Any
 from arq import Retry
 
 from src.jobs.final import ends_in_final_state
-from src.services import notifications as notifications_service
 from src.services import reports as reports_service
 from src.storage import StorageError
 
@@ -30,7 +29,6 @@ async def export_market_report(ctx: dict[str, Any], export_id: int) -> str | Non
         export = await reports_service.write_export(export_id=export_id, storage=ctx["storage"])
     except StorageError as exc:
         raise Retry(defer=float(2 ** ctx.get("job_try", 1))) from exc
-    await notifications_service.hand_over_written(ctx["redis"])
     return export.status.value if export else None
 
 

@@ -1,11 +1,13 @@
 """arq WorkerSettings: the jobs this service runs and the clients they share."""
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
 import httpx
 from arq.cron import cron
+from arq.typing import WorkerCoroutine
 from arq.worker import Worker, func
 
 from src import db
@@ -26,28 +28,73 @@ from src.jobs.reports import JOB_TIMEOUT as REPORT_JOB_TIMEOUT
 from src.jobs.reports import MAX_TRIES as REPORT_MAX_TRIES
 from src.jobs.reports import export_market_report, sweep_stale_exports
 from src.jobs.system import record_heartbeat
+from src.services import notifications as notifications_service
 from src.services.common import outbox
+from src.services.common.jobs import Job
 from src.settings import Settings, get_settings
 from src.storage import build_storage
 
 log = logging.getLogger(__name__)
 
+
+def _hands_over(job: WorkerCoroutine) -> WorkerCoroutine:
+    """The outbox's one hand-over after a job: what a job wrote is committed when it returns, so its
+    events go to arq and its touched channels hear of it. A job that raises (a Retry, a fault) hands over
+    nothing; the relay's sweep catches what a lost hand-over leaves behind."""
+
+    @functools.wraps(job)
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        since = outbox.mark()
+        try:
+            result = await job(ctx, *args, **kwargs)
+        except BaseException:
+            outbox.forget_since(since)
+            raise
+        await notifications_service.hand_over_written(ctx["redis"], since=since)
+        return result
+
+    return run
+
+
 FUNCTIONS = [
-    func(record_heartbeat, name="record_heartbeat", max_tries=3),
-    func(deliver_outbox_event, name="deliver_outbox_event", max_tries=NOTIFICATION_MAX_TRIES),
-    func(send_notification_email, name="send_notification_email", max_tries=NOTIFICATION_MAX_TRIES),
-    func(send_notification_webhook, name="send_notification_webhook", max_tries=NOTIFICATION_MAX_TRIES),
-    func(assign_courier, name="assign_courier", max_tries=20),
-    func(expire_delivery_offer, name="expire_delivery_offer", max_tries=5),
-    func(export_market_report, name="export_market_report", max_tries=REPORT_MAX_TRIES, timeout=REPORT_JOB_TIMEOUT),
-    func(process_product_photo, name="process_product_photo", max_tries=PHOTO_MAX_TRIES, timeout=PHOTO_JOB_TIMEOUT),
+    func(_hands_over(record_heartbeat), name=Job.RECORD_HEARTBEAT, max_tries=3),
+    func(_hands_over(deliver_outbox_event), name=Job.DELIVER_OUTBOX_EVENT, max_tries=NOTIFICATION_MAX_TRIES),
+    func(_hands_over(send_notification_email), name=Job.SEND_NOTIFICATION_EMAIL, max_tries=NOTIFICATION_MAX_TRIES),
+    func(_hands_over(send_notification_webhook), name=Job.SEND_NOTIFICATION_WEBHOOK, max_tries=NOTIFICATION_MAX_TRIES),
+    func(_hands_over(assign_courier), name=Job.ASSIGN_COURIER, max_tries=20),
+    func(_hands_over(expire_delivery_offer), name=Job.EXPIRE_DELIVERY_OFFER, max_tries=5),
+    func(
+        _hands_over(export_market_report),
+        name=Job.EXPORT_MARKET_REPORT,
+        max_tries=REPORT_MAX_TRIES,
+        timeout=REPORT_JOB_TIMEOUT,
+    ),
+    func(
+        _hands_over(process_product_photo),
+        name=Job.PROCESS_PRODUCT_PHOTO,
+        max_tries=PHOTO_MAX_TRIES,
+        timeout=PHOTO_JOB_TIMEOUT,
+    ),
 ]
 CRON_JOBS = [
-    cron(sweep_pending_photos, name="sweep_pending_photos", minute=None, second=17, unique=True, run_at_startup=True),
-    cron(expire_unpaid_orders, name="expire_unpaid_orders", minute=None, second=41, unique=True),
-    cron(sweep_delivery_offers, name="sweep_delivery_offers", second={5, 35}, unique=True),
-    cron(sweep_stale_exports, name="sweep_stale_exports", minute={23, 53}, second=29, unique=True),
-    cron(relay_outbox, name="relay_outbox", second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=True),
+    cron(
+        _hands_over(sweep_pending_photos),
+        name=Job.SWEEP_PENDING_PHOTOS,
+        minute=None,
+        second=17,
+        unique=True,
+        run_at_startup=True,
+    ),
+    cron(_hands_over(expire_unpaid_orders), name=Job.EXPIRE_UNPAID_ORDERS, minute=None, second=41, unique=True),
+    cron(_hands_over(sweep_delivery_offers), name=Job.SWEEP_DELIVERY_OFFERS, second={5, 35}, unique=True),
+    cron(_hands_over(sweep_stale_exports), name=Job.SWEEP_STALE_EXPORTS, minute={23, 53}, second=29, unique=True),
+    cron(
+        _hands_over(relay_outbox),
+        name=Job.RELAY_OUTBOX,
+        second={0, 10, 20, 30, 40, 50},
+        unique=True,
+        run_at_startup=True,
+    ),
 ]
 
 

@@ -32,6 +32,7 @@ from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
 from src.schema.delivery import DeliveryMutation, DeliveryQuery, DeliverySubscription
 from src.schema.fastpath import CatalogFastPath
+from src.schema.handover import HandOverWritten
 from src.schema.limits import LimitErrors, coded_limit_error
 from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
@@ -192,6 +193,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
+    extensions.append(HandOverWritten)  # the outbox's one hand-over after a request's commit
     extensions.append(OutageErrors)
     extensions.append(LimitErrors)
     if settings.graphql_fast_path:

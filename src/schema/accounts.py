@@ -16,7 +16,6 @@ from src.schema.markets import MarketType, StallType
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
 from src.services import delivery as delivery_service
-from src.services import notifications as notifications_service
 from src.services.common import ratelimit
 from src.services.common.throttle import LoginThrottle
 
@@ -262,6 +261,4 @@ class AccountsMutation:
         user = await accounts_service.set_user_active(
             actor=actor, user_id=decode_id(input.user_id, "User", field="userId"), active=input.active
         )
-        # Reached only when it succeeded: a refusal changed nothing and tells nobody.
-        await notifications_service.hand_over_written(info.context.queue)  # its open subscriptions end now
         return UserPayload(user=UserType.from_model(user))

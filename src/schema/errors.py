@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from graphql import GraphQLError
 
+from src.services.common import outbox
 from src.services.common.errors import DomainError, DomainErrors, ErrorCode
 from src.services.common.i18n import translate
 
@@ -49,11 +50,16 @@ def payload_mutation(*, description: str, **options: Any) -> Callable[[Callable[
 
         @functools.wraps(resolver)
         async def run(*args: Any, **kwargs: Any) -> Any:
+            since = outbox.mark()
             try:
                 return await resolver(*args, **kwargs)
             except (DomainError, DomainErrors) as exc:
+                outbox.forget_since(since)  # refused and rolled back: nothing to hand over after the request
                 info: Info = kwargs["info"]  # Strawberry passes `info` by its name
                 return payload(errors=user_errors(exc, info.context.language))
+            except BaseException:
+                outbox.forget_since(since)
+                raise
 
         return strawberry.mutation(description=description, **options)(run)
 

@@ -16,7 +16,6 @@ from src.schema.ids import decode_id, visible_nodes
 from src.schema.markets import MarketType
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
-from src.services import notifications as notifications_service
 from src.services import reports as reports_service
 from src.services.catalog_queries import product_rows
 from src.services.common.i18n import translate
@@ -198,5 +197,4 @@ class ReportsMutation:
             date_from=input.date_from,
             date_to=input.date_to,
         )
-        await notifications_service.hand_over_written(info.context.queue)
         return ExportMarketReportPayload(report_export=ReportExportType.from_model(export, info))

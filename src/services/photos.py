@@ -20,6 +20,7 @@ from src.models.media import PhotoStatus, ProductPhoto
 from src.services import imaging
 from src.services.catalog import get_product_for_owner
 from src.services.common.errors import DomainError, ErrorCode
+from src.services.common.jobs import Job
 from src.services.permissions import Action, authorize, may
 from src.storage import PresignedUpload, Storage, StorageError
 from src.storage.base import PUBLIC_IMMUTABLE
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from src.settings import Settings
 
 log = logging.getLogger(__name__)
-
-PROCESS_JOB = "process_product_photo"
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ async def _enqueue(queue: "ArqRedis", photo_id: int) -> None:
     # From here on the original is complete: the sweep may queue the photo again if this hand-over is lost.
     await ProductPhoto.filter(id=photo_id).update(queued_at=now())
     try:
-        await queue_service.enqueue(queue, PROCESS_JOB, photo_id, job_id=job_id(photo_id))
+        await queue_service.enqueue(queue, Job.PROCESS_PRODUCT_PHOTO, photo_id, job_id=job_id(photo_id))
     except DomainError:
         # Redis is down: the photo stays PENDING and the worker's sweep queues it once Redis is back.
         log.warning("photo %s left PENDING for the sweep", photo_id)

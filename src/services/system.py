@@ -8,6 +8,7 @@ from tortoise.timezone import now
 
 from src.models.system import Heartbeat
 from src.services.common import queue as queue_service
+from src.services.common.jobs import Job
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
@@ -27,7 +28,7 @@ def _view(row: Heartbeat) -> HeartbeatView:
 async def ping_worker(*, queue: "ArqRedis") -> HeartbeatView:
     """Create a heartbeat and queue the job that completes it."""
     row = await Heartbeat.create()
-    await queue_service.enqueue(queue, "record_heartbeat", row.id, job_id=f"heartbeat:{row.id}")
+    await queue_service.enqueue(queue, Job.RECORD_HEARTBEAT, row.id, job_id=f"heartbeat:{row.id}")
     return _view(row)
 
 

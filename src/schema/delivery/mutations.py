@@ -18,7 +18,6 @@ from src.schema.ids import decode_id
 from src.schema.orders.inputs import LocationInput
 from src.schema.permissions import current_user
 from src.services import delivery as delivery_service
-from src.services import notifications as notifications_service
 from src.services.common import dates
 
 
@@ -78,7 +77,6 @@ class SettlementPayload:
 
 
 async def _assignment_result(info: Info, assignment: DeliveryAssignment) -> AssignmentPayload:
-    await notifications_service.hand_over_written(info.context.queue)  # committed: tell people now
     entry = await delivery_service.current_entry(assignment_id=assignment.id)
     return AssignmentPayload(assignment=DeliveryAssignmentType.from_entry(entry, info))
 

@@ -24,7 +24,6 @@ from src.schema.orders.inputs import (
 )
 from src.schema.orders.types import OrderItemType, OrderType, StallOrderType
 from src.schema.permissions import current_user
-from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services.common import ratelimit
 
@@ -54,7 +53,6 @@ class OrderItemPayload:
 
 
 async def _order_result(info: Info, order: Order) -> OrderPayload:
-    await notifications_service.hand_over_written(info.context.queue)  # the change is committed: tell people now
     found = await orders_service.get_order(
         actor=await info.context.get_user(), order_id=order.id, settings=info.context.settings
     )
@@ -98,7 +96,6 @@ async def _stall_order_change(
         stall_order_id=decode_id(stall_order_id, "StallOrder", field="stallOrderId"),
         **options,
     )
-    await notifications_service.hand_over_written(info.context.queue)
     return StallOrderPayload(stall_order=StallOrderType.from_model(part))
 
 
@@ -170,7 +167,6 @@ class OrdersMutation:
             quantity=input.quantity,
             settings=info.context.settings,
         )
-        await notifications_service.hand_over_written(info.context.queue)
         return OrderItemPayload(order_item=OrderItemType.from_model(item))
 
     @payload_mutation(description="Trader: their part is packed and ready for the courier.")

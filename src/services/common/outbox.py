@@ -32,3 +32,29 @@ def take_touched() -> list[str]:
     touched = _touched.get()
     _touched.set(frozenset())
     return sorted(touched)
+
+
+Mark = tuple[tuple[int, ...], frozenset[str]]
+
+
+def mark() -> Mark:
+    """What has been noted and touched so far, to go back to if the work that follows is refused."""
+    return _written.get(), _touched.get()
+
+
+def forget_since(since: Mark) -> None:
+    """Refused work rolled back its transaction: the events it noted no longer exist (and an id may be
+    given again to another row), and what it touched did not change. Forget both."""
+    written, touched = since
+    _written.set(written)
+    _touched.set(touched)
+
+
+def take_since(since: Mark) -> tuple[list[int], list[str]]:
+    """The events noted and the channels touched after `since`, forgotten once taken; what was noted
+    before it stays (it belongs to whoever noted it)."""
+    written, touched = since
+    ids = [i for i in _written.get()[len(written) :]]
+    channels = sorted(_touched.get() - touched)
+    forget_since(since)
+    return ids, channels

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 
 from src.services.common.errors import DomainError, ErrorCode
+from src.services.common.jobs import Job
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
@@ -13,10 +14,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def enqueue(queue: "ArqRedis", function: str, *args: Any, job_id: str, **kwargs: Any) -> bool:
+async def enqueue(queue: "ArqRedis", function: Job, *args: Any, job_id: str, **kwargs: Any) -> bool:
     """Queue a job under a deterministic id (a second hand-over is a no-op). False if it was already queued."""
     try:
-        job = await queue.enqueue_job(function, *args, _job_id=job_id, **kwargs)
+        job = await queue.enqueue_job(str(function), *args, _job_id=job_id, **kwargs)
     except (RedisError, OSError) as exc:
         log.warning("could not enqueue %s (%s): %s", function, job_id, exc)
         raise DomainError(ErrorCode.SERVICE_UNAVAILABLE) from exc

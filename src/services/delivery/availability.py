@@ -7,6 +7,7 @@ from src.models.accounts import User
 from src.models.delivery import CourierProfile, Vehicle
 from src.services.common import queue as queue_service
 from src.services.common.errors import DomainError
+from src.services.common.jobs import Job
 from src.services.delivery import couriers
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ async def offer_waiting(*, queue: "ArqRedis", courier_id: int, order_ids: list[i
     for order_id in order_ids:
         try:
             await queue_service.enqueue(
-                queue, "assign_courier", order_id, job_id=f"assign:{order_id}:courier:{courier_id}"
+                queue, Job.ASSIGN_COURIER, order_id, job_id=f"assign:{order_id}:courier:{courier_id}"
             )
         except DomainError:
             log.warning("waiting orders not offered now (Redis down); the market admin still sees them")

@@ -14,9 +14,6 @@ import orjson
 from src.models.notifications import DeliveryStatus, Notification
 from src.settings import Settings
 
-EMAIL_JOB = "send_notification_email"
-WEBHOOK_JOB = "send_notification_webhook"
-
 
 class TransientDeliveryError(Exception):
     """The channel may work later (server down, 5xx, timeout): retry with backoff."""

@@ -19,7 +19,6 @@ from src.services.notification_texts import WIB
 from src.services.reports.periods import authorized_market, check_period, query
 from src.storage import Storage
 
-EXPORT_JOB = "export_market_report"
 CSV_PAGE = 5000
 CSV_HEADERS = [
     "Nomor Pesanan", "Tanggal Pesan (WIB)", "Pasar", "Status Pesanan", "Metode Bayar", "Status Bayar",
