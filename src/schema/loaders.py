@@ -106,6 +106,29 @@ async def _profiles(couriers: list[User]) -> list[Any]:
     return await profiles_of(couriers)
 
 
+async def _stall_pages(keys: list[tuple[int, int | None, int]]) -> list[list[Stall]]:
+    """A market's approved stalls page: (market id, after stall id, limit); first pages in one query."""
+    from src.services import markets as markets_service
+
+    first: dict[int, set[int]] = {}
+    for market_id, after, limit in keys:
+        if after is None:
+            first.setdefault(limit, set()).add(market_id)
+    pages: dict[tuple[int, int | None, int], list[Stall]] = {
+        (market_id, None, limit): page
+        for limit, market_ids in first.items()
+        for market_id, page in (
+            await markets_service.first_approved_stalls(market_ids=sorted(market_ids), limit=limit)
+        ).items()
+    }
+    for market_id, after, limit in keys:  # a later page follows its own cursor
+        if after is not None:
+            pages[(market_id, after, limit)] = await markets_service.approved_stalls(
+                market_id=market_id, after_id=after, limit=limit
+            )
+    return [pages[k] for k in keys]
+
+
 class Loaders:
     """Made fresh for each request, so nothing is cached across users or requests; the viewer's loaders read
     the request's user through `get_user`."""
@@ -126,6 +149,7 @@ class Loaders:
         self.user_by_id = _loader(_users)
         self.stall_by_trader = _loader(_stalls_by_trader)
         self.stall_by_id = _loader(_stalls)
+        self.stall_page_by_market = _loader(_stall_pages)
         self.items_by_part = _loader(_items_by_part)
         self.events_by_order = _loader(_events_by_order)
         self.delivery_by_order = _loader(_deliveries)

@@ -216,7 +216,7 @@ CASES = [
     Case("notifications", "{ notifications(first: 20) { edges { node { id type title body read createdAt data } } } }",
          _buyer, _notifications, _no_variables, _edges("notifications")),
     Case("markets", """{ markets(first: 20) { edges { node { name location { lat } baseDeliveryFee { amount }
-         } } } }""", _buyer, _markets, _no_variables,
+         stalls(first: 5) { edges { node { name market { name } } } } } } } }""", _buyer, _markets, _no_variables,
          _edges("markets")),
     Case("stalls", """query($market: ID!) { market(id: $market) { stalls(first: 20) { edges { node { name
          stallNumber isOpen market { name } } } } } }""", _buyer, _stalls,
