@@ -15,7 +15,6 @@ from src.schema.lazy import lazy_class
 from src.schema.markets import MarketType, StallType
 from src.schema.permissions import IsAuthenticated, current_user
 from src.services import accounts as accounts_service
-from src.services import delivery as delivery_service
 from src.services.common import ratelimit
 from src.services.common.throttle import LoginThrottle
 
@@ -61,7 +60,8 @@ class UserType(relay.Node):
         if self.role != Role.COURIER:
             return None
         user = await info.context.loaders.user_by_id.load(self.id)
-        return lazy_class(LazyCourierProfile).from_model(await delivery_service.profile_of(user), user)
+        profile = await info.context.loaders.courier_profile_by_user.load(user)
+        return lazy_class(LazyCourierProfile).from_model(profile, user)
 
     @classmethod
     def from_model(cls, user: User) -> "UserType":

@@ -61,7 +61,7 @@ class Context:
     @cached_property
     def loaders(self) -> Loaders:
         """Made on first use: most catalog requests never need one."""
-        return Loaders()
+        return Loaders(self.get_user, self.settings)
 
     def fresh_loaders(self) -> None:
         """Forget what the loaders hold: a subscription's context lives as long as its websocket, and each

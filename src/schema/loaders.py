@@ -10,6 +10,7 @@ from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market, Stall
 from src.models.orders import OrderEvent, OrderItem
 from src.services.catalog_queries import photos_for, price_tiers_for, ready_photos_for
+from src.settings import Settings
 
 
 def _loader(load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
@@ -72,10 +73,75 @@ async def _live_deliveries(courier_ids: list[int]) -> list[int]:
     return [counts.get(i, 0) for i in courier_ids]
 
 
-class Loaders:
-    """Made fresh for each request, so nothing is cached across users or requests."""
+def _products(get_user: Callable[[], Awaitable[User | None]]) -> Callable[[list[int]], Awaitable[list[Any]]]:
+    async def load(product_ids: list[int]) -> list[dict[str, Any] | None]:
+        from src.services.catalog_queries import product_rows
 
-    def __init__(self) -> None:
+        rows = await product_rows(viewer=await get_user(), ids=product_ids)
+        return [rows.get(i) for i in product_ids]
+
+    return load
+
+
+def _order_views(
+    get_user: Callable[[], Awaitable[User | None]], settings: Settings
+) -> Callable[[list[int]], Awaitable[list[Any]]]:
+    async def load(order_ids: list[int]) -> list[Any]:
+        from src.services.orders import orders_for
+
+        return await orders_for(actor=await get_user(), order_ids=order_ids, settings=settings)
+
+    return load
+
+
+async def _entries(assignments: list[DeliveryAssignment]) -> list[Any]:
+    from src.services.delivery import entries_for
+
+    return await entries_for(assignments)
+
+
+async def _profiles(couriers: list[User]) -> list[Any]:
+    from src.services.delivery import profiles_of
+
+    return await profiles_of(couriers)
+
+
+async def _stall_pages(keys: list[tuple[int, int | None, int]]) -> list[list[Stall]]:
+    """A market's approved stalls page: (market id, after stall id, limit); first pages in one query."""
+    from src.services import markets as markets_service
+
+    first: dict[int, set[int]] = {}
+    for market_id, after, limit in keys:
+        if after is None:
+            first.setdefault(limit, set()).add(market_id)
+    pages: dict[tuple[int, int | None, int], list[Stall]] = {
+        (market_id, None, limit): page
+        for limit, market_ids in first.items()
+        for market_id, page in (
+            await markets_service.first_approved_stalls(market_ids=sorted(market_ids), limit=limit)
+        ).items()
+    }
+    for market_id, after, limit in keys:  # a later page follows its own cursor
+        if after is not None:
+            pages[(market_id, after, limit)] = await markets_service.approved_stalls(
+                market_id=market_id, after_id=after, limit=limit
+            )
+    return [pages[k] for k in keys]
+
+
+class Loaders:
+    """Made fresh for each request, so nothing is cached across users or requests; the viewer's loaders read
+    the request's user through `get_user`."""
+
+    def __init__(self, get_user: Callable[[], Awaitable[User | None]], settings: Settings) -> None:
+        # The viewer's products (CartLine.product): listed ones, or unlisted for who may review their stall.
+        self.product_row_by_id = _loader(_products(get_user))
+        # The viewer's view of an order (StallOrder.order), as orders.get_order gives it.
+        self.order_view_by_id = _loader(_order_views(get_user, settings))
+        # An assignment with its order and pickups, read afresh on each load: a mutation reads it after its change.
+        self.entry_by_assignment: DataLoader[DeliveryAssignment, Any] = DataLoader(load_fn=_entries, cache=False)
+        # Read afresh on each load too: setCourierAvailability changes it within the request.
+        self.courier_profile_by_user: DataLoader[User, Any] = DataLoader(load_fn=_profiles, cache=False)
         self.price_tiers_by_product = _loader(price_tiers_for)
         self.ready_photos_by_product = _loader(ready_photos_for)
         self.photos_by_product = _loader(photos_for)
@@ -83,6 +149,7 @@ class Loaders:
         self.user_by_id = _loader(_users)
         self.stall_by_trader = _loader(_stalls_by_trader)
         self.stall_by_id = _loader(_stalls)
+        self.stall_page_by_market = _loader(_stall_pages)
         self.items_by_part = _loader(_items_by_part)
         self.events_by_order = _loader(_events_by_order)
         self.delivery_by_order = _loader(_deliveries)

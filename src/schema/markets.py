@@ -45,8 +45,8 @@ class MarketType(relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> relay.Connection["StallType"]:
         limit = limit_or_error(info, first)
-        rows = await markets_service.approved_stalls(
-            market_id=self.id, after_id=after_id(info, after, "Stall"), limit=limit + 1
+        rows = await info.context.loaders.stall_page_by_market.load(
+            (self.id, after_id(info, after, "Stall"), limit + 1)
         )
         return id_page(rows, limit, StallType.from_model, "Stall", had_cursor=after is not None)
 

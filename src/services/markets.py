@@ -5,6 +5,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import partial
 
+from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.timezone import now
@@ -14,6 +15,7 @@ from src.models.accounts import Role, User
 from src.models.markets import Market, Stall, StallStatus
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.common.quantities import check_quantity
+from src.services.common.sql import Sql
 from src.services.common.text import clean_text
 from src.services.permissions import Action, authorize, may_review, require_role
 
@@ -204,6 +206,25 @@ async def approved_stalls(*, market_id: int, after_id: int | None, limit: int) -
                 Q(stall_number__gt=previous.stall_number) | Q(stall_number=previous.stall_number, id__gt=previous.id)
             )
     return await query.order_by("stall_number", "id").limit(limit)
+
+
+async def first_approved_stalls(*, market_ids: list[int], limit: int) -> dict[int, list[Stall]]:
+    """approved_stalls' first page for many markets, in two queries (a window per market, then the stalls)."""
+    if not market_ids:
+        return {}
+    connection = get_connection("default")
+    sql = Sql(connection.capabilities.dialect)
+    markets = ", ".join(sql.param(i) for i in market_ids)
+    status, last = sql.param(StallStatus.APPROVED.value), sql.param(limit)
+    query = f"""SELECT id FROM (SELECT id, market_id, ROW_NUMBER() OVER (PARTITION BY market_id
+        ORDER BY stall_number, id) AS page_row FROM stall WHERE market_id IN ({markets}) AND status = {status}) ranked
+        WHERE page_row <= {last} ORDER BY market_id, page_row"""  # noqa: S608 (placeholders only)
+    ids = [row["id"] for row in await connection.execute_query_dict(query, sql.params)]
+    found = {stall.id: stall for stall in await Stall.filter(id__in=ids)} if ids else {}
+    pages: dict[int, list[Stall]] = {i: [] for i in market_ids}
+    for stall_id in ids:
+        pages[found[stall_id].market_id].append(found[stall_id])
+    return pages
 
 
 async def visible_stalls(*, viewer: User | None, ids: list[int]) -> list[Stall | None]:

@@ -1,5 +1,6 @@
 """Delivery queries: a courier's queue and day, and a market admin's couriers, settlements and waiting orders."""
 
+import asyncio
 from datetime import date
 
 import strawberry
@@ -51,7 +52,7 @@ class DeliveryQuery:
             settlements = await delivery_service.market_settlements(
                 actor=await info.context.get_user(), market_id=_market_id(market_id), day=day
             )
-        return [await settlement_of(s, info) for s in settlements]
+        return list(await asyncio.gather(*(settlement_of(s, info) for s in settlements)))  # one batch of loads
 
     @strawberry.field(description="Market admin: the market's couriers, their availability and load.")
     async def couriers(self, info: Info, market_id: relay.GlobalID) -> list[CourierProfileType]:

@@ -140,7 +140,7 @@ class DeliveryAssignmentType(relay.Node):
 
     @classmethod
     async def from_model(cls, assignment: DeliveryAssignment, info: Info) -> "DeliveryAssignmentType":
-        return cls.from_entry(await delivery_service.entry_for(assignment), info)
+        return cls.from_entry(await info.context.loaders.entry_by_assignment.load(assignment), info)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -164,7 +164,7 @@ class CourierSettlement:
 
 
 async def settlement_of(settlement: delivery_service.Settlement, info: Info) -> CourierSettlement:
-    entries = await delivery_service.settlement_entries(settlement=settlement)
+    entries = await info.context.loaders.entry_by_assignment.load_many(list(settlement.deliveries))
     return CourierSettlement(
         date=settlement.day,
         courier=CourierContact(name=settlement.courier.name, phone=settlement.courier.phone),

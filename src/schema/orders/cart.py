@@ -11,7 +11,6 @@ from src.schema.markets import MarketType
 from src.schema.orders.inputs import LocationInput
 from src.schema.scalars import Money, decimal_value, money
 from src.services import orders as orders_service
-from src.services.catalog_queries import product_rows
 from src.services.common import money as money_rules
 from src.services.common.errors import DomainError
 
@@ -25,8 +24,8 @@ class CartLine:
 
     @strawberry.field
     async def product(self, info: Info) -> ProductType | None:
-        rows = await product_rows(viewer=await info.context.get_user(), ids=[self.product_id])
-        return ProductType.from_row(rows[self.product_id]) if self.product_id in rows else None
+        row = await info.context.loaders.product_row_by_id.load(self.product_id)
+        return ProductType.from_row(row) if row is not None else None
 
 
 @strawberry.type

@@ -119,9 +119,7 @@ class StallOrderType(relay.Node):
 
     @strawberry.field(description="The order this part belongs to (its trader sees only this part of it).")
     async def order(self, info: Info) -> "OrderType | None":
-        found = await orders_service.get_order(
-            actor=await info.context.get_user(), order_id=self.order_id, settings=info.context.settings
-        )
+        found = await info.context.loaders.order_view_by_id.load(self.order_id)
         return OrderType.from_view(found) if found else None
 
     @classmethod

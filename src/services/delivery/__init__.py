@@ -7,17 +7,23 @@ The names other packages use (`from src.services import delivery`) are re-export
 
 from src.services import orders as orders_service  # reached as `delivery.orders_service` by older callers
 from src.services.delivery.availability import offer_waiting, update_availability
-from src.services.delivery.couriers import live_counts, market_couriers, profile_of, set_availability, waiting_orders
+from src.services.delivery.couriers import (
+    live_counts,
+    market_couriers,
+    profile_of,
+    profiles_of,
+    set_availability,
+    waiting_orders,
+)
 from src.services.delivery.offers import assign_manually, expire_offer, expired_offer_ids, offer_order
 from src.services.delivery.reading import (
     current_entry,
     order_view,
     proof_url,
     sees_offers,
-    settlement_entries,
     visible_assignment,
 )
-from src.services.delivery.routes import QueueEntry, attach_pickups, delivery_queue, entry_for
+from src.services.delivery.routes import QueueEntry, attach_pickups, delivery_queue, entries_for, entry_for
 from src.services.delivery.settlements import Settlement, courier_settlement, mark_cash_remitted, market_settlements
 from src.services.delivery.states import LIVE, SHOWN, SHOWN_TO_ADMINS, courier_sees_contact
 from src.services.delivery.steps import accept, decline, mark_delivered, mark_failed, mark_picked_up
@@ -36,6 +42,7 @@ __all__ = [
     "current_entry",
     "decline",
     "delivery_queue",
+    "entries_for",
     "entry_for",
     "expire_offer",
     "expired_offer_ids",
@@ -51,10 +58,10 @@ __all__ = [
     "order_view",
     "orders_service",
     "profile_of",
+    "profiles_of",
     "proof_url",
     "sees_offers",
     "set_availability",
-    "settlement_entries",
     "update_availability",
     "visible_assignment",
     "waiting_orders",

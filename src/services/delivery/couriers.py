@@ -29,6 +29,14 @@ async def profile_of(courier: User) -> CourierProfile:
     return profile
 
 
+async def profiles_of(couriers: list[User]) -> list[CourierProfile]:
+    """profile_of for many couriers, in one query (and one insert for each courier still without one)."""
+    found = (
+        {p.user_id: p for p in await CourierProfile.filter(user_id__in=[c.id for c in couriers])} if couriers else {}
+    )
+    return [found[c.id] if c.id in found else await profile_of(c) for c in couriers]
+
+
 def require_courier(actor: User | None) -> User:
     """The acting courier, who must belong to a market."""
     courier = require_role(actor, Role.COURIER)

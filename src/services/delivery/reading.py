@@ -5,10 +5,9 @@ from src.models.delivery import DeliveryAssignment
 from src.models.orders import (
     Order,
 )
-from src.services.delivery.routes import QueueEntry, attach_pickups, entry_for
-from src.services.delivery.settlements import Settlement
+from src.services.delivery.routes import QueueEntry, entry_for
 from src.services.delivery.states import courier_sees_contact
-from src.services.orders.reading import OrderView, Viewpoint, orders_by_ids
+from src.services.orders.reading import OrderView, Viewpoint
 from src.services.permissions import Action, may
 from src.settings import Settings
 from src.storage import Storage
@@ -51,11 +50,3 @@ def proof_url(assignment: DeliveryAssignment, storage: Storage) -> str | None:
 async def current_entry(*, assignment_id: int) -> QueueEntry:
     """An assignment as it is now (read again after a change), with its order and pickups."""
     return await entry_for(await DeliveryAssignment.get(id=assignment_id))
-
-
-async def settlement_entries(*, settlement: Settlement) -> list[QueueEntry]:
-    """A settlement's deliveries with their orders and pickups, in three queries whatever their number."""
-    orders = {o.id: o for o in await orders_by_ids([d.order_id for d in settlement.deliveries])}
-    entries = [QueueEntry(d, orders[d.order_id]) for d in settlement.deliveries]
-    await attach_pickups(entries)
-    return entries

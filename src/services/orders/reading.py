@@ -39,6 +39,24 @@ async def get_order(*, actor: User | None, order_id: int, settings: Settings | N
     if order is None or actor is None:
         return None
     parts = await StallOrder.filter(order_id=order.id).select_related("stall").order_by("id")
+    return await _view_of(actor, order, parts, settings)
+
+
+async def orders_for(
+    *, actor: User | None, order_ids: list[int], settings: Settings | None = None
+) -> list[OrderView | None]:
+    """get_order for many orders, in the ids' order: two queries whatever their number (a courier's also
+    checks each order's delivery)."""
+    if actor is None or not order_ids:
+        return [None for _ in order_ids]
+    orders = {o.id: o for o in await Order.filter(id__in=order_ids)}
+    parts: dict[int, list[StallOrder]] = {i: [] for i in orders}
+    for part in await StallOrder.filter(order_id__in=list(orders)).select_related("stall").order_by("id"):
+        parts[part.order_id].append(part)
+    return [await _view_of(actor, orders[i], parts[i], settings) if i in orders else None for i in order_ids]
+
+
+async def _view_of(actor: User, order: Order, parts: list[StallOrder], settings: Settings | None) -> OrderView | None:
     if actor.id == order.buyer_id:
         return OrderView(order, parts, True, Viewpoint.BUYER, True)
     if may(actor, Action.ADMINISTER, order):
