@@ -171,8 +171,7 @@ class Run:
     """The orders placed (with their commit times) and what arrived for them."""
 
     commits: dict[str, float] = field(default_factory=dict)  # order number → time.time() after its commit
-    failures: Counter[str] = field(default_factory=Counter)
-    samples: dict[str, str] = field(default_factory=dict)
+    failures: driver.Tally = field(default_factory=driver.Tally)  # orders not placed, by exception
     started: float = 0.0  # time.time() when the first order was sent
     finished: float = 0.0  # time.time() after the last hand-over
     expected: int = 0  # notifications expected: NOTIFICATIONS_PER_ORDER per placed order
@@ -203,8 +202,7 @@ async def place_orders(world: World, settings: Any, queue: Any, args: Any) -> Ru
             try:
                 order = await orders_service.place_order(actor=buyer, request=request, settings=settings)
             except Exception as exc:  # counted and sampled: fewer deliveries are then expected
-                load.failures[type(exc).__name__] += 1
-                load.samples.setdefault(type(exc).__name__, repr(exc)[:300])
+                load.failures.record(type(exc).__name__, None, repr(exc)[:300])
                 continue
             load.commits[order.number] = time.time()
             await hand_over(queue)  # what the API does once the order is committed
@@ -271,8 +269,8 @@ def print_report(args: Any, run: Run, worker: servers.Process) -> None:
           f"in {span_placing:.2f} s ({report.ratio(placed, span_placing):.1f} orders/s, "
           f"{report.ratio(expected, span_placing):.1f} notifications/s offered), each handed over after its "
           "commit")  # fmt: skip
-    if run.failures:
-        print(f"ORDERS NOT PLACED: {dict(run.failures)}; sample: {next(iter(run.samples.values()))}")
+    if run.failures.errors:
+        print(f"ORDERS NOT PLACED: {dict(run.failures.errors)}; sample: {next(iter(run.failures.samples.values()))}")
     if not placed:
         print("no order was placed: nothing to measure")
         return
@@ -295,10 +293,7 @@ def print_report(args: Any, run: Run, worker: servers.Process) -> None:
     print(f"throughput: {report.ratio(len(deliveries), span):.1f} deliveries/s (email + webhook), "
           f"{report.ratio(len(both), span):.1f} notifications/s (delivered on both channels)")  # fmt: skip
     delays = {c: [d.arrived - commits[d.number] for d in by_channel[c] if d.number in commits] for c in CHANNELS}
-    told: dict[str, list[float]] = {}
-    for d in deliveries:
-        if d.number in commits:
-            told.setdefault(d.number, []).append(d.arrived)
+    told = {number: [d.arrived for d in deliveries if d.number == number] for number in commits}
     fully = [max(times) - commits[n] for n, times in told.items() if len(times) >= 2 * NOTIFICATIONS_PER_ORDER]
     print("delay commit → delivery:")
     for label, values in (("email  ", delays["email"]), ("webhook", delays["webhook"]),

@@ -32,7 +32,6 @@ from bench.harness.cpu import CpuUse, Meter, Watched, idle_load
 from src.models.catalog import Category
 from src.models.markets import Market
 
-SERVER_APP = "src.app:create_app"
 PRICE = 25_000  # rupiah per unit of every hot product
 PLACE_ORDER = """mutation($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { id number total { amount } } errors { field code } }
@@ -265,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
             Phase("p1", "phase 1: every order sent once", world.hot["p1"], twice=False),
             Phase("p2", "phase 2: every order sent twice at once, same idempotency key", world.hot["p2"], twice=True),
         ]
-        with servers.running_server(url, app=SERVER_APP, env=servers.UNLIMITED) as server:
+        with servers.running_server(url, env=servers.UNLIMITED) as server:
             watched = Watched(server.pid, name)
             idle, measured = driver.run_driver(lambda: measure(server.base_url, url, world, phases, args, watched))
             log_tail = server.log_tail(12)
