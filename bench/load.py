@@ -54,7 +54,6 @@ order { number deliverySlot { window } }
 pickups { stall { name stallNumber } ready items { productName quantity } } } }"""
 SEARCHES = [None, None, None, "cabai", "beras", "bawang", "telur", "ayam", "tomat"]
 SORTS = ["RELEVANCE", "NEWEST", "PRICE_ASC", "PRICE_DESC"]
-SETTINGS: dict[str, Any] = {"secret_key": database.SECRET_KEY, "slot_capacity": 10_000_000, "cod_max_total": 10**9}
 
 
 @dataclass
@@ -254,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
 
     doing = f"seeding {args.products:,} products, {args.buyers} buyers, {args.couriers} couriers"
     with database.bench_database(doing) as (name, url):
-        world = database.seeded(url, seed_world, args.products, args.buyers, args.couriers, **SETTINGS)
+        world = database.seeded(url, seed_world, args.products, args.buyers, args.couriers, **database.NO_LIMITS)
         print(f"catalog page cache: {args.catalog_cache:g} s per API process", flush=True)
         env = servers.UNLIMITED | {"CATALOG_CACHE_SECONDS": str(args.catalog_cache)}
         with ExitStack() as stack:

@@ -80,10 +80,6 @@ async def seed_world(settings: Any, buyers: int) -> World:
     return World(market.name, float(market.latitude), float(market.longitude), products, people)
 
 
-# Only the worker delivers: this process places orders, with limits that never refuse one.
-SETTINGS: dict[str, Any] = {"secret_key": database.SECRET_KEY, "slot_capacity": 10**6, "cod_max_total": 10**9}
-
-
 def serve_receivers(smtp_port: int, http_port: int, arrivals: Any) -> None:
     """The receivers' helper process: an SMTP server and a chat-gateway stand-in, each arrival put on the
     queue as (channel, time.time(), raw message or body), answered 250 / 200."""
@@ -226,7 +222,7 @@ async def wait_for_deliveries(receivers: Receivers, worker: servers.Process, exp
 async def measure(
     url: str, world: World, receivers: Receivers, worker: servers.Process, watched: Watched, args: Any
 ) -> Run:
-    async with database.orm(url, **SETTINGS) as settings:
+    async with database.orm(url, **database.NO_LIMITS) as settings:
         queue = create_queue(settings)
         try:
             meter = Meter(watched)
@@ -337,7 +333,7 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
 
     with database.bench_database(f"seeding {args.buyers} buyers") as (name, url):
-        world = database.seeded(url, seed_world, args.buyers, **SETTINGS)
+        world = database.seeded(url, seed_world, args.buyers, **database.NO_LIMITS)
         servers.flush_redis()
         try:
             with running_receivers() as receivers, servers.running_worker(url, worker_env(receivers)) as worker:

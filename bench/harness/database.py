@@ -22,6 +22,8 @@ PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/{name}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 T = TypeVar("T")
 SECRET_KEY = "pasar-bench-secret-key-not-for-production"  # signs tokens here, checks them in the servers
+# Settings under which only stock refuses an order placed in the bench process (servers.UNLIMITED for servers).
+NO_LIMITS: dict[str, Any] = {"secret_key": SECRET_KEY, "slot_capacity": 10_000_000, "cod_max_total": 10**9}
 
 
 async def _admin(sql: str) -> None:

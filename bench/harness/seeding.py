@@ -143,11 +143,6 @@ class Person:
     user: User
 
 
-def token_settings() -> Settings:
-    # Only the key and the lifetime matter here: the tokens must outlive seeding, the runs and the checks.
-    return Settings(secret_key=SecretStr(SECRET_KEY), access_token_minutes=24 * 60)
-
-
 async def users(
     count: int, *, role: Role = Role.BUYER, phone: str = "+628127", name: str = "Pembeli", tokens: bool = True,
     each: Any = None, **fields: Any,
@@ -162,7 +157,8 @@ async def users(
     ]  # fmt: skip
     await User.bulk_create(made, batch_size=500)
     saved = await User.filter(phone__in=[u.phone for u in made]).order_by("id")
-    settings = token_settings()
+    # Only the key and the lifetime matter here: the tokens must outlive seeding, the runs and the checks.
+    settings = Settings(secret_key=SecretStr(SECRET_KEY), access_token_minutes=24 * 60)
     return [Person(u.id, u.phone, create_access_token(u, settings) if tokens else "", u) for u in saved]
 
 

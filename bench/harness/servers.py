@@ -14,16 +14,13 @@ from pathlib import Path
 import httpx
 import redis
 
-from bench.harness.database import REDIS_URL, SECRET_KEY
+from bench.harness.database import NO_LIMITS, REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 HEALTH_CHECK_KEY = "arq:queue:health-check"  # arq's default queue name + ":health-check"
 # Only stock may refuse an order: not the slot's capacity, the cash-on-delivery limit or a rate limit.
-UNLIMITED = {
-    "SECRET_KEY": SECRET_KEY,
-    "SLOT_CAPACITY": "10000000",
-    "COD_MAX_TOTAL": "1000000000",
+UNLIMITED = {key.upper(): str(value) for key, value in NO_LIMITS.items()} | {
     "RATE_ORDERS_PER_MINUTE": "1000000",
     "RATE_UPLOADS_PER_MINUTE": "1000000",
     "ACCESS_TOKEN_MINUTES": "1440",
