@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from arq import Retry
 from arq.typing import WorkerCoroutine
 
+from src.services.common import outbox
+
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
@@ -30,6 +32,7 @@ def ends_in_final_state(mark_failed: MarkFailed, *, max_tries: int) -> Callable[
         @functools.wraps(job)
         async def run(ctx: dict[str, Any], record_id: int) -> R | str:
             job_try = int(ctx.get("job_try", 1))
+            since = outbox.mark()
             try:
                 return await job(ctx, record_id)
             except Retry as retry:
@@ -40,6 +43,9 @@ def ends_in_final_state(mark_failed: MarkFailed, *, max_tries: int) -> Callable[
             except Exception as exc:
                 fault = exc
                 log.exception("%s %s failed unexpectedly, marked FAILED", job.__name__, record_id)
+            # The failed try's writes rolled back: what it noted must not be handed over by the worker's
+            # hand-over, which sees this job return (FAILED), not raise.
+            outbox.forget_since(since)
             try:
                 await mark_failed(ctx, record_id, fault)
             except Exception as exc:

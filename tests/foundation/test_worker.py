@@ -16,6 +16,7 @@ from src.models.media import PhotoStatus, ProductPhoto
 from src.models.reports import ExportStatus, ReportExport
 from src.services import imaging
 from src.services import photos as photos_service
+from src.services.common import outbox
 from src.settings import Settings
 from src.storage import build_storage
 from tests.factories import make_product, make_stall, make_user, token_for
@@ -160,6 +161,25 @@ async def test_when_even_marking_failed_fails_the_job_tries_again() -> None:
     database_up[0] = True
     assert await job({"job_try": 2}, 7) == "FAILED"
     assert marked == [(7, "broken")]
+
+
+async def test_a_failed_try_hands_over_nothing_it_noted() -> None:
+    """The wrapper returns FAILED instead of raising, so the worker's hand-over runs: what the failed try
+    noted (its transaction rolled back) must be forgotten, while what was noted before stays."""
+
+    async def mark_failed(ctx: dict[str, Any], record_id: int, fault: BaseException) -> None:
+        return None
+
+    @ends_in_final_state(mark_failed, max_tries=1)
+    async def job(ctx: dict[str, Any], record_id: int) -> str:
+        outbox.note(4242)
+        outbox.touch("order:4242")
+        raise RuntimeError("commit failed")
+
+    since = outbox.mark()
+    outbox.note(1)
+    assert await job({"job_try": 1}, 7) == "FAILED"
+    assert outbox.take_since(since) == ([1], [])
 
 
 async def test_exports_whose_job_was_lost_are_failed_by_the_sweep(settings: Settings) -> None:
