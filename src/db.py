@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "src.models.notifications",
     "src.models.delivery",
     "src.models.reports",
+    "src.models.payments",
 ]
 MIGRATIONS_MODULE = "migrations"
 

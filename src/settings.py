@@ -49,6 +49,14 @@ class Settings(BaseSettings):
 
     cod_max_total: int = Field(default=3_000_000, ge=0)  # rupiah
     payment_timeout_minutes: int = Field(default=60, ge=1)
+    # COD: the cash to collect is rounded to the smallest coin in use (half up); the rounding is a line of the order.
+    cod_rounding: int = Field(default=100, ge=1, le=10_000)
+    # The market's share of a trader's delivered sales, in percent (the trader statement's COMMISSION lines).
+    commission_percent: float = Field(default=0, ge=0, le=50)
+    # A payment gateway (Xendit's API), used by markets whose payment settings name it; off while unset.
+    xendit_api_key: SecretStr | None = None
+    xendit_callback_token: SecretStr | None = None
+    xendit_base_url: str = "https://api.xendit.co"
     slot_days_ahead: int = Field(default=3, ge=0)
     slot_capacity: int = Field(default=150, ge=1)  # orders per market, day and window
     # Order cut-off per delivery window, on the day of delivery (WIB).

@@ -10,8 +10,10 @@ from argon2 import PasswordHasher
 from src.models.accounts import BuyerType, Role, User
 from src.models.catalog import Category, PriceTier, Product, Unit
 from src.models.markets import Market, Stall, StallStatus
+from src.models.payments import PaymentSettings
 from src.services import search, tokens
 from src.settings import Settings
+from tests.support.qris import static_qris
 
 PASSWORD = "kopi-tubruk-malang"
 _phones = itertools.count(10_000_001)
@@ -27,7 +29,8 @@ def next_phone() -> str:
     return f"+62812{next(_phones):08d}"
 
 
-async def make_market(**overrides: Any) -> Market:
+async def make_market(*, payment_settings: bool = True, **overrides: Any) -> Market:
+    """A market; with its payment settings (a static QRIS and a bank account) unless told otherwise."""
     n = next(_markets)
     fields: dict[str, Any] = {
         "name": f"Pasar Uji {n}",
@@ -38,7 +41,17 @@ async def make_market(**overrides: Any) -> Market:
         "opening_hours": "Setiap hari 04:00-14:00",
     }
     fields.update(overrides)
-    return await Market.create(**fields)
+    market = await Market.create(**fields)
+    if payment_settings:
+        await PaymentSettings.create(
+            scope=f"market:{market.id}",
+            market=market,
+            qris_payload=static_qris(f"PASAR UJI {n}"[:25]),
+            bank_name="Bank Jatim",
+            account_number=f"00112{n:05d}",
+            account_name=f"UPT Pasar Uji {n}",
+        )
+    return market
 
 
 async def make_user(role: Role = Role.BUYER, *, market: Market | None = None, **overrides: Any) -> User:

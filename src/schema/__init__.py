@@ -37,6 +37,7 @@ from src.schema.limits import LimitErrors, coded_limit_error
 from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
 from src.schema.orders import OrdersMutation, OrdersQuery
+from src.schema.payments.mutations import PaymentsMutation
 from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import DECIMAL_SCALAR, Money
@@ -71,6 +72,7 @@ class Mutation(
     CatalogMutation,
     PhotosMutation,
     OrdersMutation,
+    PaymentsMutation,
     DeliveryMutation,
     NotificationsMutation,
     ReportsMutation,

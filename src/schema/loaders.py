@@ -129,6 +129,25 @@ async def _stall_pages(keys: list[tuple[int, int | None, int]]) -> list[list[Sta
     return [pages[k] for k in keys]
 
 
+async def _payments(order_ids: list[int]) -> list[Any]:
+    from src.services.payments import payments_of
+
+    found = await payments_of(order_ids)
+    return [found.get(i) for i in order_ids]
+
+
+def _payment_settings(
+    get_user: Callable[[], Awaitable[User | None]],
+) -> Callable[[list[str]], Awaitable[list[Any]]]:
+    async def load(scopes: list[str]) -> list[Any]:
+        from src.services.payments import settings_seen_by
+
+        seen = await settings_seen_by(await get_user(), scopes)
+        return [seen.get(s) for s in scopes]
+
+    return load
+
+
 class Loaders:
     """Made fresh for each request, so nothing is cached across users or requests; the viewer's loaders read
     the request's user through `get_user`."""
@@ -154,3 +173,9 @@ class Loaders:
         self.events_by_order = _loader(_events_by_order)
         self.delivery_by_order = _loader(_deliveries)
         self.live_deliveries_by_courier = _loader(_live_deliveries)
+        # Read afresh on each load: a mutation changes the payment and then returns the order.
+        self.payment_by_order: DataLoader[int, Any] = DataLoader(load_fn=_payments, cache=False)
+        # Payment settings by scope ("market:1", "stall:5"), as far as the viewer may see them.
+        self.payment_settings_by_scope: DataLoader[str, Any] = DataLoader(
+            load_fn=_payment_settings(get_user), cache=False
+        )

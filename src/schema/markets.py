@@ -13,9 +13,11 @@ from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.pagination import after_id, id_page, limit_or_error
+from src.schema.payments.types import PaymentSettingsType
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
+from src.services import payments as payments_service
 from src.services.common.errors import DomainError
 from src.services.permissions import may_review
 
@@ -39,6 +41,11 @@ class MarketType(relay.Node):
     delivery_radius_km: Decimal
     base_delivery_fee: Money
     per_km_fee: Money
+
+    @strawberry.field(description="Where the market's orders are paid: for its admins (null for others).")
+    async def payment_settings(self, info: Info) -> PaymentSettingsType | None:
+        row = await info.context.loaders.payment_settings_by_scope.load(payments_service.market_scope(self.id))
+        return PaymentSettingsType.from_model(row) if row is not None else None
 
     @strawberry.field(description="The market's approved stalls, by stall number.")
     async def stalls(
@@ -115,6 +122,11 @@ class StallType(relay.Node):
         viewer = await info.context.get_user()
         stall = Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id)
         return self.reason if may_review(viewer, stall) else None
+
+    @strawberry.field(description="The stall's own payment settings: for its trader and the market's admins.")
+    async def payment_settings(self, info: Info) -> PaymentSettingsType | None:
+        row = await info.context.loaders.payment_settings_by_scope.load(payments_service.stall_scope(self.id))
+        return PaymentSettingsType.from_model(row) if row is not None else None
 
     @strawberry.field(graphql_type=MarketType)
     def market(self, info: Info) -> Any:

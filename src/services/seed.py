@@ -7,7 +7,9 @@ from decimal import Decimal
 from src.models.accounts import BuyerType, Role, User
 from src.models.catalog import Category, PriceTier, Product, Unit
 from src.models.markets import Market, Stall, StallStatus
+from src.models.payments import PaymentSettings
 from src.services import passwords, search
+from src.services.payments import qris
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +305,31 @@ async def seed_demo_stalls() -> None:
                 await PriceTier.create(product=product, min_quantity=Decimal(quantity), price=tier_price)
 
 
+def demo_qris(merchant: str, n: int) -> str:
+    """A static QRIS shaped like a market's sticker, for demo data (its NMID is not a real merchant's)."""
+    f = qris.Field
+    national = qris.encode([f("00", "ID.CO.QRIS.WWW"), f("02", f"ID10200{n:08d}"), f("03", "UMI")])
+    body = [f("00", "01"), f("01", "11"), f("51", national), f("52", "5411"), f("53", "360"), f("58", "ID")]
+    body += [f("59", merchant[:25]), f("60", "MALANG"), f("62", qris.encode([f("07", "DEMO")]))]
+    text = qris.encode(body) + "6304"
+    return text + qris.crc16(text)
+
+
+async def seed_demo_payment_settings() -> None:
+    """Demo payment settings for every market that has none: a static QRIS and a bank account (demo)."""
+    for n, market in enumerate(await Market.all().order_by("id"), start=1):
+        await PaymentSettings.get_or_create(
+            scope=f"market:{market.id}",
+            defaults={
+                "market": market,
+                "qris_payload": demo_qris(market.name.upper(), n),
+                "bank_name": "Bank Jatim",
+                "account_number": f"0011200{n:05d}",
+                "account_name": f"UPT {market.name} (demo)"[:120],
+            },
+        )
+
+
 async def seed(*, demo: bool = True) -> list[str]:
     """Reference data, then (outside production) demo accounts; returns lines describing the demo logins."""
     await seed_reference_data()
@@ -310,6 +337,7 @@ async def seed(*, demo: bool = True) -> list[str]:
         return []
     await seed_demo_users()
     await seed_demo_stalls()
+    await seed_demo_payment_settings()
     return await demo_logins()
 
 

@@ -52,7 +52,7 @@ class OrderItemPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _order_result(info: Info, order: Order) -> OrderPayload:
+async def order_result(info: Info, order: Order) -> OrderPayload:
     found = await orders_service.get_order(
         actor=await info.context.get_user(), order_id=order.id, settings=info.context.settings
     )
@@ -147,7 +147,7 @@ class OrdersMutation:
         order = await orders_service.place_order(
             actor=actor, request=_order_request(input), settings=info.context.settings
         )
-        return await _order_result(info, order)
+        return await order_result(info, order)
 
     @payload_mutation(description="Trader: accept their part of an order.")
     async def accept_stall_order(self, info: Info, input: StallOrderInput) -> StallOrderPayload:
@@ -180,11 +180,11 @@ class OrdersMutation:
             order_id=decode_id(input.order_id, "Order", field="orderId"),
             reason=input.reason,
         )
-        return await _order_result(info, order)
+        return await order_result(info, order)
 
     @payload_mutation(description="Market admin: a bank transfer or QRIS payment arrived.")
     async def confirm_payment(self, info: Info, input: ConfirmPaymentInput) -> OrderPayload:
         order = await orders_service.confirm_payment(
             actor=await current_user(info), order_id=decode_id(input.order_id, "Order", field="orderId")
         )
-        return await _order_result(info, order)
+        return await order_result(info, order)

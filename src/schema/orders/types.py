@@ -22,6 +22,7 @@ from src.schema.context import Info
 from src.schema.ids import db_ids, visible_nodes
 from src.schema.lazy import lazy_class
 from src.schema.markets import Location, MarketType, StallType
+from src.schema.payments.types import PaymentType
 from src.schema.scalars import Money, decimal_value, money
 from src.services import delivery as delivery_service
 from src.services import notification_texts as texts
@@ -199,6 +200,20 @@ class OrderType(relay.Node):
         if self.viewpoint == orders_service.Viewpoint.COURIER and (viewer is None or found.courier_id != viewer.id):
             return None
         return await lazy_class(LazyDeliveryAssignment).from_model(found, info)
+
+    @strawberry.field(description="How it is paid and what is due: for the buyer and the market's admins.")
+    async def payment(self, info: Info) -> PaymentType | None:
+        if not orders_service.sees_payment(self.full_view, self.viewpoint):
+            return None
+        found = await info.context.loaders.payment_by_order.load(self.id)
+        return PaymentType.from_model(found, self.model.payment_method, self.model.payment_due_at) if found else None
+
+    @strawberry.field(description="COD: what rounding the cash to the smallest coin adds (a line of the order).")
+    async def cod_rounding(self, info: Info) -> Money | None:
+        if not orders_service.sees_payment(self.full_view, self.viewpoint):
+            return None
+        found = await info.context.loaders.payment_by_order.load(self.id)
+        return money(found.cod_rounding if found else 0)
 
     @strawberry.field
     async def market(self, info: Info) -> MarketType:

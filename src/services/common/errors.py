@@ -37,6 +37,7 @@ class ErrorCode(Enum):
     TOO_MANY_PHOTOS = "TOO_MANY_PHOTOS"
     NOT_WEIGHED = "NOT_WEIGHED"
     UPLOAD_MISSING = "UPLOAD_MISSING"
+    INVALID_QRIS = "INVALID_QRIS"  # a QRIS payload that is not one (its message names what is wrong)
 
 
 class DomainError(Exception):

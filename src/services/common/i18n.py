@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from src.services.common.money_messages import MONEY_MESSAGES
 from src.services.notification_texts import decimal_text
 
 LANGUAGES = ("id", "en")
@@ -281,6 +282,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The query has too many errors; validation stopped.",
     },
 }
+MESSAGES.update(MONEY_MESSAGES)
 
 
 def pick_language(accept_language: str | None, default: str = "id") -> str:

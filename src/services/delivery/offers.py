@@ -25,6 +25,7 @@ from src.models.orders import (
 )
 from src.models.outbox import OutboxEvent
 from src.services import orders as orders_service
+from src.services import payments
 from src.services.common import outbox
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.common.money import distance_km
@@ -82,15 +83,17 @@ async def _new_assignment(order: Order, courier: User, status: AssignmentStatus,
         market_id=order.market_id,
         status=status,
         live_order_id=order.id,
-        cod_expected=_cod_expected(order),
+        cod_expected=await _cod_expected(order),
         **fields,
     )
 
 
-def _cod_expected(order: Order) -> int:
-    return (
-        order.total if order.payment_method == PaymentMethod.COD and order.payment_status == PaymentStatus.UNPAID else 0
-    )
+async def _cod_expected(order: Order) -> int:
+    """The cash to take at the door: a COD order's amount due, rounded to the smallest coin."""
+    if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.UNPAID:
+        return 0
+    payment = await payments.payment_of(order.id)
+    return payment.amount_due if payment is not None else order.total
 
 
 async def _has_live(order_id: int) -> bool:

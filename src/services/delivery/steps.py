@@ -13,7 +13,7 @@ from src.models.orders import (
     OrderStatus,
     PaymentStatus,
 )
-from src.services import imaging, photos
+from src.services import imaging, payments, photos
 from src.services import orders as orders_service
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.couriers import require_courier
@@ -140,6 +140,9 @@ async def mark_delivered(
             assignment.cod_collected = cod_collected
             assignment.cod_difference = (cod_collected or 0) - assignment.cod_expected
             order.payment_status = PaymentStatus.PAID
+            # The market has the amount due (through its courier); a difference is the courier's to settle.
+            payment = await payments.locked_payment(order.id)
+            await payments.record_received(payment, payment.amount_due)
         await assignment.save()
         await order.save()
         await orders_service.record_event(order, "DELIVERED", courier, courier.name, extra=courier_extra(courier))

@@ -16,7 +16,7 @@ from src.services.orders.fulfilment import (
     set_fulfilled_quantity,
 )
 from src.services.orders.numbers import order_day as _order_day
-from src.services.orders.paying import confirm_payment, expire_unpaid_orders
+from src.services.orders.paying import confirm_payment, expire_unpaid_orders, submit_payment_proof
 from src.services.orders.placing import AddressInput, ItemInput, OrderRequest, SlotInput, place_order
 from src.services.orders.pricing import quote_delivery, unit_price
 from src.services.orders.reading import (
@@ -26,6 +26,7 @@ from src.services.orders.reading import (
     my_orders,
     orders_for,
     parts_of,
+    sees_payment,
     stall_orders,
     visible_events,
     visible_item,
@@ -71,10 +72,12 @@ __all__ = [
     "record_event",
     "reject_stall_order",
     "remove_from_cart",
+    "sees_payment",
     "set_fulfilled_quantity",
     "snapshot",
     "snapshot_of",
     "stall_orders",
+    "submit_payment_proof",
     "unit_price",
     "update_cart_item",
     "visible_events",

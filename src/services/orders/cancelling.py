@@ -4,6 +4,7 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
+from src.services import payments
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.carriers import withdraw_for_order
 from src.services.orders.fulfilment import return_stock
@@ -43,6 +44,7 @@ async def cancel(order_id: int, actor: User | None, reason: str, *, allowed: set
         order.cancel_reason = reason
         if order.payment_status == PaymentStatus.UNPAID:
             order.payment_status = PaymentStatus.VOID
+            await payments.void(await payments.locked_payment(order.id))
         await order.save()
         parts = await StallOrder.filter(order_id=order.id).select_for_update().order_by("id")
         live = [p for p in parts if p.status in LIVE_PARTS]

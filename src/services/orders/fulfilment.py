@@ -7,6 +7,7 @@ from tortoise.transactions import in_transaction
 from src.models.accounts import User
 from src.models.catalog import Product
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
+from src.services import payments
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.common.quantities import check_quantity
@@ -136,12 +137,13 @@ async def _recompute(order: Order) -> list[StallOrder]:
 async def _settle(order: Order, actor: User | None) -> None:
     """After a part changed: totals recomputed; cancelled when no part is left; ready when all are ready."""
     live = await _recompute(order)
+    await payments.follow_total(order)
     if not live:
         move_order(order, OrderStatus.CANCELLED)
         order.cancel_reason = "ALL_PARTS_REJECTED"
-        order.payment_status = (
-            PaymentStatus.VOID if order.payment_status == PaymentStatus.UNPAID else order.payment_status
-        )
+        if order.payment_status == PaymentStatus.UNPAID:
+            order.payment_status = PaymentStatus.VOID
+            await payments.void(await payments.locked_payment(order.id))
         await record_event(order, "CANCELLED", actor, "ALL_PARTS_REJECTED")
     elif all(p.status == StallOrderStatus.READY for p in live) and order.status in (
         OrderStatus.PLACED,

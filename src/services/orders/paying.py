@@ -1,15 +1,52 @@
-"""Paying for an order: the admin confirms a transfer or QRIS payment; unpaid orders expire."""
+"""Paying for an order: the buyer sends a transfer's proof, the admin confirms a transfer or QRIS payment;
+unpaid orders expire. The money's own records are the payments domain's (`services/payments`)."""
+
+import asyncio
+import secrets
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
-from src.models.orders import Order, OrderStatus, PaymentStatus
+from src.models.orders import Order, OrderStatus, PaymentMethod, PaymentStatus
+from src.services import imaging, payments, photos
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.orders.cancelling import cancel
 from src.services.orders.states import lock_order, move_order
 from src.services.orders.timeline import record_event
 from src.services.permissions import Action, authorize
+from src.settings import Settings
+from src.storage import Storage
+
+PROOF_LONG_EDGE = 1600
+
+
+async def submit_payment_proof(
+    *, actor: User | None, order_id: int, data: bytes, storage: Storage, settings: Settings
+) -> Order:
+    """The buyer's photo of their transfer (metadata stripped, private): the order waits for the admin's
+    confirmation with it."""
+    order = await Order.get_or_none(id=order_id)
+    if order is None or actor is None or order.buyer_id != actor.id:
+        raise DomainError(ErrorCode.NOT_FOUND, field="orderId")
+    if order.status != OrderStatus.AWAITING_PAYMENT or order.payment_method == PaymentMethod.COD:
+        raise DomainError(ErrorCode.INVALID_STATE, field="orderId", message_key="PAYMENT_NOT_EXPECTED")
+    photos.check_size(len(data), settings, field="file")
+    try:
+        jpeg = await asyncio.to_thread(
+            imaging.upright_jpeg, data, max_pixels=settings.max_image_pixels, long_edge=PROOF_LONG_EDGE
+        )
+    except imaging.ImageRejected as exc:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="file", message_key=exc.reason) from exc
+    key = f"payment-proofs/{order.id}-{secrets.token_urlsafe(8)}.jpg"
+    await storage.put(key, jpeg, content_type="image/jpeg", cache_control="private, max-age=900")
+    async with in_transaction():
+        order = await lock_order(order.id)
+        if order.status != OrderStatus.AWAITING_PAYMENT:
+            raise DomainError(ErrorCode.INVALID_STATE, field="orderId", message_key="PAYMENT_NOT_EXPECTED")
+        await payments.record_proof(await payments.locked_payment(order.id), key)
+        await record_event(order, "PAYMENT_PROOF_SUBMITTED", actor)
+    return order
 
 
 async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
@@ -22,6 +59,8 @@ async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
         move_order(order, OrderStatus.PLACED)
         order.payment_status = PaymentStatus.PAID
         await order.save()
+        payment = await payments.locked_payment(order.id)
+        await payments.record_received(payment, payment.amount_due)
         await record_event(order, "PAYMENT_CONFIRMED", actor)
     return order
 

@@ -28,6 +28,7 @@ from src.models.orders import (
     SlotWindow,
     StallOrder,
 )
+from src.services import payments
 from src.services.common import dates, money
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.common.phones import normalize_phone
@@ -218,6 +219,10 @@ async def _place(
             except DomainError as exc:
                 errors.add(exc)
 
+        destination = None
+        if market is not None and lines:
+            destination = await payments.destination_for(market.id, {p.stall_id for p, _, _, _ in lines})
+            errors.run(partial(payments.check_method, request.payment_method, destination))
         subtotal = sum(money.line_total(q, price) for _, q, price, _ in lines)
         total = subtotal + fee
         if request.payment_method == PaymentMethod.COD and total > settings.cod_max_total:
@@ -292,6 +297,8 @@ async def _place(
         await Market.select_for_update(no_key=True).get(id=market.id)
         if await _slot_taken(market.id, request.slot, up_to=settings.slot_capacity + 1) > settings.slot_capacity:
             raise DomainError(ErrorCode.SLOT_FULL, field="deliverySlot.window")
+        # Under the market's row lock: a transfer's unique code is chosen one order at a time.
+        await payments.open_payment(order, destination, settings)
     return order
 
 

@@ -11,6 +11,11 @@ from src.services.permissions import Action, may, require_role
 from src.settings import Settings, get_settings
 
 
+def sees_payment(full_view: bool, viewpoint: "Viewpoint") -> bool:
+    """The order's payment (amounts due, account, QR, proof) is the buyer's and the market's admins'."""
+    return full_view and viewpoint in (Viewpoint.BUYER, Viewpoint.ADMIN)
+
+
 class Viewpoint(StrEnum):
     """How a viewer stands to an order, which decides what of it they see."""
 

@@ -1,0 +1,63 @@
+"""Money: where a market is paid, each order's payment (COD rounding, a transfer's unique code, dynamic
+QRIS), money received, refunds and the ledger of what the market owes traders and couriers owe it.
+
+Below orders and delivery: they call these functions with their own rows (under the order's lock); this
+package reads no table of theirs.
+
+- `qris`: EMVCo/QRIS payloads: checked on save, made dynamic per order.
+- `destinations`: payment settings of a market, or of a stall where the market allows it.
+- `dues`: what is due and how, opened at placement, following the total; `owed`.
+- `receipts`: money received, a transfer's proof, a payment voided.
+- `qr_images`: the dynamic QRIS as a PNG in private storage.
+"""
+
+from src.services.payments import qris
+from src.services.payments.destinations import (
+    SettingsChanges,
+    destination_for,
+    market_scope,
+    review_stall_payment_settings,
+    set_market_payment_settings,
+    set_stall_payment_settings,
+    settings_of_market,
+    settings_of_stall,
+    settings_seen_by,
+    stall_scope,
+)
+from src.services.payments.dues import (
+    check_method,
+    cod_rounding,
+    follow_total,
+    open_payment,
+    owed,
+    payment_of,
+    payments_of,
+)
+from src.services.payments.qr_images import qris_image_url
+from src.services.payments.receipts import locked_payment, record_proof, record_received, void
+
+__all__ = [
+    "SettingsChanges",
+    "check_method",
+    "cod_rounding",
+    "destination_for",
+    "follow_total",
+    "locked_payment",
+    "market_scope",
+    "open_payment",
+    "owed",
+    "payment_of",
+    "payments_of",
+    "qris",
+    "qris_image_url",
+    "record_proof",
+    "record_received",
+    "review_stall_payment_settings",
+    "set_market_payment_settings",
+    "set_stall_payment_settings",
+    "settings_of_market",
+    "settings_of_stall",
+    "settings_seen_by",
+    "stall_scope",
+    "void",
+]
