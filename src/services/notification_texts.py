@@ -51,9 +51,15 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Delivered {slot}."),
     },
     "order_awaiting_payment_buyer": {
-        "id": ("Bayar pesanan {number}", "Selesaikan pembayaran {total} melalui {payment} sebelum {due} WIB, "
+        "id": ("Bayar pesanan {number}", "Selesaikan pembayaran {amount} melalui {payment}{how} sebelum {due} WIB, "
                "atau pesanan batal otomatis."),
-        "en": ("Pay for order {number}", "Pay {total} by {payment} before {due} WIB, or the order is cancelled."),
+        "en": ("Pay for order {number}", "Pay {amount} by {payment}{how} before {due} WIB, or the order is cancelled."),
+    },
+    "payment_proof_admin": {
+        "id": ("Bukti transfer {number}", "Pembeli mengirim bukti transfer {amount}. Periksa mutasi rekening, "
+               "lalu konfirmasi pembayaran."),
+        "en": ("Transfer proof for {number}", "The buyer sent a proof of transferring {amount}. Check the account "
+               "statement, then confirm the payment."),
     },
     "stall_accepted_buyer": {
         "id": ("Pesanan {number} disiapkan", "{stall} sedang menyiapkan pesanan Anda."),

@@ -15,6 +15,7 @@ from src.models.orders import PaymentMethod, PaymentStatus, StallOrderStatus
 from src.models.outbox import OutboxEvent
 from src.services import notification_texts as texts
 from src.services import orders as orders_service
+from src.services import payments
 from src.services import reports as reports_service
 from src.services.common.money import rupiah
 
@@ -126,6 +127,26 @@ async def _placed(about: _About) -> None:
     about.to_buyer("order_placed_buyer")
 
 
+async def _payment_due(about: _About, language: str = "id") -> dict[str, Any]:
+    """What the buyer pays and where: the exact amount (a transfer's unique code included) and the account."""
+    payment = await payments.payment_of(int(about.payload["order_id"]))
+    if payment is None:
+        return {"amount": rupiah(about.order["total"]), "how": ""}
+    how = ""
+    if payment.account_number:
+        holder = "a.n." if language != "en" else "in the name of"
+        how = f" ({payment.bank_name} {payment.account_number} {holder} {payment.account_name})"
+    return {"amount": rupiah(payment.amount_due), "how": how}
+
+
+async def _awaiting_payment(about: _About) -> None:
+    about.to_buyer("order_awaiting_payment_buyer", **await _payment_due(about, about.buyer.language))
+
+
+async def _proof_submitted(about: _About) -> None:
+    await about.to_admins("payment_proof_admin", **await _payment_due(about))
+
+
 async def _payment_confirmed(about: _About) -> None:
     about.to_traders("payment_confirmed_trader", about.live)
     about.to_buyer("payment_confirmed_buyer")
@@ -226,7 +247,8 @@ def _on_order(tell: Callable[[_About], Awaitable[None]]) -> Recipients:
 
 RECIPIENTS: dict[str, Recipients] = {
     "order.placed": _on_order(_placed),
-    "order.awaiting_payment": _on_order(partial(_to_buyer, "order_awaiting_payment_buyer")),
+    "order.awaiting_payment": _on_order(_awaiting_payment),
+    "order.payment_proof_submitted": _on_order(_proof_submitted),
     "order.payment_confirmed": _on_order(_payment_confirmed),
     "order.stall_accepted": _on_order(partial(_part_to_buyer, "stall_accepted_buyer")),
     "order.stall_rejected": _on_order(partial(_part_to_buyer, "stall_rejected_buyer")),
