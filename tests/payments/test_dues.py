@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 
 from src.models.accounts import Role
-from src.models.orders import Order, PaymentMethod
+from src.models.orders import Order, OrderItem, PaymentMethod, StallOrder
 from src.models.payments import Payment, PaymentSettings, PaymentState
 from src.services import orders as orders_service
 from src.services import payments
@@ -18,7 +18,7 @@ from src.settings import Settings
 from tests.factories import make_market, make_user, token_for
 from tests.support.graphql import GraphQLClient
 from tests.support.qris import parse
-from tests.support.world import BERAS, KM, Goods, World, make_shop, tomorrow
+from tests.support.world import BERAS, IKAN_TONGKOL, KM, Goods, World, make_shop, tomorrow
 
 PAYMENT = """query($id: ID!) { order(id: $id) { number total { amount } codRounding { amount }
   payment { method status amountDue { amount } expiresAt qris { payload imageUrl }
@@ -178,3 +178,31 @@ def _gid(order: Order) -> str:
 
 
 __all__ = ["Role"]
+
+
+async def test_a_cod_orders_cash_follows_its_weighed_total(settings: Settings) -> None:
+    shop = await make_shop(settings, goods=(IKAN_TONGKOL,))
+    order = await shop.order(quantity="0.5", ready=False)
+    part = await StallOrder.get(order_id=order.id)
+    item = await OrderItem.get(stall_order_id=part.id)
+    await orders_service.accept_stall_order(actor=shop.trader, stall_order_id=part.id)
+    await orders_service.set_fulfilled_quantity(
+        actor=shop.trader, order_item_id=item.id, quantity=Decimal("0.46"), settings=settings
+    )
+    weighed = await Order.get(id=order.id)
+    payment = await Payment.get(order_id=order.id)
+    assert weighed.total == order.total - 1_520  # 0,04 kg less at Rp 38.000
+    assert payment.base_amount == weighed.total
+    assert payment.amount_due == weighed.total + payment.cod_rounding and payment.amount_due % 100 == 0
+
+
+async def test_an_unpaid_qris_follows_a_new_total(world: World) -> None:
+    order = await world.order(method=PaymentMethod.QRIS, ready=False)
+    before = parse((await Payment.get(order_id=order.id)).qris_payload or "")
+    order.total -= 1_520
+    await order.save()
+    await payments.follow_total(order)
+    after = await Payment.get(order_id=order.id)
+    fields = parse(after.qris_payload or "")
+    assert int(fields["54"]) == int(before["54"]) - 1_520 == after.amount_due
+    assert after.qris_image_key is None  # drawn again for the new amount
