@@ -54,6 +54,7 @@ class Unit(StrEnum):
 
 class ProductStatus(StrEnum):
     ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"  # not for sale for now (the trader's morning): hidden from buyers, kept
     ARCHIVED = "ARCHIVED"
 
 

@@ -35,6 +35,7 @@ from src.schema.fastpath import CatalogFastPath
 from src.schema.handover import HandOverWritten
 from src.schema.limits import LimitErrors, coded_limit_error
 from src.schema.markets import MarketsMutation, MarketsQuery
+from src.schema.morning import MorningMutation, MorningQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
 from src.schema.orders import OrdersMutation, OrdersQuery
 from src.schema.payments.mutations import PaymentsMutation
@@ -56,6 +57,7 @@ class Query(
     AccountsQuery,
     MarketsQuery,
     CatalogQuery,
+    MorningQuery,
     OrdersQuery,
     DeliveryQuery,
     NotificationsQuery,
@@ -70,6 +72,7 @@ class Mutation(
     AccountsMutation,
     MarketsMutation,
     CatalogMutation,
+    MorningMutation,
     PhotosMutation,
     OrdersMutation,
     PaymentsMutation,

@@ -63,6 +63,7 @@ class ProductType(relay.Node):
     stock: Decimal
     is_weighed: bool
     is_archived: bool
+    is_active: bool = strawberry.field(description="For sale now: false when archived or taken off sale for now.")
     category: CategoryType
     stall: StallType
     # Filled by the catalog page in two batched queries; otherwise loaded through the request's loaders.
@@ -121,6 +122,7 @@ class ProductType(relay.Node):
             stock=decimal_value(row["stock"]),
             is_weighed=bool(row["is_weighed"]),
             is_archived=row["status"] == ProductStatus.ARCHIVED.value,
+            is_active=row["status"] == ProductStatus.ACTIVE.value,
             category=CategoryType(id=row["category_id"], name=row["category_name"], slug=row["category_slug"]),
             stall=StallType(
                 id=row["stall_id"],

@@ -42,6 +42,7 @@ COVERED = {
     "Query.marketReport(to)": "queries",
     "Query.courierSettlement(date)": "queries",
     "Query.marketSettlements(date)": "queries",
+    "Query.pickingList(date)": "queries",
     "ExportMarketReportInput.from": "mutations",
     "ExportMarketReportInput.to": "mutations",
     "MarkCashRemittedInput.date": "mutations",
@@ -129,6 +130,9 @@ async def test_edge_dates_in_queries_are_invalid_input(world: World, gql: GraphQ
                 assert _argument(errors[0]) == ("INVALID_INPUT", field), (edge, variables)
         gql.token = token_for(world.admin, settings)
         errors = await gql.errors(MARKET_SETTLEMENTS, {"m": market, "date": edge})
+        assert _argument(errors[0]) == ("INVALID_INPUT", "date"), edge
+        gql.token = token_for(world.trader, settings)
+        errors = await gql.errors("query($d: Date!) { pickingList(date: $d) { lines { unit } } }", {"d": edge})
         assert _argument(errors[0]) == ("INVALID_INPUT", "date"), edge
         gql.token = token_for(world.couriers[0], settings)
         errors = await gql.errors(SETTLEMENT, {"date": edge})

@@ -13,7 +13,7 @@ from src.models.accounts import Role, User
 from src.models.catalog import Product
 from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market, Stall
-from src.models.orders import Order, PaymentMethod, SlotWindow, StallOrder
+from src.models.orders import Order, OrderItem, PaymentMethod, SlotWindow, StallOrder
 from src.services import delivery
 from src.services import orders as orders_service
 from src.settings import Settings
@@ -125,10 +125,14 @@ class Shop:
         return await Order.get(id=order.id)
 
     async def make_ready(self, order: Order) -> None:
-        """Every stall's part of `order` accepted and packed by its trader."""
+        """Every stall's part of `order` accepted, its weighed items weighed as ordered, and packed by its trader."""
         for part in await StallOrder.filter(order_id=order.id).select_related("stall__trader").order_by("id"):
             trader = part.stall.trader
             await orders_service.accept_stall_order(actor=trader, stall_order_id=part.id)
+            for item in await OrderItem.filter(stall_order_id=part.id, is_weighed=True, fulfilled_quantity=None):
+                await orders_service.set_fulfilled_quantity(  # weighed at exactly what was ordered
+                    actor=trader, order_item_id=item.id, quantity=item.quantity, settings=self.settings
+                )
             await orders_service.mark_stall_order_ready(actor=trader, stall_order_id=part.id)
 
 

@@ -79,6 +79,7 @@ TYPES: dict[str, dict[str, Getter]] = {
         "stock": Getter("decimal(v.data['stock'])"),
         "isWeighed": Getter("bool(v.data['is_weighed'])"),
         "isArchived": Getter("(v.data['status'] == ARCHIVED)"),
+        "isActive": Getter("(v.data['status'] == ACTIVE)"),
         "category": Getter("v.data", "Category"),
         "stall": Getter("v.data", "Stall"),
         "priceTiers": Getter("v.tiers", "PriceTier", is_list=True),
@@ -139,6 +140,7 @@ NAMESPACE: dict[str, Any] = {
     "thumbnail": _thumbnail,
     "CURRENCY": CURRENCY,
     "ARCHIVED": ProductStatus.ARCHIVED.value,
+    "ACTIVE": ProductStatus.ACTIVE.value,
 }
 
 # Root fields the fast path answers, with the type of their result.

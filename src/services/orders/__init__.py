@@ -17,6 +17,7 @@ from src.services.orders.fulfilment import (
 )
 from src.services.orders.numbers import order_day as _order_day
 from src.services.orders.paying import confirm_payment, expire_unpaid_orders, submit_payment_proof
+from src.services.orders.picking import PickingLine, picking_list
 from src.services.orders.placing import AddressInput, ItemInput, OrderRequest, SlotInput, place_order
 from src.services.orders.pricing import quote_delivery, unit_price
 from src.services.orders.reading import (
@@ -48,6 +49,7 @@ __all__ = [
     "ItemInput",
     "OrderRequest",
     "OrderView",
+    "PickingLine",
     "SlotInput",
     "SlotWindow",
     "Viewpoint",
@@ -67,6 +69,7 @@ __all__ = [
     "my_orders",
     "orders_for",
     "parts_of",
+    "picking_list",
     "place_order",
     "quote_delivery",
     "record_event",

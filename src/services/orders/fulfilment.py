@@ -115,6 +115,15 @@ async def mark_stall_order_ready(*, actor: User | None, stall_order_id: int) -> 
         order = await lock_order(part.order_id)
         part = await StallOrder.select_for_update().get(id=part.id)
         move_stall_order(part, StallOrderStatus.READY)
+        # A weighed item's price is its weight: the part is not ready until each one has been weighed.
+        unweighed = await OrderItem.filter(stall_order_id=part.id, is_weighed=True, fulfilled_quantity=None).first()
+        if unweighed is not None:
+            raise DomainError(
+                ErrorCode.NOT_WEIGHED,
+                field="stallOrderId",
+                message_key="NOT_READY_UNWEIGHED",
+                item=unweighed.product_name,
+            )
         await part.save()
         await record_event(order, "STALL_READY", actor, part=part)
         await _settle(order, actor)
