@@ -67,6 +67,11 @@ class CpuUse:
         """Server CPU per request (or delivery): unlike a rate, independent of the cores left to the others."""
         return self.server * seconds * 1000 / count if count else float("nan")
 
+    def cores(self, server: str = "server", driver: str = "driver", other: str = "other") -> str:
+        """The four shares, named: "server 0.67, postgres 0.19, driver 0.18, other 0.91"."""
+        names = (server, "postgres", driver, other)
+        return ", ".join(f"{name} {value:.2f}" for name, value in zip(names, vars(self).values(), strict=True))
+
 
 class Meter:
     """CPU use from when it is made to each `use()`, over the time passed."""

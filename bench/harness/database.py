@@ -35,13 +35,13 @@ async def _admin(sql: str) -> None:
 
 
 @contextmanager
-def bench_database(doing: str = "") -> Iterator[tuple[str, str]]:
-    """(name, url) of a new database `pasar_bench_<random>`, dropped when the block ends, also on failure."""
+def bench_database(doing: str = "") -> Iterator[str]:
+    """The url of a new database `pasar_bench_<random>`, dropped when the block ends, also on failure."""
     name = f"pasar_bench_{secrets.token_hex(4)}"
     print(f"database {name}: creating, migrating{', ' + doing if doing else ''} …", flush=True)
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     try:
-        yield name, PG_BENCH_URL.format(name=name)
+        yield PG_BENCH_URL.format(name=name)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         print(f"database {name} dropped", flush=True)

@@ -19,8 +19,13 @@ def ratio(value: float, baseline: float) -> float:
     return value / baseline if baseline else float("nan")
 
 
+def percentiles_ms(values: list[float]) -> tuple[float, float]:
+    return percentile_ms(values, 0.5), percentile_ms(values, 0.99)
+
+
 def p50_p99(values: list[float], fmt: str = ".1f") -> str:
-    return f"p50 {percentile_ms(values, 0.5):{fmt}} ms, p99 {percentile_ms(values, 0.99):{fmt}} ms"
+    p50, p99 = percentiles_ms(values)
+    return f"p50 {p50:{fmt}} ms, p99 {p99:{fmt}} ms"
 
 
 def cpus() -> str:

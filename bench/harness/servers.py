@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from bench.harness.cpu import Watched
 from bench.harness.database import NO_LIMITS, REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,16 +49,10 @@ def free_port() -> int:
 class Process:
     """A started server or worker with its log; `base_url` for servers."""
 
-    process: subprocess.Popen[bytes]
+    popen: subprocess.Popen[bytes]
     log_path: Path
+    watched: Watched  # its pid and the bench database, for cpu.Meter
     base_url: str = ""
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def exited(self) -> bool:
-        return self.process.poll() is not None
 
     def log_lines(self) -> list[str]:
         try:
@@ -90,11 +85,11 @@ def _running(
         full_env = {**os.environ, "REDIS_URL": REDIS_URL, "ENVIRONMENT": "dev", "PYTHONUNBUFFERED": "1", **env}
         with log_path.open("wb") as log:
             popen = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        started = Process(popen, log_path, base_url)
+        started = Process(popen, log_path, Watched(popen.pid, env["DATABASE_URL"].rsplit("/", 1)[-1]), base_url)
         try:
-            wait_until(lambda: ready(started), what, lambda: not started.exited(), started.log_tail)
+            wait_until(lambda: ready(started), what, lambda: popen.poll() is None, started.log_tail)
             yield started
-            if started.exited():
+            if popen.poll() is not None:
                 print(f"warning: the {what} exited during the run:\n{started.log_tail()}", file=sys.stderr)
         finally:
             if popen.poll() is None:
@@ -119,30 +114,29 @@ def running_server(
 ) -> Iterator[Process]:
     """One uvicorn process of an app factory on a free port; the catalog page cache off unless `env` says."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log"]
     server_env = {"DATABASE_URL": database_url, "CATALOG_CACHE_SECONDS": "0", **(env or {})}
     with _running(name, command, server_env, _answers_health, f"http://127.0.0.1:{port}") as server:
-        print(f"{name}: uvicorn {app} on {server.base_url} (pid {server.pid})", flush=True)
+        print(f"{name}: uvicorn {app} on {server.base_url} (pid {server.popen.pid})", flush=True)
         yield server
 
 
 @contextmanager
 def running_worker(database_url: str, env: dict[str, str]) -> Iterator[Process]:
-    """One `pasar worker`, ready once arq wrote its health-check key (it polls the queue from then on)."""
+    """One `pasar worker` on a flushed Redis database (flushed again when it stopped), ready once arq wrote its
+    health-check key (it polls the queue from then on)."""
     client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
     command = [str(Path(sys.executable).parent / "pasar"), "worker"]
+
+    def ready(_: Process) -> bool:
+        return bool(client.exists(HEALTH_CHECK_KEY))
+
     try:
-        with _running("worker", command, {"DATABASE_URL": database_url, **env},
-                      lambda _: bool(client.exists(HEALTH_CHECK_KEY))) as worker:  # fmt: skip
+        with _running("worker", command, {"DATABASE_URL": database_url, **env}, ready) as worker:
             yield worker
     finally:
-        client.close()
-
-
-def flush_redis() -> None:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
         client.flushdb()
-    finally:
         client.close()
+        print(f"Redis database {REDIS_URL.rsplit('/', 1)[-1]} flushed", flush=True)
