@@ -20,7 +20,7 @@ import orjson
 from strawberry import relay
 
 from bench.harness import cli, database, driver, report, seeding, servers
-from bench.harness.cpu import CpuUse, Watched, idle_load
+from bench.harness.cpu import Watched, idle_load
 
 PAGE_SIZE = 50
 CATALOG_QUERY = """{ products(first: %d, filter: {marketId: "%s"}) { edges { cursor node { id name unit
@@ -99,9 +99,7 @@ COLUMNS += [("requests", ">10"), ("CPU server", ">12.2f"), ("postgres", ">10.2f"
 COLUMNS += [("other", ">7.2f"), ("server ms/req", ">15.2f")]
 
 
-async def measure(
-    server: servers.Process, market_ids: list[int], args: Any
-) -> tuple[str, CpuUse, dict[str, driver.Tally]]:
+async def measure(server: servers.Process, market_ids: list[int], args: Any) -> tuple[str, float, dict[str, Any]]:
     calls = targets(market_ids)
     async with AsyncExitStack() as stack:
         pool = await driver.clients(stack, server.base_url, args.clients)
@@ -112,7 +110,7 @@ async def measure(
     return sample, idle, runs
 
 
-def print_report(args: Any, seeded: seeding.Seeded, sample: str, idle: CpuUse, runs: dict[str, driver.Tally]) -> None:
+def print_report(args: Any, seeded: seeding.Seeded, sample: str, idle: float, runs: dict[str, driver.Tally]) -> None:
     markets = len(seeded.market_ids)
     print(
         f"\ncatalog page: {PAGE_SIZE} products of one market ({markets} markets rotated), 1 uvicorn process, "
@@ -122,22 +120,12 @@ def print_report(args: Any, seeded: seeding.Seeded, sample: str, idle: CpuUse, r
         f"seeded: {seeded.products:,} products in {markets} markets, {seeded.stalls} stalls, "
         f"{seeded.tiers:,} price tiers, {seeded.photos:,} photos"
     )
-    print(f"{sample}\nbefore the run, other programs kept {idle.other:.2f} cores busy\n")
-    ok = {name: t.count("ok") for name, t in runs.items()}
-    rates = {name: t.rate(ok[name]) for name, t in runs.items()}
-    cost = {name: t.cpu.server_ms_per(t.seconds, ok[name]) for name, t in runs.items()}
-    rows = [
-        [
-            name,
-            rates[name],
-            *report.percentiles_ms(t.every()),
-            t.errors["error"],
-            ok[name] + t.errors["error"],
-            *vars(t.cpu).values(),
-            cost[name],
-        ]
-        for name, t in runs.items()
-    ]
+    print(f"{sample}\nbefore the run, other programs kept {idle:.2f} cores busy\n")
+    rates, cost, rows = {}, {}, []
+    for name, t in runs.items():
+        ok, errors, cpu = t.count("ok"), t.errors["error"], vars(t.cpu).values()
+        rates[name], cost[name] = t.rate(ok), t.cpu.server_ms_per(t.seconds, ok)
+        rows.append([name, rates[name], *report.percentiles_ms(t.every()), errors, ok + errors, *cpu, cost[name]])
     report.table(COLUMNS, rows, rule=True)
     print(f"\nGraphQL req/s ÷ ceiling req/s = {report.ratio(rates['GraphQL'], rates['ceiling']):.2f}")
     print(
@@ -160,7 +148,6 @@ def main(args: Any) -> None:
 
 if __name__ == "__main__":
     cli.run(
-        __doc__,
         main,
         cli.Option("--seconds", 20.0, "measuring time per target", ">0"),
         cli.Option("--clients", 32, "concurrent keep-alive clients", ">0"),

@@ -76,10 +76,8 @@ async def seed_world(settings: Any, args: Any) -> World:
     couriers = await seeding.users(args.couriers, role=Role.COURIER, phone="+628126", name="Kurir", market=market)
     lat, lng = float(market.latitude), float(market.longitude)
     for n, k in ((n, k) for n in range(len(couriers)) for k in range(10)):
-        buyer, (product_id, quantity) = (
-            buyers[(n * 10 + k) % len(buyers)].user,
-            orderable[(n * 10 + k) % len(orderable)],
-        )
+        buyer = buyers[(n * 10 + k) % len(buyers)].user
+        product_id, quantity = orderable[(n * 10 + k) % len(orderable)]
         where = {"lat": lat + (k + 1) * 0.002, "lng": lng + n * 0.001, "line": "Jl. Ijen"}
         request = seeding.order_request([(product_id, Decimal(quantity))], buyer, f"seed-{n}-{k}", **where)
         order = await orders_service.place_order(actor=buyer, request=request, settings=settings)
@@ -120,10 +118,8 @@ class Requests:
         gids = [relay.to_base64("Market", m) for m in world.market_ids]
         browse = ({"m": rng.choice(gids), "s": rng.choice(SEARCHES), "sort": rng.choice(SORTS)} for _ in range(200))
         self.browse = [orjson.dumps({"query": BROWSE, "variables": variables}) for variables in browse]
-        details = rng.sample(world.product_ids, min(300, len(world.product_ids)))
-        self.detail = [
-            orjson.dumps({"query": DETAIL, "variables": {"id": relay.to_base64("Product", p)}}) for p in details
-        ]
+        ids = [relay.to_base64("Product", p) for p in rng.sample(world.product_ids, min(300, len(world.product_ids)))]
+        self.detail = [orjson.dumps({"query": DETAIL, "variables": {"id": gid}}) for gid in ids]
         self.queue = orjson.dumps({"query": QUEUE})
 
     def make(self, operation: str) -> tuple[bytes, str | None]:
@@ -192,12 +188,8 @@ class Runs:
             f"\n{label}: {result.rate(total):,.0f} requests/s over {result.seconds:.0f} s, {total:,} requests, "
             f"{errors} errors; driver CPU {driver_share:.0f} % of one core"
         )
-        operations = sorted(result.latencies, key=list(MIX).index)
-        shares = {op: len(result.latencies[op]) / max(total, 1) * 100 for op in operations}
-        rows = [
-            [op, len(v := result.latencies[op]), shares[op], *report.percentiles_ms(v), result.errors[op]]
-            for op in operations
-        ]
+        latencies, most = sorted(result.latencies.items(), key=lambda kv: list(MIX).index(kv[0])), max(total, 1)
+        rows = [[op, len(v), len(v) / most * 100, *report.percentiles_ms(v), result.errors[op]] for op, v in latencies]
         report.table(COLUMNS, rows, indent="  ")
         for operation, sample in result.samples.items():
             print(f"  first {operation} error: {sample}")
@@ -224,6 +216,24 @@ def _mix(value: str) -> dict[str, int]:
     return weights
 
 
+def take_turns(args: Any, started: list[servers.Process], world: World) -> dict[int, Runs]:
+    """The configurations take turns, round after round, in alternating order (1, 2 then 2, 1): this VM's speed
+    drifts by tens of percent within minutes, carts and orders grow as the runs go on, and taking turns puts
+    both on each configuration alike."""
+    urls, runs = [server.base_url for server in started], {processes: Runs() for processes in args.processes}
+    for round_index in range(args.rounds):
+        for processes in args.processes[:: 1 if round_index % 2 == 0 else -1]:
+            before, these = sum(os.times()[:2]), runs[processes]
+            result = driver.run_driver(run_load, urls[:processes], world, args, 7 + round_index, started[0].watched)
+            these.driver_cpu += sum(os.times()[:2]) - before
+            these.uses.append(result.cpu)
+            these.rates.append(result.rate(result.count()))
+            these.tally.add(result)
+            label, errors = f"round {round_index + 1}, {_processes(processes)}", sum(result.errors.values())
+            print(f"{label}: {these.rates[-1]:,.0f} requests/s, {errors} errors", flush=True)
+    return runs
+
+
 def main(args: Any) -> None:
     doing = f"seeding {args.products:,} products, {args.buyers} buyers, {args.couriers} couriers"
     with database.bench_database(doing) as url:
@@ -236,25 +246,7 @@ def main(args: Any) -> None:
             # keep-alive connection, and an uneven split then lasts the whole run). All are started once; a
             # run with fewer leaves the others idle.
             start = (servers.running_server(url, env=env, name=f"server-{n}") for n in range(max(args.processes)))
-            started = [stack.enter_context(server) for server in start]
-            urls, runs = [server.base_url for server in started], {processes: Runs() for processes in args.processes}
-            # The configurations take turns, round after round, in alternating order (1, 2 then 2, 1): this
-            # VM's speed drifts by tens of percent within minutes, carts and orders grow as the runs go on,
-            # and taking turns puts both on each configuration alike.
-            for round_index in range(args.rounds):
-                for processes in args.processes[:: 1 if round_index % 2 == 0 else -1]:
-                    before, these = sum(os.times()[:2]), runs[processes]
-                    result = driver.run_driver(
-                        run_load, urls[:processes], world, args, 7 + round_index, started[0].watched
-                    )
-                    these.driver_cpu += sum(os.times()[:2]) - before
-                    these.uses.append(result.cpu)
-                    these.rates.append(result.rate(result.count()))
-                    these.tally.add(result)
-                    label = f"round {round_index + 1}, {_processes(processes)}"
-                    print(
-                        f"{label}: {these.rates[-1]:,.0f} requests/s, {sum(result.errors.values())} errors", flush=True
-                    )
+            runs = take_turns(args, [stack.enter_context(server) for server in start], world)
         for processes, these in runs.items():
             these.print(f"{_processes(processes)}, {args.clients} clients")
         if 1 in runs and 2 in runs:
@@ -269,7 +261,6 @@ def main(args: Any) -> None:
 
 if __name__ == "__main__":
     cli.run(
-        __doc__,
         main,
         cli.Option("--seconds", 10.0, "per run"),
         cli.Option("--rounds", 3, "runs of each process count, taking turns"),

@@ -116,15 +116,14 @@ def delivery(channel: str, arrived: float, raw: bytes) -> Delivery:
     return Delivery(channel, arrived, body.get("id"), (body.get("params") or {}).get("number"))
 
 
-@dataclass
 class Receivers:
-    """The helper process (neither this one nor the worker's) and what arrived so far."""
+    """The receivers' helper process (neither this one nor the worker's) and what arrived so far."""
 
-    smtp_port: int
-    http_port: int
-    arrivals: Any  # the helper's queue
-    pid: int | None = None
-    deliveries: list[Delivery] = field(default_factory=list)
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.smtp_port, self.http_port, self.arrivals = servers.free_port(), servers.free_port(), context.Queue()
+        self.process = context.Process(target=serve_receivers, args=(self.smtp_port, self.http_port, self.arrivals))
+        self.deliveries: list[Delivery] = []
 
     def counts(self) -> Counter[str]:
         """Deliveries so far by channel, taking in what arrived since the last call."""
@@ -134,25 +133,26 @@ class Receivers:
             except queue.Empty:
                 return Counter(d.channel for d in self.deliveries)
 
+    @contextmanager
+    def running(self) -> Iterator["Receivers"]:
+        self.process.daemon = True
+        self.process.start()
+        try:
+            ports = (self.smtp_port, self.http_port)
+            servers.wait_until(lambda: all(map(servers.answers, ports)), "receivers", self.process.is_alive)
+            yield self
+        finally:
+            self.process.terminate()
+            self.process.join(5)
+            if self.process.is_alive():
+                self.process.kill()
 
-@contextmanager
-def running_receivers() -> Iterator[Receivers]:
-    context = multiprocessing.get_context("spawn")
-    receivers = Receivers(servers.free_port(), servers.free_port(), context.Queue())
-    ports = (receivers.smtp_port, receivers.http_port)
-    process = context.Process(
-        target=serve_receivers, args=(*ports, receivers.arrivals), name="bench-receivers", daemon=True
-    )
-    process.start()
-    try:
-        servers.wait_until(lambda: all(map(servers.answers, ports)), "receivers", process.is_alive)
-        receivers.pid = process.pid
-        yield receivers
-    finally:
-        process.terminate()
-        process.join(5)
-        if process.is_alive():
-            process.kill()
+    def worker_env(self) -> dict[str, str]:
+        """The worker's settings: email to the SMTP receiver, webhooks to the HTTP one, a short poll delay."""
+        env = {"SECRET_KEY": database.SECRET_KEY, "WORKER_POLL_DELAY": WORKER_POLL_DELAY, "SMTP_HOST": "127.0.0.1"}
+        env |= {"EMAIL_ENABLED": "true", "SMTP_PORT": str(self.smtp_port), "WEBHOOK_ENABLED": "true"}
+        url = f"http://127.0.0.1:{self.http_port}/gateway"
+        return env | {"WEBHOOK_URL": url, "WEBHOOK_SECRET": "pasar-bench-webhook-secret"}
 
 
 @dataclass
@@ -263,9 +263,8 @@ def print_report(args: Any, run: Run, deliveries: list[Delivery], worker: server
     by_channel = {c: [d for d in deliveries if d.channel == c] for c in CHANNELS}
     ids = {c: Counter(d.notification_id for d in by_channel[c]) for c in CHANNELS}
     both = set(ids["email"]) & set(ids["webhook"]) - {None}
-    print(
-        f"expected: {expected} notifications ({NOTIFICATIONS_PER_ORDER} per order) × 2 channels = {2 * expected} deliveries"
-    )
+    per_order = f"({NOTIFICATIONS_PER_ORDER} per order) × 2 channels"
+    print(f"expected: {expected} notifications {per_order} = {2 * expected} deliveries")
     print(
         f"received: {len(by_channel['email'])} emails, {len(by_channel['webhook'])} webhook calls; notifications "
         f"delivered on both channels: {len(both)} of {expected}"
@@ -287,15 +286,11 @@ def print_report(args: Any, run: Run, deliveries: list[Delivery], worker: server
     told = {number: [d.arrived for d in deliveries if d.number == number] for number in commits}
     fully = [max(times) - commits[n] for n, times in told.items() if len(times) >= 2 * NOTIFICATIONS_PER_ORDER]
     print("delay commit → delivery:")
-    for label, values in (
-        ("email  ", delays["email"]),
-        ("webhook", delays["webhook"]),
-        ("all    ", delays["email"] + delays["webhook"]),
-    ):
-        print(f"  {label} {report.p50_p99(values, ',.0f')}")
-    print(
-        f"  order fully told (all {2 * NOTIFICATIONS_PER_ORDER} deliveries, {len(fully)} orders) {report.p50_p99(fully, ',.0f')}"
-    )
+    delays["all"] = delays["email"] + delays["webhook"]
+    for label, values in delays.items():
+        print(f"  {label:<7} {report.p50_p99(values, ',.0f')}")
+    label = f"order fully told (all {2 * NOTIFICATIONS_PER_ORDER} deliveries, {len(fully)} orders)"
+    print(f"  {label} {report.p50_p99(fully, ',.0f')}")
     duplicates = {c: sum(n - 1 for n in ids[c].values() if n > 1) for c in CHANNELS}
     print(f"duplicates: email {duplicates['email']}, webhook {duplicates['webhook']}")
     if unmatched := [d for d in deliveries if d.number not in commits]:
@@ -321,26 +316,17 @@ def print_report(args: Any, run: Run, deliveries: list[Delivery], worker: server
 def main(args: Any) -> None:
     with database.bench_database(f"seeding {args.buyers} buyers") as url:
         world = database.seeded(url, seed_world, args.buyers, **database.NO_LIMITS)
-        with running_receivers() as receivers:
-            env = {"SECRET_KEY": database.SECRET_KEY, "WORKER_POLL_DELAY": WORKER_POLL_DELAY, "EMAIL_ENABLED": "true"}
-            env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(receivers.smtp_port), "WEBHOOK_ENABLED": "true"}
-            env |= {
-                "WEBHOOK_SECRET": "pasar-bench-webhook-secret",
-                "WEBHOOK_URL": f"http://127.0.0.1:{receivers.http_port}/gateway",
-            }
-            with servers.running_worker(url, env) as worker:
-                print(
-                    f"receivers: SMTP on 127.0.0.1:{receivers.smtp_port}, webhook on 127.0.0.1:{receivers.http_port}"
-                    f" (pid {receivers.pid}); worker pid {worker.popen.pid}",
-                    flush=True,
-                )
-                run = driver.run_driver(measure, url, world, receivers, worker, args)
-                print_report(args, run, receivers.deliveries, worker)
+        receivers = Receivers()
+        with receivers.running(), servers.running_worker(url, receivers.worker_env()) as worker:
+            smtp, http = receivers.smtp_port, receivers.http_port
+            pids = f"(pid {receivers.process.pid}); worker pid {worker.popen.pid}"
+            print(f"receivers: SMTP on 127.0.0.1:{smtp}, webhook on 127.0.0.1:{http} {pids}")
+            run = driver.run_driver(measure, url, world, receivers, worker, args)
+            print_report(args, run, receivers.deliveries, worker)
 
 
 if __name__ == "__main__":
     cli.run(
-        __doc__,
         main,
         cli.Option("--orders", 200, "orders to place", ">0"),
         cli.Option("--buyers", 50, "buyers placing them, in turn", ">0"),

@@ -57,36 +57,47 @@ PHASES = [  # tag (the prefix of the phase's keys), title, whether every request
 
 
 @dataclass
-class World:
-    """What the seed wrote, for the driver and the checks."""
-
-    market: Market
-    buyers: list[seeding.Person]
-    hot: dict[str, list[int]]  # phase tag → its hot products' ids
-
-
-async def seed_world(settings: Any, args: Any) -> World:
-    market, category = await Market.get(slug="pasar-besar"), await Category.get(slug="sembako")
-    stalls = [await seeding.stall(market, n, f"Toko Sembako Laris {n + 1}") for n in range(3)]
-    hot: dict[str, list[int]] = {tag: [] for tag, _, _ in PHASES}
-    for tag, n in ((tag, n) for tag in hot for n in range(args.hot)):
-        name, stall = f"Minyak goreng promo {tag.upper()}-{n + 1}", stalls[n % 3]
-        hot[tag].append(
-            await seeding.product(stall, category, name, price=25_000, stock=args.stock, description="Stok terbatas.")
-        )
-    return World(market, await seeding.users(args.buyers), hot)
-
-
-@dataclass
 class Phase:
-    tag: str
+    tag: str  # the prefix of its idempotency keys
     title: str
     twice: bool  # send every request twice at once, same key and input
+    products: list[int] = field(default_factory=list)  # its hot products
     tally: driver.Tally = field(default_factory=driver.Tally)  # latencies per kind of answer
     last_placed_at: float = 0.0  # seconds after the start
     placed: dict[tuple[int, str], str] = field(default_factory=dict)  # (buyer, key) → order number answered
     pairs: Counter[str] = field(default_factory=Counter)  # phase 2: how the two answers of a pair compare
     pair_samples: dict[str, str] = field(default_factory=dict)
+    # Read from the database afterwards: (name, initial, ordered, final) per hot product, the order numbers
+    # per (buyer, key) of the phase's keys, and how many of those orders are cancelled.
+    stock: list[tuple[str, Decimal, Decimal, Decimal]] = field(default_factory=list)
+    per_key: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    cancelled: int = 0
+
+    async def check(self, initial: int) -> None:
+        rows = await database.rows(STOCK_SQL, [self.products])
+        self.stock = [(r["name"], Decimal(initial), r["ordered"], r["stock"]) for r in rows]
+        for order in await database.rows(ORDERS_SQL, [f"{self.tag}-"]):
+            self.per_key.setdefault((order["buyer_id"], order["idempotency_key"]), []).append(order["number"])
+            self.cancelled += order["status"] == "CANCELLED"
+
+
+@dataclass
+class World:
+    """What the seed wrote, for the driver and the checks."""
+
+    market: Market
+    buyers: list[seeding.Person]
+    phases: list[Phase]
+
+
+async def seed_world(settings: Any, args: Any) -> World:
+    market, category = await Market.get(slug="pasar-besar"), await Category.get(slug="sembako")
+    stalls = [await seeding.stall(market, n, f"Toko Sembako Laris {n + 1}") for n in range(3)]
+    phases, limited = [Phase(*phase) for phase in PHASES], {"stock": args.stock, "description": "Stok terbatas."}
+    for phase, n in ((phase, n) for phase in phases for n in range(args.hot)):
+        name = f"Minyak goreng promo {phase.tag.upper()}-{n + 1}"
+        phase.products.append(await seeding.product(stalls[n % 3], category, name, price=25_000, **limited))
+    return World(market, await seeding.users(args.buyers), phases)
 
 
 async def send(client: httpx.AsyncClient, body: bytes) -> tuple[str, str, float]:
@@ -122,7 +133,7 @@ def _pair_outcome(first: tuple[str, str, float], second: tuple[str, str, float])
 
 
 async def run_phase(pool: list[list[httpx.AsyncClient]], world: World, phase: Phase, args: Any, watched: Any) -> None:
-    products, buyers = world.hot[phase.tag], world.buyers
+    products, buyers = phase.products, world.buyers
     lat, lng = round(float(world.market.latitude) + 0.005, 6), float(world.market.longitude)
     rngs = [random.Random(f"{phase.tag}-{index}") for index in range(len(buyers))]
     sequences = [itertools.count(1) for _ in buyers]
@@ -151,44 +162,25 @@ def consistent(initial: Decimal, ordered: Decimal, final: Decimal) -> bool:
     return final >= 0 and initial - ordered == final
 
 
-Checked = tuple[list[tuple[str, Decimal, Decimal, Decimal]], dict[tuple[int, str], list[str]], int]
-
-
-async def check_phase(phase: Phase, world: World, initial: int) -> Checked:
-    """Read from the database: (name, initial, ordered, final) per hot product; the order numbers per
-    (buyer, key) of the phase's keys; how many of those orders are cancelled."""
-    stock = await database.rows(STOCK_SQL, [world.hot[phase.tag]])
-    per_key: dict[tuple[int, str], list[str]] = {}
-    cancelled = 0
-    for order in await database.rows(ORDERS_SQL, [f"{phase.tag}-"]):
-        per_key.setdefault((order["buyer_id"], order["idempotency_key"]), []).append(order["number"])
-        cancelled += order["status"] == "CANCELLED"
-    return [(r["name"], Decimal(initial), r["ordered"], r["stock"]) for r in stock], per_key, cancelled
-
-
-async def measure(
-    server: servers.Process, url: str, world: World, args: Any
-) -> tuple[float, list[tuple[Phase, Checked]]]:
+async def measure(server: servers.Process, url: str, world: World, args: Any) -> float:
     async with AsyncExitStack() as stack, database.orm(url):
         # Two clients (keep-alive connections) per buyer, so that phase 2's pair really races.
-        pool = [
-            await driver.clients(stack, server.base_url, 2, {"authorization": f"Bearer {b.token}"})
-            for b in world.buyers
-        ]
-        idle, done = await idle_load(server.watched), []
-        for phase in (Phase(*p) for p in PHASES):
+        auth = [{"authorization": f"Bearer {buyer.token}"} for buyer in world.buyers]
+        pool = [await driver.clients(stack, server.base_url, 2, headers) for headers in auth]
+        idle = await idle_load(server.watched)
+        for phase in world.phases:
             print(f"  {phase.title}: {args.seconds:g} s …", flush=True)
             await run_phase(pool, world, phase, args, server.watched)
-            done.append((phase, await check_phase(phase, world, args.stock)))
-    return idle.other, done
+            await phase.check(args.stock)
+    return idle
 
 
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def report_phase(phase: Phase, checked: Checked) -> None:
-    tally, (stock, per_key, cancelled) = phase.tally, checked
+def report_phase(phase: Phase) -> None:
+    tally, stock, per_key = phase.tally, phase.stock, phase.per_key
     answers = {kind: len(values) for kind, values in tally.latencies.items()}
     requests, placed = tally.count(), answers.get(PLACED, 0)
     others = {k: v for k, v in answers.items() if k not in (PLACED, OUT_OF_STOCK, GRAPHQL_ERROR, HTTP_ERROR)}
@@ -218,7 +210,7 @@ def report_phase(phase: Phase, checked: Checked) -> None:
     failing = sum(not consistent(*s[1:]) for s in stock)
     print(f"oversell: {failing} (products failing the check; units ordered beyond stock: {_plain(beyond)})")
     print(
-        f"orders in the database: {sum(map(len, per_key.values())):,} ({cancelled} cancelled); distinct keys "
+        f"orders in the database: {sum(map(len, per_key.values())):,} ({phase.cancelled} cancelled); distinct keys "
         f"answered with an order: {placements:,}; distinct (buyer, key) in the database: {len(per_key):,}"
     )
     duplicates = sum(len(numbers) - 1 for numbers in per_key.values())
@@ -242,7 +234,7 @@ def main(args: Any) -> None:
     with database.bench_database(f"seeding {args.buyers} buyers") as url:
         world = database.seeded(url, seed_world, args)
         with servers.running_server(url, env=servers.UNLIMITED) as server:
-            idle, measured = driver.run_driver(measure, server, url, world, args)
+            idle = driver.run_driver(measure, server, url, world, args)
             log_tail = server.log_tail(12)
         print(
             f"\nplaceOrder under contention: 1 uvicorn process, {len(world.buyers)} buyers, {args.seconds:g} s "
@@ -253,15 +245,14 @@ def main(args: Any) -> None:
             f"({args.hot * args.stock:,} units); orders of 1–2 products × 1–2 units, COD, tomorrow AFTERNOON"
         )
         print(f"before the run, other programs kept {idle:.2f} cores busy")
-        for phase, checked in measured:
-            report_phase(phase, checked)
+        for phase in world.phases:
+            report_phase(phase)
         if log_tail.strip():
             print(f"\nserver log (last lines):\n{log_tail}")
 
 
 if __name__ == "__main__":
     cli.run(
-        __doc__,
         main,
         cli.Option("--seconds", 15.0, "measuring time per phase", ">0"),
         cli.Option("--buyers", 64, "concurrent buyers", ">0"),

@@ -134,7 +134,6 @@ def main(args: Any) -> None:
 
 if __name__ == "__main__":
     cli.run(
-        __doc__,
         main,
         cli.Option("--photos", 6, "photos to make", ">0"),
         cli.Option("--repeat", 3, "runs over them", ">0"),

@@ -113,7 +113,6 @@ def main(args: Any) -> None:
 
 if __name__ == "__main__":
     cli.run(
-        __doc__,
         main,
         cli.Option("--orders", 100_000, "orders in the busy market"),
         cli.Option("--days", 90, "days of history"),

@@ -23,9 +23,10 @@ def _sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run(doc: str, bench: Callable[[Any], None], *options: Option, argv: list[str] | None = None) -> None:
+def run(bench: Callable[[Any], None], *options: Option, argv: list[str] | None = None) -> None:
     """Parse the options and run `bench(args)`; `kill` cleans up like Ctrl-C (servers stopped, database dropped),
-    then the bench exits 130."""
+    then the bench exits 130. The first line of the bench's module docstring describes it in --help."""
+    doc = sys.modules[bench.__module__].__doc__ or ""
     parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
     for o in options:
         shown = f"{o.default:g}" if isinstance(o.default, int | float) else "see above"

@@ -73,13 +73,11 @@ async def prepared(database_url: str, *, reference: bool = True, **overrides: An
         yield bench
 
 
-def seeded(
-    database_url: str, seed: Callable[..., Awaitable[T]], *args: Any, reference: bool = True, **overrides: Any
-) -> T:
+def seeded(database_url: str, seed: Callable[..., Awaitable[T]], *args: Any, **overrides: Any) -> T:
     """Prepare the database and run `seed(settings, *args)` in it (the ORM closed afterwards)."""
 
     async def run() -> T:
-        async with prepared(database_url, reference=reference, **overrides) as bench:
+        async with prepared(database_url, **overrides) as bench:
             return await seed(bench, *args)
 
     started = time.perf_counter()

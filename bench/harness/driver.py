@@ -101,11 +101,8 @@ async def clients(
     """One client per simulated user, each one HTTP/1.1 keep-alive connection: httpcore's shared pool rescans
     all its connections for every request, which costs the driver several times the CPU at 32 connections."""
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    made = (
-        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, headers=headers)
-        for _ in range(count)
-    )
-    return [await stack.enter_async_context(client) for client in made]
+    client = partial(httpx.AsyncClient, base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, headers=headers)
+    return [await stack.enter_async_context(client()) for _ in range(count)]
 
 
 def run_driver(coroutine: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:

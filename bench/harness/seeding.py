@@ -35,7 +35,8 @@ QUALIFIERS = ["", "segar", "super", "lokal", "pilihan", "grade A", "organik", "k
 HONORIFICS = ["Pak", "Bu", "Cak", "Mbak", "Mas", "Ning"]
 FIRST_NAMES = ["Slamet", "Sri", "Wahyu", "Lilik", "Hadi", "Yuli", "Agus", "Siti", "Budi", "Rina", "Joko", "Endang"]
 STALL_KINDS = ["Sayur Segar", "Toko Sembako", "Ikan Segar", "Buah", "Daging", "Bumbu Dapur", "Jajan Pasar", "Kelontong"]
-PHOTO_SIZES = ["THUMB", "SMALL", "MEDIUM", "LARGE"]
+VARIANTS = [(size, fmt) for size in ("THUMB", "SMALL", "MEDIUM", "LARGE") for fmt in ("WEBP", "JPEG")]
+PHOTO = {"status": PhotoStatus.READY, "content_type": "image/jpeg", "width": 1200, "height": 900}
 TIER_STEPS = [("5", 0.95), ("10", 0.92), ("25", 0.88)]
 # Explicit primary keys leave the sequences behind; moved on so the database stays usable.
 RESET_SEQUENCES_SQL = """
@@ -95,44 +96,20 @@ async def seed_catalog(product_count: int) -> Seeded:
         price, weighed = _rupiah(int(item["price"]) * rng.uniform(0.85, 1.2)), item["weighed"] == "yes"
         stock = Decimal(f"{rng.uniform(0, 80):.3f}") if weighed else Decimal(rng.randint(0, 200))
         market, turn = index % len(markets), index // len(markets)
-        products.append(
-            Product(
-                id=pk,
-                stall_id=market * TRADERS_PER_MARKET + turn % TRADERS_PER_MARKET + 1,
-                category_id=category.id,
-                name=name,
-                description=f"{name}, langsung dari lapak.",
-                unit=item["unit"],
-                price=price,
-                min_quantity=Decimal(item["minimum"]),
-                quantity_step=Decimal(item["step"]),
-                stock=stock,
-                is_weighed=weighed,
-                search_text=search.index_text(name, category.name),
-            )
-        )
+        stall_id = market * TRADERS_PER_MARKET + turn % TRADERS_PER_MARKET + 1
+        text = {"description": f"{name}, langsung dari lapak.", "search_text": search.index_text(name, category.name)}
+        sold = {"unit": item["unit"], "min_quantity": Decimal(item["minimum"]), "quantity_step": Decimal(item["step"])}
+        about = {"name": name, "price": price, "stock": stock, "is_weighed": weighed} | text | sold
+        products.append(Product(id=pk, stall_id=stall_id, category_id=category.id, **about))
         if rng.random() < 0.4:
             for quantity, factor in sorted(rng.sample(TIER_STEPS, rng.randint(1, 2)), key=lambda s: int(s[0])):
                 tiers.append(PriceTier(product_id=pk, min_quantity=Decimal(quantity), price=_rupiah(price * factor)))
         if index % 2 == 0:
-            photo = len(photos) + 1
-            variants = {
-                f"{size}.{fmt}": f"photos/products/{pk}/{photo}/{size.lower()}.{fmt.lower()}"
-                for size in PHOTO_SIZES
-                for fmt in ("WEBP", "JPEG")
-            }
+            photo, byte_size = len(photos) + 1, rng.randint(800_000, 4_000_000)
+            variants = {f"{v}.{f}": f"photos/products/{pk}/{photo}/{v.lower()}.{f.lower()}" for v, f in VARIANTS}
+            key = f"originals/products/{pk}/{photo}"
             photos.append(
-                ProductPhoto(
-                    id=photo,
-                    product_id=pk,
-                    status=PhotoStatus.READY,
-                    content_type="image/jpeg",
-                    byte_size=rng.randint(800_000, 4_000_000),
-                    variants=variants,
-                    width=1200,
-                    height=900,
-                    original_key=f"originals/products/{pk}/{photo}",
-                )
+                ProductPhoto(id=photo, product_id=pk, byte_size=byte_size, variants=variants, original_key=key, **PHOTO)
             )
     for model, made in ((Stall, stalls), (Product, products), (PriceTier, tiers), (ProductPhoto, photos)):
         await model.bulk_create(made, batch_size=1000)
