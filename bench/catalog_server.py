@@ -8,7 +8,6 @@ compare GraphQL against. Nothing in src/ knows about this route.
 """
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -21,6 +20,7 @@ from tortoise.connection import get_connection
 
 from src.app import create_app as create_api_app
 from src.services.catalog_queries import MAX_PAGE, ProductSort, encode_cursor
+from src.services.orders.pricing import plain  # a quantity as the API prints it: "0.25", "10"
 from src.storage import Storage
 
 # The page as the GraphQL path selects it (visible products of one market, newest first), with the
@@ -50,11 +50,6 @@ ORDER BY position, id
 """
 
 
-def quantity(value: Decimal) -> str:
-    """A Decimal as the API prints it: "0.25", "10" (see src.schema.scalars.decimal_value)."""
-    return format(value.normalize(), "f")
-
-
 def _node(
     row: dict[str, Any], tiers: list[dict[str, Any]], thumbs: list[str | None], storage: Storage
 ) -> dict[str, Any]:
@@ -64,9 +59,9 @@ def _node(
         "name": row["name"],
         "unit": row["unit"],
         "price": {"amount": row["price"], "currency": "IDR"},
-        "minQuantity": quantity(row["min_quantity"]),
-        "quantityStep": quantity(row["quantity_step"]),
-        "stock": quantity(row["stock"]),
+        "minQuantity": plain(row["min_quantity"]),
+        "quantityStep": plain(row["quantity_step"]),
+        "stock": plain(row["stock"]),
         "isWeighed": row["is_weighed"],
         "stall": {
             "id": to_base64("Stall", row["stall_id"]),
@@ -75,7 +70,7 @@ def _node(
             "market": market,
         },
         "category": {"id": to_base64("Category", row["category_id"]), "name": row["category_name"]},
-        "priceTiers": [{"minQuantity": quantity(t["min_quantity"]), "price": {"amount": t["price"]}} for t in tiers],
+        "priceTiers": [{"minQuantity": plain(t["min_quantity"]), "price": {"amount": t["price"]}} for t in tiers],
         "photos": [{"url": storage.public_url(key) if key else None} for key in thumbs],
     }
 

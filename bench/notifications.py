@@ -62,11 +62,10 @@ async def seed_world(settings: Any, buyers: int) -> tuple[Market, list[list[int]
     for n, (name, stall_name, address, language, items) in enumerate(TRADERS):
         stall = await seeding.stall(market, n, stall_name, trader=name, email=address, language=language)
         products.append([await seeding.product(stall, category, item, price=25_000, stock=10**6) for item in items])
-
-    def contact(n: int) -> dict[str, str]:
-        return {"email": f"pembeli{n + 1}@example.id", "language": "en" if n % 4 == 3 else "id"}
-
-    return market, products, await seeding.users(buyers, each=contact)
+    contacts = [
+        {"email": f"pembeli{n + 1}@example.id", "language": "en" if n % 4 == 3 else "id"} for n in range(buyers)
+    ]
+    return market, products, await seeding.users(buyers, each=contacts)
 
 
 def serve_receivers(smtp_port: int, http_port: int, arrivals: Any) -> None:

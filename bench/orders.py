@@ -32,6 +32,7 @@ from bench.harness import cli, database, driver, report, seeding, servers
 from bench.harness.cpu import idle_load
 from src.models.catalog import Category
 from src.models.markets import Market
+from src.services.orders.pricing import plain
 
 PLACE_ORDER = """mutation($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { id number total { amount } } errors { field code } }
@@ -175,10 +176,6 @@ async def measure(server: servers.Process, url: str, world: World, args: Any) ->
     return idle
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def report_phase(phase: Phase) -> None:
     tally, stock, per_key = phase.tally, phase.stock, phase.per_key
     answers = {kind: len(values) for kind, values in tally.latencies.items()}
@@ -205,10 +202,10 @@ def report_phase(phase: Phase) -> None:
             print(f"  {outcome}: {count:,}")
     print(f"{'product':<34}{'initial':>9}{'ordered':>9}{'final':>9}  initial − ordered = final ≥ 0")
     for name, *amounts in stock:
-        print(f"{name:<34}{''.join(f'{_plain(a):>9}' for a in amounts)}  {'yes' if consistent(*amounts) else 'NO'}")
+        print(f"{name:<34}{''.join(f'{plain(a):>9}' for a in amounts)}  {'yes' if consistent(*amounts) else 'NO'}")
     beyond = sum((max(Decimal(0), ordered - initial) for _, initial, ordered, _ in stock), Decimal(0))
     failing = sum(not consistent(*s[1:]) for s in stock)
-    print(f"oversell: {failing} (products failing the check; units ordered beyond stock: {_plain(beyond)})")
+    print(f"oversell: {failing} (products failing the check; units ordered beyond stock: {plain(beyond)})")
     print(
         f"orders in the database: {sum(map(len, per_key.values())):,} ({phase.cancelled} cancelled); distinct keys "
         f"answered with an order: {placements:,}; distinct (buyer, key) in the database: {len(per_key):,}"

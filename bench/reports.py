@@ -41,9 +41,7 @@ async def generate(args: Any) -> tuple[Market, User, User]:
     busy = await Market.create(name="Pasar Besar Bench", slug="pasar-besar-bench", address="Jl. Pasar Besar", **place)
     place = {"latitude": -7.9650, "longitude": 112.6480, "opening_hours": "04:00-12:00"}
     quiet = await Market.create(name="Pasar Bunul Bench", slug="pasar-bunul-bench", address="Jl. Hamid Rusdi", **place)
-    admins = await seeding.users(
-        2, role=Role.MARKET_ADMIN, phone="+628120", name="Admin", each=lambda n: {"market": busy} if n == 0 else {}
-    )
+    admins = await seeding.users(2, role=Role.MARKET_ADMIN, phone="+628120", name="Admin", each=[{"market": busy}, {}])
     courier = (await seeding.users(1, role=Role.COURIER, phone="+628123", name="Kurir", market=busy))[0]
     category = await Category.create(name="Sayur", slug="sayur", sort_order=1)
     weighed = {"unit": Unit.KG, "stock": 1000, "min_quantity": 0.25, "quantity_step": 0.25}

@@ -2,7 +2,6 @@
 
 import csv
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -68,27 +67,15 @@ async def seed_catalog(product_count: int) -> Seeded:
     markets = await Market.all().order_by("id").limit(MARKETS)
     categories = {c.slug: c for c in await Category.all()}
     places = [(market, t) for market in markets for t in range(TRADERS_PER_MARKET)]
-    names = [(rng.choice(HONORIFICS), rng.choice(FIRST_NAMES), rng.choice(STALL_KINDS)) for _ in places]
-
-    def trader(n: int) -> dict[str, str]:
-        return {
-            "phone": f"+62813{n // TRADERS_PER_MARKET:02d}{n % TRADERS_PER_MARKET:06d}",
-            "name": " ".join(names[n][:2]),
-        }
-
+    names = [(f"{rng.choice(HONORIFICS)} {rng.choice(FIRST_NAMES)}", rng.choice(STALL_KINDS)) for _ in places]
+    phones = [f"+62813{n // TRADERS_PER_MARKET:02d}{t:06d}" for n, (_, t) in enumerate(places)]
     password_hash = await passwords.hash_password("bench-password-2026")  # one argon2 hash for every trader
-    traders = await users(len(places), role=Role.TRADER, each=trader, password_hash=password_hash)
-    stalls = [
-        Stall(
-            id=n + 1,
-            market_id=market.id,
-            trader_id=person.id,
-            name=f"{names[n][2]} {person.user.name}",
-            stall_number=f"{'ABCDE'[t % 5]}-{t + 1:02d}",
-            **OPEN,
-        )
-        for n, ((market, t), person) in enumerate(zip(places, traders, strict=True))
-    ]
+    each = [{"phone": phone, "name": name} for phone, (name, _) in zip(phones, names, strict=True)]
+    traders = await users(len(places), role=Role.TRADER, password_hash=password_hash, each=each)
+    stalls = []
+    for n, ((market, t), (name, kind), person) in enumerate(zip(places, names, traders, strict=True)):
+        fields = {"name": f"{kind} {name}", "stall_number": f"{'ABCDE'[t % 5]}-{t + 1:02d}"} | OPEN
+        stalls.append(Stall(id=n + 1, market_id=market.id, trader_id=person.id, **fields))
     products, tiers, photos = [], [], []
     for index in range(product_count):
         pk, item = index + 1, rng.choice(ITEMS)
@@ -129,19 +116,13 @@ class Person:
 
 
 async def users(
-    count: int,
-    *,
-    role: Role = Role.BUYER,
-    phone: str = "+628127",
-    name: str = "Pembeli",
-    each: Callable[[int], dict[str, Any]] = lambda _: {},
-    **fields: Any,
+    count: int, *, role: Role = Role.BUYER, phone: str = "+628127", name: str = "Pembeli", each: Any = (), **fields: Any
 ) -> list[Person]:
-    """`count` users (buyers unless `role` says), phones `<phone>0000000`…, `each(n)` adding fields per user."""
+    """`count` users (buyers unless `role` says), phones `<phone>0000000`…, `each[n]` adding fields to user n."""
     if role is Role.BUYER:
         fields.setdefault("buyer_type", BuyerType.HOUSEHOLD)
-    fields = {"role": role, "password_hash": NO_LOGIN} | fields
-    made = [User(**{"phone": f"{phone}{n:07d}", "name": f"{name} {n + 1}"} | fields | each(n)) for n in range(count)]
+    fields, each = {"role": role, "password_hash": NO_LOGIN} | fields, list(each) or [{}] * count
+    made = [User(**{"phone": f"{phone}{n:07d}", "name": f"{name} {n + 1}"} | fields | each[n]) for n in range(count)]
     await User.bulk_create(made, batch_size=500)
     saved = await User.filter(phone__in=[u.phone for u in made]).order_by("id")
     # Only the key and the lifetime matter here: the tokens must outlive seeding, the runs and the checks.

@@ -19,6 +19,7 @@ from bench.harness.database import NO_LIMITS, REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
+SERVER_ENV = {"REDIS_URL": REDIS_URL, "ENVIRONMENT": "dev", "PYTHONUNBUFFERED": "1"}  # logs as they happen
 HEALTH_CHECK_KEY = "arq:queue:health-check"  # arq's default queue name + ":health-check"
 # Only stock may refuse an order: not the slot's capacity, the cash-on-delivery limit or a rate limit.
 UNLIMITED = {key.upper(): str(value) for key, value in NO_LIMITS.items()} | {
@@ -77,17 +78,17 @@ def wait_until(ready: Callable[[], bool], what: str, alive: Callable[[], bool], 
 
 @contextmanager
 def _running(
-    what: str, command: list[str], env: dict[str, str], ready: Callable[[Process], bool], base_url: str = ""
+    what: str, command: list[str], database_url: str, env: dict[str, str], ready: Callable[[], bool]
 ) -> Iterator[Process]:
     """Start `command` with the bench's environment, wait until `ready`, stop it (SIGTERM, then SIGKILL)."""
     with tempfile.TemporaryDirectory(prefix="pasar-bench-") as logs:
         log_path = Path(logs) / f"{what}.log"
-        full_env = {**os.environ, "REDIS_URL": REDIS_URL, "ENVIRONMENT": "dev", "PYTHONUNBUFFERED": "1", **env}
         with log_path.open("wb") as log:
+            full_env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url, **env}
             popen = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        started = Process(popen, log_path, Watched(popen.pid, env["DATABASE_URL"].rsplit("/", 1)[-1]), base_url)
+        started = Process(popen, log_path, Watched(popen.pid, database_url.rsplit("/", 1)[-1]))
         try:
-            wait_until(lambda: ready(started), what, lambda: popen.poll() is None, started.log_tail)
+            wait_until(ready, what, lambda: popen.poll() is None, started.log_tail)
             yield started
             if popen.poll() is not None:
                 print(f"warning: the {what} exited during the run:\n{started.log_tail()}", file=sys.stderr)
@@ -101,9 +102,9 @@ def _running(
                     popen.wait()
 
 
-def _answers_health(server: Process) -> bool:
+def _answers_health(base_url: str) -> bool:
     try:
-        return httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200
+        return httpx.get(base_url + "/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -114,11 +115,13 @@ def running_server(
 ) -> Iterator[Process]:
     """One uvicorn process of an app factory on a free port; the catalog page cache off unless `env` says."""
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"]
-    server_env = {"DATABASE_URL": database_url, "CATALOG_CACHE_SECONDS": "0", **(env or {})}
-    with _running(name, command, server_env, _answers_health, f"http://127.0.0.1:{port}") as server:
-        print(f"{name}: uvicorn {app} on {server.base_url} (pid {server.popen.pid})", flush=True)
+    server_env = {"CATALOG_CACHE_SECONDS": "0", **(env or {})}
+    with _running(name, command, database_url, server_env, lambda: _answers_health(base_url)) as server:
+        server.base_url = base_url
+        print(f"{name}: uvicorn {app} on {base_url} (pid {server.popen.pid})", flush=True)
         yield server
 
 
@@ -129,12 +132,8 @@ def running_worker(database_url: str, env: dict[str, str]) -> Iterator[Process]:
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
     command = [str(Path(sys.executable).parent / "pasar"), "worker"]
-
-    def ready(_: Process) -> bool:
-        return bool(client.exists(HEALTH_CHECK_KEY))
-
     try:
-        with _running("worker", command, {"DATABASE_URL": database_url, **env}, ready) as worker:
+        with _running("worker", command, database_url, env, lambda: bool(client.exists(HEALTH_CHECK_KEY))) as worker:
             yield worker
     finally:
         client.flushdb()
