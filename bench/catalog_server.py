@@ -23,6 +23,7 @@ from src.services.catalog_queries import MAX_PAGE, ProductSort, encode_cursor
 from src.services.orders.pricing import plain  # a quantity as the API prints it: "0.25", "10"
 from src.storage import Storage
 
+Row = dict[str, Any]
 # The page as the GraphQL path selects it (visible products of one market, newest first), with the
 # market's name joined in so no fourth query is needed.
 PAGE_SQL = """
@@ -50,11 +51,9 @@ ORDER BY position, id
 """
 
 
-def _node(
-    row: dict[str, Any], tiers: list[dict[str, Any]], thumbs: list[str | None], storage: Storage
-) -> dict[str, Any]:
+def _edge(row: Row, tiers: list[Row], thumbs: list[str | None], storage: Storage) -> Row:
     market = {"id": to_base64("Market", row["market_id"]), "name": row["market_name"]}
-    return {
+    node = {
         "id": to_base64("Product", row["id"]),
         "name": row["name"],
         "unit": row["unit"],
@@ -73,6 +72,7 @@ def _node(
         "priceTiers": [{"minQuantity": plain(t["min_quantity"]), "price": {"amount": t["price"]}} for t in tiers],
         "photos": [{"url": storage.public_url(key) if key else None} for key in thumbs],
     }
+    return {"cursor": encode_cursor(ProductSort.NEWEST, row), "node": node}
 
 
 async def ceiling(request: Request) -> Response:
@@ -81,7 +81,7 @@ async def ceiling(request: Request) -> Response:
     connection = get_connection("default")
     rows = await connection.execute_query_dict(PAGE_SQL, [market_id, first + 1])
     page, ids = rows[:first], [row["id"] for row in rows[:first]]
-    tiers: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    tiers: dict[int, list[Row]] = defaultdict(list)
     thumbs: dict[int, list[str | None]] = defaultdict(list)
     if ids:
         for tier in await connection.execute_query_dict(TIERS_SQL, [ids]):
@@ -89,17 +89,10 @@ async def ceiling(request: Request) -> Response:
         for photo in await connection.execute_query_dict(THUMBS_SQL, [ids]):
             thumbs[photo["product_id"]].append(photo["thumb"])
     storage: Storage = request.app.state.resources.storage
-    edges = [
-        {
-            "cursor": encode_cursor(ProductSort.NEWEST, row),
-            "node": _node(row, tiers[row["id"]], thumbs[row["id"]], storage),
-        }
-        for row in page
-    ]
+    edges = [_edge(row, tiers[row["id"]], thumbs[row["id"]], storage) for row in page]
     page_info = {"hasNextPage": len(rows) > first, "endCursor": edges[-1]["cursor"] if edges else None}
-    return Response(
-        orjson.dumps({"data": {"products": {"edges": edges, "pageInfo": page_info}}}), media_type="application/json"
-    )
+    body = {"data": {"products": {"edges": edges, "pageInfo": page_info}}}
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def create_app() -> Starlette:

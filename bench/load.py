@@ -78,13 +78,17 @@ async def seed_world(settings: Any, args: Any) -> World:
     for n, k in ((n, k) for n in range(len(couriers)) for k in range(10)):
         buyer = buyers[(n * 10 + k) % len(buyers)].user
         product_id, quantity = orderable[(n * 10 + k) % len(orderable)]
-        where = {"lat": lat + (k + 1) * 0.002, "lng": lng + n * 0.001, "line": "Jl. Ijen"}
+        where: dict[str, Any] = {"lat": lat + (k + 1) * 0.002, "lng": lng + n * 0.001, "line": "Jl. Ijen"}
         request = seeding.order_request([(product_id, Decimal(quantity))], buyer, f"seed-{n}-{k}", **where)
         order = await orders_service.place_order(actor=buyer, request=request, settings=settings)
-        delivery = {"courier_id": couriers[n].id, "market_id": market.id, "status": AssignmentStatus.ACCEPTED}
+        delivery: dict[str, Any] = {
+            "courier_id": couriers[n].id,
+            "market_id": market.id,
+            "status": AssignmentStatus.ACCEPTED,
+        }
         await DeliveryAssignment.create(order_id=order.id, live_order_id=order.id, cod_expected=order.total, **delivery)
-    product_ids = await Product.filter(status="ACTIVE").limit(2000).values_list("id", flat=True)
-    return World(market_ids, [int(i) for i in product_ids], lat, lng, orderable, buyers, couriers)  # type: ignore[attr-defined]
+    product_ids = [int(i) for i in await Product.filter(status="ACTIVE").limit(2000).values_list("id", flat=True)]  # type: ignore[call-overload]
+    return World(market_ids, product_ids, lat, lng, orderable, buyers, couriers)
 
 
 class Connection:

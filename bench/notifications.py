@@ -22,7 +22,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email import policy
@@ -202,29 +202,22 @@ async def place_orders(world: Any, settings: Any, queue: Any, args: Any) -> Run:
 
 
 async def measure(url: str, world: Any, receivers: Receivers, worker: servers.Process, args: Any) -> Run:
-    async with database.orm(url, **database.NO_LIMITS) as settings:
-        queue = create_queue(settings)
-        try:
-            meter = Meter(worker.watched)
-            run = await place_orders(world, settings, queue, args)
-            print(
-                f"  placed {len(run.commits)} orders in {run.finished - run.started:.1f} s; "
-                f"waiting for {run.expected} emails and {run.expected} webhook calls …",
-                flush=True,
-            )
-            deadline = time.monotonic() + args.timeout
-            while not (complete := min(receivers.counts()[c] for c in CHANNELS) >= run.expected):
-                if worker.popen.poll() is not None or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.05)
-            run.complete = complete
-            run.waited, run.cpu = meter.use()
-            await asyncio.sleep(SETTLE_SECONDS)
-            receivers.counts()
-            run.statuses = await database.rows(STATUS_SQL)
-            run.undispatched = int((await database.rows(UNDISPATCHED_SQL))[0]["n"])
-        finally:
-            await queue.aclose()
+    async with database.orm(url, **database.NO_LIMITS) as settings, aclosing(create_queue(settings)) as queue:
+        meter = Meter(worker.watched)
+        run = await place_orders(world, settings, queue, args)
+        waiting = f"waiting for {run.expected} emails and {run.expected} webhook calls"
+        print(f"  placed {len(run.commits)} orders in {run.finished - run.started:.1f} s; {waiting} …", flush=True)
+        deadline = time.monotonic() + args.timeout
+        while not (complete := min(receivers.counts()[c] for c in CHANNELS) >= run.expected):
+            if worker.popen.poll() is not None or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        run.complete = complete
+        run.waited, run.cpu = meter.use()
+        await asyncio.sleep(SETTLE_SECONDS)
+        receivers.counts()
+        run.statuses = await database.rows(STATUS_SQL)
+        run.undispatched = int((await database.rows(UNDISPATCHED_SQL))[0]["n"])
     return run
 
 

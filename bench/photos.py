@@ -30,11 +30,8 @@ def make_photo(path: Path, seed: int) -> None:
     from PIL import Image, ImageDraw, ImageFilter
 
     width, height = 4000, 3000
-    gradients = [
-        Image.linear_gradient("L"),
-        Image.radial_gradient("L"),
-        Image.linear_gradient("L").rotate(90 + seed * 7),
-    ]
+    linear = Image.linear_gradient("L")
+    gradients = [linear, Image.radial_gradient("L"), linear.rotate(90 + seed * 7)]
     base = Image.merge("RGB", [gradient.resize((width, height)) for gradient in gradients])
     draw = ImageDraw.Draw(base)
     for i in range(40):
@@ -70,6 +67,8 @@ def _pipeline(data: bytes) -> int:
 
 
 METHODS = {"naive": _naive, "pipeline": _pipeline}
+COLUMNS = [("", "<10"), ("ms/photo (median)", ">19.0f"), ("p90 ms", ">9.0f"), ("photos/min/process", ">20.0f")]
+COLUMNS += [("peak RSS MB", ">13.0f")]
 CHILD = "import sys; from bench.photos import child; child(*sys.argv[1:])"  # python -c CHILD <method> <repeat> <photo>…
 
 
@@ -120,14 +119,10 @@ def main(args: Any) -> None:
         for method in METHODS:  # each in a fresh process, one after the other
             command[3] = method
             results[method] = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)
-    columns = [("", "<10"), ("ms/photo (median)", ">19.0f"), ("p90 ms", ">9.0f"), ("photos/min/process", ">20.0f")]
-    rows = [
-        [name, r["median_ms"], r["p90_ms"], 60_000 / r["median_ms"], r["peak_rss_mb"]] for name, r in results.items()
-    ]
-    report.table([*columns, ("peak RSS MB", ">13.0f")], rows)
-    ratios = {
-        key: report.ratio(results["pipeline"][key], results["naive"][key]) for key in ("median_ms", "peak_rss_mb")
-    }
+    rows = [[m, r["median_ms"], r["p90_ms"], 60_000 / r["median_ms"], r["peak_rss_mb"]] for m, r in results.items()]
+    report.table(COLUMNS, rows)
+    naive, pipeline = results["naive"], results["pipeline"]
+    ratios = {key: report.ratio(pipeline[key], naive[key]) for key in ("median_ms", "peak_rss_mb")}
     print(f"\npipeline ÷ naive: time {ratios['median_ms']:.2f}, peak memory {ratios['peak_rss_mb']:.2f}")
     print(f"a 20,000 × 20,000 image is refused in {_bomb_refusal_ms():.2f} ms (header only)")
 

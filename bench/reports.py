@@ -37,14 +37,14 @@ WHERE market_id = $1 AND created_at >= $2 AND created_at < $3"""
 
 async def generate(args: Any) -> tuple[Market, User, User]:
     """The people and places, then the history in SQL; the busy market, its admin and the city's."""
-    place = {"latitude": -7.9862, "longitude": 112.6304, "opening_hours": "04:00-14:00"}
+    place: dict[str, Any] = {"latitude": -7.9862, "longitude": 112.6304, "opening_hours": "04:00-14:00"}
     busy = await Market.create(name="Pasar Besar Bench", slug="pasar-besar-bench", address="Jl. Pasar Besar", **place)
     place = {"latitude": -7.9650, "longitude": 112.6480, "opening_hours": "04:00-12:00"}
     quiet = await Market.create(name="Pasar Bunul Bench", slug="pasar-bunul-bench", address="Jl. Hamid Rusdi", **place)
     admins = await seeding.users(2, role=Role.MARKET_ADMIN, phone="+628120", name="Admin", each=[{"market": busy}, {}])
     courier = (await seeding.users(1, role=Role.COURIER, phone="+628123", name="Kurir", market=busy))[0]
     category = await Category.create(name="Sayur", slug="sayur", sort_order=1)
-    weighed = {"unit": Unit.KG, "stock": 1000, "min_quantity": 0.25, "quantity_step": 0.25}
+    weighed: dict[str, Any] = {"unit": Unit.KG, "stock": 1000, "min_quantity": 0.25, "quantity_step": 0.25}
     for n in range(STALLS):
         stall = await seeding.stall(busy if n < STALLS - 4 else quiet, n, f"Lapak {n}", phone="+628121")
         for p in range(PRODUCTS_PER_STALL):
@@ -63,7 +63,7 @@ async def generate(args: Any) -> tuple[Market, User, User]:
 
 
 async def run(args: Any, url: str) -> None:
-    async with database.prepared(url, reference=False):
+    async with database.orm(url, migrate=True, reference=False):
         started = time.perf_counter()
         busy, admin, office = await generate(args)
         counts = (await database.rows(COUNTS_SQL))[0]

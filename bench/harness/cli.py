@@ -19,10 +19,6 @@ class Option:
     type: Callable[[str], Any] | None = None
 
 
-def _sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def run(bench: Callable[[Any], None], *options: Option, argv: list[str] | None = None) -> None:
     """Parse the options and run `bench(args)`; `kill` cleans up like Ctrl-C (servers stopped, database dropped),
     then the bench exits 130. The first line of the bench's module docstring describes it in --help."""
@@ -36,7 +32,7 @@ def run(bench: Callable[[Any], None], *options: Option, argv: list[str] | None =
         value = getattr(args, o.flag[2:].replace("-", "_"))
         if (o.check == ">0" and not value > 0) or (o.check == ">=0" and not value >= 0):
             parser.error(f"{o.flag} must be {'positive' if o.check == '>0' else 'not negative'}")
-    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt, as Ctrl-C does
     try:
         bench(args)
     except KeyboardInterrupt:

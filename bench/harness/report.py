@@ -1,6 +1,6 @@
 """Report printing: aligned tables, percentiles, ratios against the baseline measured in the same run.
 
-Light on purpose (no httpx, no src): bench/photos.py's children import it and report their own peak memory."""
+Light on purpose (no httpx, no src): bench/photos.py's children import it (and cli) and report their own peak memory."""
 
 import os
 import re

@@ -24,8 +24,8 @@ from src.services.tokens import create_access_token
 from src.settings import Settings
 
 NO_LOGIN = "bench-not-a-real-argon2-hash"  # nobody logs in: tokens are signed directly
-OPEN = {"status": StallStatus.APPROVED, "is_open": True}
-PIECE = {"unit": Unit.PCS, "min_quantity": Decimal(1), "quantity_step": Decimal(1), "is_weighed": False}
+OPEN: dict[str, Any] = {"status": StallStatus.APPROVED, "is_open": True}
+PIECE: dict[str, Any] = {"unit": Unit.PCS, "min_quantity": Decimal(1), "quantity_step": Decimal(1), "is_weighed": False}
 MARKETS = 10
 TRADERS_PER_MARKET = 20
 with (Path(__file__).parent / "market_items.csv").open(newline="") as _items:
@@ -35,7 +35,7 @@ HONORIFICS = ["Pak", "Bu", "Cak", "Mbak", "Mas", "Ning"]
 FIRST_NAMES = ["Slamet", "Sri", "Wahyu", "Lilik", "Hadi", "Yuli", "Agus", "Siti", "Budi", "Rina", "Joko", "Endang"]
 STALL_KINDS = ["Sayur Segar", "Toko Sembako", "Ikan Segar", "Buah", "Daging", "Bumbu Dapur", "Jajan Pasar", "Kelontong"]
 VARIANTS = [(size, fmt) for size in ("THUMB", "SMALL", "MEDIUM", "LARGE") for fmt in ("WEBP", "JPEG")]
-PHOTO = {"status": PhotoStatus.READY, "content_type": "image/jpeg", "width": 1200, "height": 900}
+PHOTO: dict[str, Any] = {"status": PhotoStatus.READY, "content_type": "image/jpeg", "width": 1200, "height": 900}
 TIER_STEPS = [("5", 0.95), ("10", 0.92), ("25", 0.88)]
 # Explicit primary keys leave the sequences behind; moved on so the database stays usable.
 RESET_SEQUENCES_SQL = """
@@ -76,14 +76,16 @@ async def seed_catalog(product_count: int) -> Seeded:
     for n, ((market, t), (name, kind), person) in enumerate(zip(places, names, traders, strict=True)):
         fields = {"name": f"{kind} {name}", "stall_number": f"{'ABCDE'[t % 5]}-{t + 1:02d}"} | OPEN
         stalls.append(Stall(id=n + 1, market_id=market.id, trader_id=person.id, **fields))
-    products, tiers, photos = [], [], []
+    products: list[Product] = []
+    tiers: list[PriceTier] = []
+    photos: list[ProductPhoto] = []
     for index in range(product_count):
         pk, item = index + 1, rng.choice(ITEMS)
         name, category = f"{item['name']} {rng.choice(QUALIFIERS)}".strip(), categories[item["category"]]
         price, weighed = _rupiah(int(item["price"]) * rng.uniform(0.85, 1.2)), item["weighed"] == "yes"
         stock = Decimal(f"{rng.uniform(0, 80):.3f}") if weighed else Decimal(rng.randint(0, 200))
-        market, turn = index % len(markets), index // len(markets)
-        stall_id = market * TRADERS_PER_MARKET + turn % TRADERS_PER_MARKET + 1
+        m, turn = index % len(markets), index // len(markets)  # round-robin over markets, then their stalls
+        stall_id = m * TRADERS_PER_MARKET + turn % TRADERS_PER_MARKET + 1
         text = {"description": f"{name}, langsung dari lapak.", "search_text": search.index_text(name, category.name)}
         sold = {"unit": item["unit"], "min_quantity": Decimal(item["minimum"]), "quantity_step": Decimal(item["step"])}
         about = {"name": name, "price": price, "stock": stock, "is_weighed": weighed} | text | sold
@@ -98,8 +100,10 @@ async def seed_catalog(product_count: int) -> Seeded:
             photos.append(
                 ProductPhoto(id=photo, product_id=pk, byte_size=byte_size, variants=variants, original_key=key, **PHOTO)
             )
-    for model, made in ((Stall, stalls), (Product, products), (PriceTier, tiers), (ProductPhoto, photos)):
-        await model.bulk_create(made, batch_size=1000)
+    await Stall.bulk_create(stalls, batch_size=1000)
+    await Product.bulk_create(products, batch_size=1000)
+    await PriceTier.bulk_create(tiers, batch_size=1000)
+    await ProductPhoto.bulk_create(photos, batch_size=1000)
     await rows(RESET_SEQUENCES_SQL)
     await analyse()
     return Seeded([m.id for m in markets], len(stalls), len(products), len(tiers), len(photos))
@@ -132,21 +136,17 @@ async def users(
 
 async def stall(market: Market, n: int, name: str, *, phone: str = "+628129", trader: str = "", **fields: Any) -> Stall:
     """A trader (`fields` on the user) with an approved, open stall."""
-    fields = {"phone": f"{phone}{n:07d}", "name": trader or f"Pedagang {n + 1}", "password_hash": NO_LOGIN} | fields
-    owner = await User.create(role=Role.TRADER, **fields)
-    return await Stall.create(
-        market=market, trader=owner, name=name, stall_number=f"{'ABC'[n % 3]}-{n + 1:02d}", **OPEN
-    )
+    fields = {"phone": f"{phone}{n:07d}", "name": trader or f"Pedagang {n + 1}", "password_hash": NO_LOGIN, **fields}
+    owner, number = await User.create(role=Role.TRADER, **fields), f"{'ABC'[n % 3]}-{n + 1:02d}"
+    return await Stall.create(market=market, trader=owner, name=name, stall_number=number, **OPEN)
 
 
-async def product(
-    stall: Stall, category: Category, name: str, *, price: int, stock: Decimal | int, **fields: Any
-) -> int:
+async def product(stall: Stall, category: Category, name: str, *, price: int, stock: int, **fields: Any) -> int:
     """A product sold by the piece (minimum 1, step 1) unless `fields` say otherwise; its id."""
-    fields = (
-        PIECE | {"description": "Langsung dari lapak.", "search_text": search.index_text(name, category.name)} | fields
+    text = {"description": "Langsung dari lapak.", "search_text": search.index_text(name, category.name)}
+    made = await Product.create(
+        stall=stall, category=category, name=name, price=price, stock=Decimal(stock), **PIECE | text | fields
     )
-    made = await Product.create(stall=stall, category=category, name=name, price=price, stock=Decimal(stock), **fields)
     return int(made.id)
 
 
@@ -155,16 +155,10 @@ def order_input(
 ) -> dict[str, Any]:
     """placeOrder's input: (product pk, quantity) items, COD, tomorrow AFTERNOON (WIB), to `line` (a street of
     Klojen unless given)."""
-    address = {
-        "line": line or f"Jl. Kawi No. {buyer.id % 200 + 1}",
-        "area": "Klojen",
-        "recipientName": "Bu Sri",
-        "recipientPhone": buyer.phone,
-        "location": {"lat": lat, "lng": lng},
-    }
+    address = {"line": line or f"Jl. Kawi No. {buyer.id % 200 + 1}", "area": "Klojen", "recipientName": "Bu Sri"}
     return {
         "items": [{"productId": relay.to_base64("Product", pk), "quantity": quantity} for pk, quantity in items],
-        "address": address,
+        "address": address | {"recipientPhone": buyer.phone, "location": {"lat": lat, "lng": lng}},
         "deliverySlot": {"date": (today() + timedelta(days=1)).isoformat(), "window": "AFTERNOON"},
         "paymentMethod": "COD",
         "idempotencyKey": key,
@@ -174,18 +168,11 @@ def order_input(
 def order_request(
     items: list[tuple[int, Decimal]], buyer: User, key: str, *, lat: float, lng: float, line: str = ""
 ) -> orders_service.OrderRequest:
-    """The same order for `orders_service.place_order`, as the API would pass it."""
-    address = orders_service.AddressInput(
-        line=line or f"Jl. Kawi No. {buyer.id % 200 + 1}",
-        area="Klojen",
-        recipient_name=buyer.name,
-        recipient_phone=buyer.phone,
-        lat=lat,
-        lng=lng,
-    )
+    """The same order for `orders_service.place_order`, as the API would pass it (the buyer receives it)."""
+    street, recipient = line or f"Jl. Kawi No. {buyer.id % 200 + 1}", (buyer.name, buyer.phone)
     return orders_service.OrderRequest(
         items=[orders_service.ItemInput(pk, quantity) for pk, quantity in items],
-        address=address,
+        address=orders_service.AddressInput(street, *recipient, lat=lat, lng=lng, area="Klojen"),
         slot=orders_service.SlotInput(today() + timedelta(days=1), SlotWindow.AFTERNOON),
         payment_method=PaymentMethod.COD,
         note="",

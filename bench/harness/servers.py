@@ -56,10 +56,7 @@ class Process:
     base_url: str = ""
 
     def log_lines(self) -> list[str]:
-        try:
-            return self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return []
+        return self.log_path.read_text(errors="replace").splitlines()
 
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_lines()[-lines:])
