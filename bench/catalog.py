@@ -11,8 +11,8 @@ are checked to be the same JSON first; N keep-alive clients rotate over 10 marke
     .venv/bin/python bench/catalog.py [--seconds 20] [--clients 32] [--products 2000] [--warmup 2]
 """
 
+import itertools
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -20,58 +20,46 @@ import orjson
 from strawberry import relay
 
 from bench.harness import cli, database, driver, report, seeding, servers
-from bench.harness.cpu import CpuUse, Meter, Watched, idle_load
+from bench.harness.cpu import Watched, idle_load
 
-SERVER_APP = "bench.catalog_server:create_app"
 PAGE_SIZE = 50
 CATALOG_QUERY = """{ products(first: %d, filter: {marketId: "%s"}) { edges { cursor node { id name unit
 price { amount currency } minQuantity quantityStep stock isWeighed stall { id name stallNumber market { id name } }
 category { id name } priceTiers { minQuantity price { amount } } photos { url(size: THUMB, format: WEBP) } } }
 pageInfo { hasNextPage endCursor } } }"""
+Call = tuple[str, str, bytes | None]  # method, path, body
 
 
-@dataclass(frozen=True)
-class Target:
-    name: str
-    calls: list[tuple[str, str, bytes | None]]  # (method, path, body), one per market; clients rotate over them
+def targets(market_ids: list[int]) -> dict[str, list[Call]]:
+    """One call per market for each target; the clients rotate over them."""
+    bodies = [orjson.dumps({"query": CATALOG_QUERY % (PAGE_SIZE, relay.to_base64("Market", m))}) for m in market_ids]
+    return {
+        "GraphQL": [("POST", "/graphql", body) for body in bodies],
+        "ceiling": [("GET", f"/bench/ceiling?market={m}&first={PAGE_SIZE}", None) for m in market_ids],
+    }
 
 
-def targets(market_ids: list[int]) -> list[Target]:
-    def body(market: int) -> bytes:
-        return orjson.dumps({"query": CATALOG_QUERY % (PAGE_SIZE, relay.to_base64("Market", market))})
-
-    return [
-        Target("GraphQL", [("POST", "/graphql", body(m)) for m in market_ids]),
-        Target("ceiling", [("GET", f"/bench/ceiling?market={m}&first={PAGE_SIZE}", None) for m in market_ids]),
-    ]
-
-
-def is_error(response: httpx.Response) -> bool:
+def failure(response: httpx.Response | None, why: str) -> str | None:
     # GraphQL errors come as {"errors": [...]} with status 200; product names never contain that key.
-    return response.status_code != 200 or b'"errors":' in response.content
+    if response is None:
+        return why
+    if response.status_code != 200 or b'"errors":' in response.content:
+        return f"HTTP {response.status_code}: {response.text[:300]}"
+    return None
 
 
-async def run_target(pool: list[httpx.AsyncClient], target: Target, args: Any, watched: Watched) -> driver.Tally:
+async def run_target(pool: list[httpx.AsyncClient], calls: list[Call], args: Any, watched: Watched) -> driver.Tally:
     """Warm up, then measure: every client sends its next request as soon as one returns."""
-    turns = list(range(len(pool)))  # each client's next call; they start apart
+    turns = [itertools.count(n) for n in range(len(pool))]  # each client's next call; they start apart
 
     async def step(tally: driver.Tally, index: int) -> None:
-        turns[index] += 1
-        call = target.calls[(turns[index] - 1) % len(target.calls)]
-        response, latency, failure = await driver.timed(pool[index], *call)
-        if response is None:
-            tally.record("error", None, failure)
-        elif is_error(response):
-            tally.record("error", latency, f"HTTP {response.status_code}: {response.text[:300]}")
-        else:
-            tally.record("ok", latency)
+        response, latency, why = await driver.timed(pool[index], *calls[next(turns[index]) % len(calls)])
+        error = failure(response, why)
+        tally.record("error" if error else "ok", None if response is None else latency, error)
 
     if args.warmup > 0:
         await driver.bounded(len(pool), args.warmup, lambda i: step(driver.Tally(), i))
-    tally, meter = driver.Tally(), Meter(watched)
-    await driver.bounded(len(pool), args.seconds, lambda i: step(tally, i))
-    tally.seconds, tally.cpu = meter.use()
-    return tally
+    return await driver.measured(len(pool), args.seconds, step, watched)
 
 
 def first_difference(a: Any, b: Any, path: str = "$") -> str | None:
@@ -91,35 +79,19 @@ def first_difference(a: Any, b: Any, path: str = "$") -> str | None:
     return None if a == b else f"{path}: GraphQL {a!r}, ceiling {b!r}"
 
 
-async def sample_line(client: httpx.AsyncClient, graphql: Target, ceiling: Target) -> str:
+async def sample_line(client: httpx.AsyncClient, calls: dict[str, list[Call]]) -> str:
     """One response of each target for the same market: their sizes and whether they are the same JSON."""
-    g, c = [(await driver.timed(client, *target.calls[0]))[0] for target in (graphql, ceiling)]
-    for name, response in (("GraphQL", g), ("ceiling", c)):
-        if response is None or is_error(response):
-            raise RuntimeError(f"{name} answered {response and (response.status_code, response.text[:500])}")
-    assert g is not None and c is not None
-    g_json, c_json = orjson.loads(g.content), orjson.loads(c.content)
-    products, difference = g_json["data"]["products"], first_difference(g_json, c_json)
+    answers = {name: await driver.timed(client, *target[0]) for name, target in calls.items()}
+    for name, (response, _, why) in answers.items():
+        if error := failure(response, why):
+            raise RuntimeError(f"{name} answered {error}")
+    g, c = (answers[name][0].content for name in ("GraphQL", "ceiling"))  # type: ignore[union-attr]
+    products, difference = orjson.loads(g)["data"]["products"], first_difference(orjson.loads(g), orjson.loads(c))
     return (
-        f"one response: GraphQL {len(g.content):,} bytes, ceiling {len(c.content):,} bytes; "
-        f"{len(products['edges'])} edges, hasNextPage={products['pageInfo']['hasNextPage']}; "
+        f"one response: GraphQL {len(g):,} bytes, ceiling {len(c):,} bytes; {len(products['edges'])} edges, "
+        f"hasNextPage={products['pageInfo']['hasNextPage']}; "
         f"same JSON: {'yes' if difference is None else 'NO, first difference at ' + difference}"
     )
-
-
-async def measure(
-    base_url: str, market_ids: list[int], args: Any, watched: Watched
-) -> tuple[str, CpuUse, dict[str, driver.Tally]]:
-    graphql, ceiling = targets(market_ids)
-    async with AsyncExitStack() as stack:
-        pool = await driver.clients(stack, base_url, args.clients)
-        sample = await sample_line(pool[0], graphql, ceiling)
-        idle = await idle_load(watched)
-        runs = {}
-        for target in (graphql, ceiling):
-            print(f"  measuring {target.name}: {args.warmup:g} s warm-up, {args.seconds:g} s …", flush=True)
-            runs[target.name] = await run_target(pool, target, args, watched)
-    return sample, idle, runs
 
 
 COLUMNS = [("", "<9"), ("req/s", ">9.1f"), ("p50 ms", ">9.1f"), ("p99 ms", ">9.1f"), ("errors", ">8")]
@@ -127,47 +99,58 @@ COLUMNS += [("requests", ">10"), ("CPU server", ">12.2f"), ("postgres", ">10.2f"
 COLUMNS += [("other", ">7.2f"), ("server ms/req", ">15.2f")]
 
 
-def print_report(args: Any, seeded: seeding.Seeded, sample: str, idle: CpuUse, runs: dict[str, driver.Tally]) -> None:
+async def measure(server: servers.Process, market_ids: list[int], args: Any) -> tuple[str, float, dict[str, Any]]:
+    calls = targets(market_ids)
+    async with AsyncExitStack() as stack:
+        pool = await driver.clients(stack, server.base_url, args.clients)
+        sample, idle, runs = await sample_line(pool[0], calls), await idle_load(server.watched), {}
+        for name, target in calls.items():
+            print(f"  measuring {name}: {args.warmup:g} s warm-up, {args.seconds:g} s …", flush=True)
+            runs[name] = await run_target(pool, target, args, server.watched)
+    return sample, idle, runs
+
+
+def print_report(args: Any, seeded: seeding.Seeded, sample: str, idle: float, runs: dict[str, driver.Tally]) -> None:
     markets = len(seeded.market_ids)
-    print(f"\ncatalog page: {PAGE_SIZE} products of one market ({markets} markets rotated), 1 uvicorn process,"
-          f" {args.clients} clients, {args.seconds:g} s each after {args.warmup:g} s warm-up, "
-          f"{report.cpus()}")  # fmt: skip
-    print(f"seeded: {seeded.products:,} products in {markets} markets, {seeded.stalls} stalls, "
-          f"{seeded.tiers:,} price tiers, {seeded.photos:,} photos")  # fmt: skip
-    print(sample)
-    print(f"before the run, other programs kept {idle.other:.2f} cores busy\n")
-    ok = {name: t.count("ok") for name, t in runs.items()}
-    rates = {name: t.rate(ok[name]) for name, t in runs.items()}
-    cost = {name: t.cpu.server_ms_per(t.seconds, ok[name]) for name, t in runs.items()}
-    rows = [[name, rates[name], report.percentile_ms(t.every(), 0.5), report.percentile_ms(t.every(), 0.99),
-             t.errors["error"], ok[name] + t.errors["error"], *vars(t.cpu).values(), cost[name]]
-            for name, t in runs.items()]  # fmt: skip
+    print(
+        f"\ncatalog page: {PAGE_SIZE} products of one market ({markets} markets rotated), 1 uvicorn process, "
+        f"{args.clients} clients, {args.seconds:g} s each after {args.warmup:g} s warm-up, {report.cpus()}"
+    )
+    print(
+        f"seeded: {seeded.products:,} products in {markets} markets, {seeded.stalls} stalls, "
+        f"{seeded.tiers:,} price tiers, {seeded.photos:,} photos"
+    )
+    print(f"{sample}\nbefore the run, other programs kept {idle:.2f} cores busy\n")
+    rates, cost, rows = {}, {}, []
+    for name, t in runs.items():
+        ok, errors, cpu = t.count("ok"), t.errors["error"], vars(t.cpu).values()
+        rates[name], cost[name] = t.rate(ok), t.cpu.server_ms_per(t.seconds, ok)
+        rows.append([name, rates[name], *report.percentiles_ms(t.every()), errors, ok + errors, *cpu, cost[name]])
     report.table(COLUMNS, rows, rule=True)
     print(f"\nGraphQL req/s ÷ ceiling req/s = {report.ratio(rates['GraphQL'], rates['ceiling']):.2f}")
-    print(f"server CPU per request: GraphQL {cost['GraphQL']:.2f} ms, ceiling {cost['ceiling']:.2f} ms (ceiling ÷ "
-          f"GraphQL = {report.ratio(cost['ceiling'], cost['GraphQL']):.2f}; unlike req/s this does not depend on the "
-          "cores left to PostgreSQL and the driver)")  # fmt: skip
+    print(
+        f"server CPU per request: GraphQL {cost['GraphQL']:.2f} ms, ceiling {cost['ceiling']:.2f} ms (ceiling ÷ "
+        f"GraphQL = {report.ratio(cost['ceiling'], cost['GraphQL']):.2f}; unlike req/s this does not depend on the "
+        "cores left to PostgreSQL and the driver)"
+    )
     for name, t in runs.items():
         if t.samples:
             print(f"first {name} error: {t.samples['error']}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = cli.parse(
-        __doc__, argv,
-        cli.Option("--seconds", 20.0, "measuring time per target", ">0"),
-        cli.Option("--clients", 32, "concurrent keep-alive clients", ">0"),
-        cli.Option("--products", 2000, "products to seed", ">0"),
-        cli.Option("--warmup", 2.0, "warm-up per target, not measured", ">=0"),
-    )  # fmt: skip
-
-    with database.bench_database(f"seeding {args.products:,} products") as (name, url):
+def main(args: Any) -> None:
+    with database.bench_database(f"seeding {args.products:,} products") as url:
         seeded = database.seeded(url, lambda _, products: seeding.seed_catalog(products), args.products)
-        with servers.running_server(url, app=SERVER_APP) as server:
-            watched = Watched(server.pid, name)
-            measured = driver.run_driver(lambda: measure(server.base_url, seeded.market_ids, args, watched))
+        with servers.running_server(url, app="bench.catalog_server:create_app") as server:
+            measured = driver.run_driver(measure, server, seeded.market_ids, args)
         print_report(args, seeded, *measured)
 
 
 if __name__ == "__main__":
-    cli.main(main)
+    cli.run(
+        main,
+        cli.Option("--seconds", 20.0, "measuring time per target", ">0"),
+        cli.Option("--clients", 32, "concurrent keep-alive clients", ">0"),
+        cli.Option("--products", 2000, "products to seed", ">0"),
+        cli.Option("--warmup", 2.0, "warm-up per target, not measured", ">=0"),
+    )

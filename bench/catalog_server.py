@@ -7,24 +7,23 @@ asyncpg through Tortoise's connection and encoded with orjson: what a hand-writt
 compare GraphQL against. Nothing in src/ knows about this route.
 """
 
-import base64
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
+from strawberry.relay import to_base64
 from tortoise.connection import get_connection
 
 from src.app import create_app as create_api_app
 from src.services.catalog_queries import MAX_PAGE, ProductSort, encode_cursor
+from src.services.orders.pricing import plain  # a quantity as the API prints it: "0.25", "10"
 from src.storage import Storage
 
-CURRENCY = "IDR"
-
+Row = dict[str, Any]
 # The page as the GraphQL path selects it (visible products of one market, newest first), with the
 # market's name joined in so no fourth query is needed.
 PAGE_SQL = """
@@ -52,78 +51,47 @@ ORDER BY position, id
 """
 
 
-def global_id(type_name: str, pk: int) -> str:
-    """Strawberry's relay global id: base64 of "Type:pk"."""
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
-def quantity(value: Decimal) -> str:
-    """A Decimal as the API prints it: "0.25", "10" (see src.schema.scalars.decimal_value)."""
-    return format(value.normalize(), "f")
-
-
-def _node(
-    row: dict[str, Any], tiers: list[dict[str, Any]], thumbs: list[str | None], storage: Storage
-) -> dict[str, Any]:
-    return {
-        "id": global_id("Product", row["id"]),
+def _edge(row: Row, tiers: list[Row], thumbs: list[str | None], storage: Storage) -> Row:
+    market = {"id": to_base64("Market", row["market_id"]), "name": row["market_name"]}
+    node = {
+        "id": to_base64("Product", row["id"]),
         "name": row["name"],
         "unit": row["unit"],
-        "price": {"amount": row["price"], "currency": CURRENCY},
-        "minQuantity": quantity(row["min_quantity"]),
-        "quantityStep": quantity(row["quantity_step"]),
-        "stock": quantity(row["stock"]),
+        "price": {"amount": row["price"], "currency": "IDR"},
+        "minQuantity": plain(row["min_quantity"]),
+        "quantityStep": plain(row["quantity_step"]),
+        "stock": plain(row["stock"]),
         "isWeighed": row["is_weighed"],
         "stall": {
-            "id": global_id("Stall", row["stall_id"]),
+            "id": to_base64("Stall", row["stall_id"]),
             "name": row["stall_name"],
             "stallNumber": row["stall_number"],
-            "market": {"id": global_id("Market", row["market_id"]), "name": row["market_name"]},
+            "market": market,
         },
-        "category": {"id": global_id("Category", row["category_id"]), "name": row["category_name"]},
-        "priceTiers": [{"minQuantity": quantity(t["min_quantity"]), "price": {"amount": t["price"]}} for t in tiers],
+        "category": {"id": to_base64("Category", row["category_id"]), "name": row["category_name"]},
+        "priceTiers": [{"minQuantity": plain(t["min_quantity"]), "price": {"amount": t["price"]}} for t in tiers],
         "photos": [{"url": storage.public_url(key) if key else None} for key in thumbs],
     }
+    return {"cursor": encode_cursor(ProductSort.NEWEST, row), "node": node}
 
 
 async def ceiling(request: Request) -> Response:
     """The benchmark's catalog page for one market, without GraphQL: three queries, one orjson.dumps."""
-    try:
-        market_id = int(request.query_params["market"])
-        first = int(request.query_params.get("first", "50"))
-    except (KeyError, ValueError):
-        return PlainTextResponse("market=<int> and first=<int> expected", status_code=400)
-    if not 1 <= first <= MAX_PAGE:
-        return PlainTextResponse(f"first must be 1..{MAX_PAGE}", status_code=400)
-
+    market_id, first = int(request.query_params["market"]), min(int(request.query_params["first"]), MAX_PAGE)
     connection = get_connection("default")
     rows = await connection.execute_query_dict(PAGE_SQL, [market_id, first + 1])
-    page, has_next_page = rows[:first], len(rows) > first
-    ids = [row["id"] for row in page]
-    tiers: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    page, ids = rows[:first], [row["id"] for row in rows[:first]]
+    tiers: dict[int, list[Row]] = defaultdict(list)
     thumbs: dict[int, list[str | None]] = defaultdict(list)
     if ids:
         for tier in await connection.execute_query_dict(TIERS_SQL, [ids]):
             tiers[tier["product_id"]].append(tier)
         for photo in await connection.execute_query_dict(THUMBS_SQL, [ids]):
             thumbs[photo["product_id"]].append(photo["thumb"])
-
     storage: Storage = request.app.state.resources.storage
-    edges = [
-        {
-            "cursor": encode_cursor(ProductSort.NEWEST, row),
-            "node": _node(row, tiers.get(row["id"], []), thumbs.get(row["id"], []), storage),
-        }
-        for row in page
-    ]
-    body = {
-        "data": {
-            "products": {
-                "edges": edges,
-                "pageInfo": {"hasNextPage": has_next_page, "endCursor": edges[-1]["cursor"] if edges else None},
-            }
-        }
-    }
+    edges = [_edge(row, tiers[row["id"]], thumbs[row["id"]], storage) for row in page]
+    page_info = {"hasNextPage": len(rows) > first, "endCursor": edges[-1]["cursor"] if edges else None}
+    body = {"data": {"products": {"edges": edges, "pageInfo": page_info}}}
     return Response(orjson.dumps(body), media_type="application/json")
 
 

@@ -15,6 +15,7 @@ Orders are 1–2 hot products × 1–2 units, COD, tomorrow AFTERNOON, a fresh k
 """
 
 import asyncio
+import itertools
 import random
 import secrets
 import time
@@ -28,11 +29,11 @@ import httpx
 import orjson
 
 from bench.harness import cli, database, driver, report, seeding, servers
-from bench.harness.cpu import CpuUse, Meter, Watched, idle_load
+from bench.harness.cpu import idle_load
 from src.models.catalog import Category
 from src.models.markets import Market
+from src.services.orders.pricing import plain
 
-PRICE = 25_000  # rupiah per unit of every hot product
 PLACE_ORDER = """mutation($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { id number total { amount } } errors { field code } }
 }"""
@@ -50,49 +51,54 @@ ORDER BY p.id
 """
 ORDERS_SQL = "SELECT buyer_id, idempotency_key, number, status FROM orders WHERE starts_with(idempotency_key, $1)"
 PLACED, OUT_OF_STOCK, GRAPHQL_ERROR, HTTP_ERROR = "placed", "OUT_OF_STOCK", "GraphQL error", "HTTP error"
+PHASES = [  # tag (the prefix of the phase's keys), title, whether every request is sent twice at once
+    ("p1", "phase 1: every order sent once", False),
+    ("p2", "phase 2: every order sent twice at once, same idempotency key", True),
+]
+
+
+@dataclass
+class Phase:
+    tag: str  # the prefix of its idempotency keys
+    title: str
+    twice: bool  # send every request twice at once, same key and input
+    products: list[int] = field(default_factory=list)  # its hot products
+    tally: driver.Tally = field(default_factory=driver.Tally)  # latencies per kind of answer
+    last_placed_at: float = 0.0  # seconds after the start
+    placed: dict[tuple[int, str], str] = field(default_factory=dict)  # (buyer, key) → order number answered
+    pairs: Counter[str] = field(default_factory=Counter)  # phase 2: how the two answers of a pair compare
+    pair_samples: dict[str, str] = field(default_factory=dict)
+    # Read from the database afterwards: (name, initial, ordered, final) per hot product, the order numbers
+    # per (buyer, key) of the phase's keys, and how many of those orders are cancelled.
+    stock: list[tuple[str, Decimal, Decimal, Decimal]] = field(default_factory=list)
+    per_key: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    cancelled: int = 0
+
+    async def check(self, initial: int) -> None:
+        rows = await database.rows(STOCK_SQL, [self.products])
+        self.stock = [(r["name"], Decimal(initial), r["ordered"], r["stock"]) for r in rows]
+        for order in await database.rows(ORDERS_SQL, [f"{self.tag}-"]):
+            self.per_key.setdefault((order["buyer_id"], order["idempotency_key"]), []).append(order["number"])
+            self.cancelled += order["status"] == "CANCELLED"
 
 
 @dataclass
 class World:
     """What the seed wrote, for the driver and the checks."""
 
-    market: str
-    lat: float
-    lng: float
+    market: Market
     buyers: list[seeding.Person]
-    hot: dict[str, list[int]]  # phase tag → its hot products' ids
+    phases: list[Phase]
 
 
-async def seed_world(settings: Any, args: Any, phases: list[str]) -> World:
-    market = await Market.get(slug="pasar-besar")
-    category = await Category.get(slug="sembako")
+async def seed_world(settings: Any, args: Any) -> World:
+    market, category = await Market.get(slug="pasar-besar"), await Category.get(slug="sembako")
     stalls = [await seeding.stall(market, n, f"Toko Sembako Laris {n + 1}") for n in range(3)]
-    hot: dict[str, list[int]] = {tag: [] for tag in phases}
-    for tag, n in ((tag, n) for tag in phases for n in range(args.hot)):
-        name, stall = f"Minyak goreng promo {tag.upper()}-{n + 1}", stalls[n % 3]
-        pk = await seeding.product(stall, category, name, price=PRICE, stock=args.stock, description="Stok terbatas.")
-        hot[tag].append(pk)
-    buyers = await seeding.users(args.buyers)
-    return World(market.name, float(market.latitude), float(market.longitude), buyers, hot)
-
-
-@dataclass(frozen=True)
-class Phase:
-    tag: str  # prefix of the phase's idempotency keys
-    title: str
-    products: list[int]
-    twice: bool  # send every request twice at once, same key and input
-
-
-@dataclass
-class PhaseResult:
-    phase: Phase
-    tally: driver.Tally = field(default_factory=driver.Tally)  # latencies per kind of answer
-    last_placed_at: float = 0.0  # seconds after the start
-    placed: dict[tuple[int, str], str] = field(default_factory=dict)  # (buyer, key) → order number answered
-    pairs: Counter[str] = field(default_factory=Counter)  # phase 2: how the two answers of a pair compare
-    pair_samples: dict[str, str] = field(default_factory=dict)
-    cpu: CpuUse = field(default_factory=CpuUse)
+    phases, limited = [Phase(*phase) for phase in PHASES], {"stock": args.stock, "description": "Stok terbatas."}
+    for phase, n in ((phase, n) for phase in phases for n in range(args.hot)):
+        name = f"Minyak goreng promo {phase.tag.upper()}-{n + 1}"
+        phase.products.append(await seeding.product(stalls[n % 3], category, name, price=25_000, **limited))
+    return World(market, await seeding.users(args.buyers), phases)
 
 
 async def send(client: httpx.AsyncClient, body: bytes) -> tuple[str, str, float]:
@@ -127,158 +133,126 @@ def _pair_outcome(first: tuple[str, str, float], second: tuple[str, str, float])
     return "both refused" if first[0] == second[0] else "both refused, differently"
 
 
-async def run_phase(
-    pool: list[list[httpx.AsyncClient]], world: World, phase: Phase, seconds: float, watched: Watched
-) -> PhaseResult:
-    result, meter = PhaseResult(phase), Meter(watched)
-    rngs = [random.Random(f"{phase.tag}-{index}") for index in range(len(world.buyers))]
-    sequences = [0] * len(world.buyers)
+async def run_phase(pool: list[list[httpx.AsyncClient]], world: World, phase: Phase, args: Any, watched: Any) -> None:
+    products, buyers = phase.products, world.buyers
+    lat, lng = round(float(world.market.latitude) + 0.005, 6), float(world.market.longitude)
+    rngs = [random.Random(f"{phase.tag}-{index}") for index in range(len(buyers))]
+    sequences = [itertools.count(1) for _ in buyers]
+    started = time.perf_counter()
 
-    async def step(index: int) -> None:
-        buyer, rng, tally = world.buyers[index], rngs[index], result.tally
-        sequences[index] += 1
-        key = f"{phase.tag}-{buyer.id}-{sequences[index]}-{secrets.token_hex(4)}"
-        chosen = rng.sample(phase.products, rng.randint(1, min(2, len(phase.products))))
-        items = [(pk, str(rng.randint(1, 2))) for pk in chosen]
-        line, lat = f"Jl. Kawi No. {buyer.id % 200 + 1}", round(world.lat + 0.005, 6)
-        order = seeding.order_input(items, phone=buyer.phone, lat=lat, lng=world.lng, key=key, line=line)
+    async def step(tally: driver.Tally, index: int) -> None:
+        buyer, rng = buyers[index], rngs[index]
+        key = f"{phase.tag}-{buyer.id}-{next(sequences[index])}-{secrets.token_hex(4)}"
+        items = [(pk, str(rng.randint(1, 2))) for pk in rng.sample(products, rng.randint(1, min(2, len(products))))]
+        order = seeding.order_input(items, buyer, key, lat=lat, lng=lng)
         body = orjson.dumps({"query": PLACE_ORDER, "variables": {"input": order}})
-        clients = pool[index]
+        answers = await asyncio.gather(*(send(client, body) for client in pool[index][: 1 + phase.twice]))
         if phase.twice:
-            answers = list(await asyncio.gather(send(clients[0], body), send(clients[1], body)))
-            outcome = _pair_outcome(*answers)
-            result.pairs[outcome] += 1
+            phase.pairs[outcome := _pair_outcome(*answers)] += 1
             if outcome not in ("both placed, same order", "both refused"):
-                result.pair_samples.setdefault(outcome, " | ".join(text for _, text, _ in answers))
-        else:
-            answers = [await send(clients[0], body)]
+                phase.pair_samples.setdefault(outcome, " | ".join(text for _, text, _ in answers))
         for kind, text, latency in answers:
             tally.record(kind, latency, None if kind == PLACED else text)
             if kind == PLACED:
-                result.last_placed_at = time.perf_counter() - meter.started
-                result.placed[(buyer.id, key)] = text
+                phase.last_placed_at, phase.placed[(buyer.id, key)] = time.perf_counter() - started, text
 
-    await driver.bounded(len(world.buyers), seconds, step)
-    result.tally.seconds, result.cpu = meter.use()
-    return result
+    phase.tally = await driver.measured(len(buyers), args.seconds, step, watched)
 
 
 def consistent(initial: Decimal, ordered: Decimal, final: Decimal) -> bool:
     return final >= 0 and initial - ordered == final
 
 
-Checked = tuple[list[tuple[str, Decimal, Decimal, Decimal]], dict[tuple[int, str], list[str]], int]
-
-
-async def check_phase(result: PhaseResult, initial: int) -> Checked:
-    """Read from the database: (name, initial, ordered, final) per hot product; the order numbers per
-    (buyer, key) of the phase's keys; how many of those orders are cancelled."""
-    rows = await database.rows(STOCK_SQL, [result.phase.products])
-    per_key: dict[tuple[int, str], list[str]] = {}
-    cancelled = 0
-    for order in await database.rows(ORDERS_SQL, [f"{result.phase.tag}-"]):
-        per_key.setdefault((order["buyer_id"], order["idempotency_key"]), []).append(order["number"])
-        cancelled += order["status"] == "CANCELLED"
-    return [(r["name"], Decimal(initial), r["ordered"], r["stock"]) for r in rows], per_key, cancelled
-
-
-async def measure(
-    base_url: str, url: str, world: World, phases: list[Phase], args: Any, watched: Watched
-) -> tuple[CpuUse, list[tuple[PhaseResult, Checked]]]:
+async def measure(server: servers.Process, url: str, world: World, args: Any) -> float:
     async with AsyncExitStack() as stack, database.orm(url):
         # Two clients (keep-alive connections) per buyer, so that phase 2's pair really races.
-        pool = [await driver.clients(stack, base_url, 2, {"authorization": f"Bearer {b.token}"}) for b in world.buyers]
-        idle = await idle_load(watched)
-        done = []
-        for phase in phases:
+        auth = [{"authorization": f"Bearer {buyer.token}"} for buyer in world.buyers]
+        pool = [await driver.clients(stack, server.base_url, 2, headers) for headers in auth]
+        idle = await idle_load(server.watched)
+        for phase in world.phases:
             print(f"  {phase.title}: {args.seconds:g} s …", flush=True)
-            result = await run_phase(pool, world, phase, args.seconds, watched)
-            done.append((result, await check_phase(result, args.stock)))
-    return idle, done
+            await run_phase(pool, world, phase, args, server.watched)
+            await phase.check(args.stock)
+    return idle
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
-
-
-def report_phase(result: PhaseResult, checked: Checked) -> None:
-    phase, tally = result.phase, result.tally
+def report_phase(phase: Phase) -> None:
+    tally, stock, per_key = phase.tally, phase.stock, phase.per_key
     answers = {kind: len(values) for kind, values in tally.latencies.items()}
     requests, placed = tally.count(), answers.get(PLACED, 0)
     others = {k: v for k, v in answers.items() if k not in (PLACED, OUT_OF_STOCK, GRAPHQL_ERROR, HTTP_ERROR)}
     print(f"\n{phase.title}\n{'-' * len(phase.title)}")
-    print(f"requests {requests:,} in {tally.seconds:.1f} s ({tally.rate(requests):.1f}/s): placed {placed:,}, "
-          f"OUT_OF_STOCK {answers.get(OUT_OF_STOCK, 0):,}, other errors {sum(others.values())} "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(others.items())) or 'none'}), "
-          f"GraphQL errors {answers.get(GRAPHQL_ERROR, 0)}, HTTP errors {answers.get(HTTP_ERROR, 0)}")  # fmt: skip
-    until, placements = result.last_placed_at, len(result.placed)  # in phase 2 a pair's answers are one placement
-    print(f"orders/s: {tally.rate(placements):.1f} over the phase; the last order was placed after {until:.1f} s "
-          f"({report.ratio(placements, until):.1f} orders/s until then)")  # fmt: skip
+    print(
+        f"requests {requests:,} in {tally.seconds:.1f} s ({tally.rate(requests):.1f}/s): placed {placed:,}, "
+        f"OUT_OF_STOCK {answers.get(OUT_OF_STOCK, 0):,}, other errors {sum(others.values())} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(others.items())) or 'none'}), "
+        f"GraphQL errors {answers.get(GRAPHQL_ERROR, 0)}, HTTP errors {answers.get(HTTP_ERROR, 0)}"
+    )
+    until, placements = phase.last_placed_at, len(phase.placed)  # in phase 2 a pair's answers are one placement
+    print(
+        f"orders/s: {tally.rate(placements):.1f} over the phase; the last order was placed after {until:.1f} s "
+        f"({report.ratio(placements, until):.1f} orders/s until then)"
+    )
     print(f"latency: all requests {report.p50_p99(tally.every())}; placed {report.p50_p99(tally.latencies[PLACED])}")
-    cpu = result.cpu
-    print(f"CPU cores: server {cpu.server:.2f}, postgres {cpu.postgres:.2f}, driver {cpu.driver:.2f}, other "
-          f"{cpu.other:.2f}; server CPU per request {cpu.server_ms_per(tally.seconds, requests):.1f} ms")  # fmt: skip
+    server_ms = tally.cpu.server_ms_per(tally.seconds, requests)
+    print(f"CPU cores: {tally.cpu.cores()}; server CPU per request {server_ms:.1f} ms")
     if phase.twice:
-        print(f"pairs (same key, same input, sent at once): {sum(result.pairs.values()):,}")
-        for outcome, count in result.pairs.most_common():
+        print(f"pairs (same key, same input, sent at once): {sum(phase.pairs.values()):,}")
+        for outcome, count in phase.pairs.most_common():
             print(f"  {outcome}: {count:,}")
     print(f"{'product':<34}{'initial':>9}{'ordered':>9}{'final':>9}  initial − ordered = final ≥ 0")
-    for name, *amounts in checked[0]:
-        print(f"{name:<34}{''.join(f'{_plain(a):>9}' for a in amounts)}  {'yes' if consistent(*amounts) else 'NO'}")
-    stock, per_key, cancelled = checked
+    for name, *amounts in stock:
+        print(f"{name:<34}{''.join(f'{plain(a):>9}' for a in amounts)}  {'yes' if consistent(*amounts) else 'NO'}")
     beyond = sum((max(Decimal(0), ordered - initial) for _, initial, ordered, _ in stock), Decimal(0))
-    print(f"oversell: {sum(not consistent(*s[1:]) for s in stock)} (products failing the check; "
-          f"units ordered beyond stock: {_plain(beyond)})")  # fmt: skip
-    print(f"orders in the database: {sum(map(len, per_key.values())):,} ({cancelled} cancelled); distinct keys "
-          f"answered with an order: {placements:,}; distinct (buyer, key) in the database: "
-          f"{len(per_key):,}")  # fmt: skip
+    failing = sum(not consistent(*s[1:]) for s in stock)
+    print(f"oversell: {failing} (products failing the check; units ordered beyond stock: {plain(beyond)})")
+    print(
+        f"orders in the database: {sum(map(len, per_key.values())):,} ({phase.cancelled} cancelled); distinct keys "
+        f"answered with an order: {placements:,}; distinct (buyer, key) in the database: {len(per_key):,}"
+    )
     duplicates = sum(len(numbers) - 1 for numbers in per_key.values())
     if phase.twice or duplicates:
         print(f"duplicate orders: {duplicates}" + ("" if phase.twice else " (phase 1 sends every key once!)"))
-    differ = sum(1 for key, number in result.placed.items() if key in per_key and number not in per_key[key])
-    missing = sum(1 for key in result.placed if key not in per_key)  # answered, but not in the database
-    unanswered = sum(1 for key in per_key if key not in result.placed)  # stored, no answer said so (a timeout)
+    differ = sum(1 for key, number in phase.placed.items() if key in per_key and number not in per_key[key])
+    missing = sum(1 for key in phase.placed if key not in per_key)  # answered, but not in the database
+    unanswered = sum(1 for key in per_key if key not in phase.placed)  # stored, no answer said so (a timeout)
     if differ or missing or unanswered:
-        print(f"MISMATCH: answered numbers not the database's {differ}, answered orders missing from the "
-              f"database {missing}, stored orders never answered {unanswered}")  # fmt: skip
+        print(
+            f"MISMATCH: answered numbers not the database's {differ}, answered orders missing from the "
+            f"database {missing}, stored orders never answered {unanswered}"
+        )
     else:
         print("every order answered is in the database with the number answered, and nothing else is")
-    for kind, text in tally.samples.items():
+    for kind, text in [*tally.samples.items(), *(("pair, " + k, v) for k, v in phase.pair_samples.items())]:
         print(f"sample {kind}: {text}")
-    for outcome, text in result.pair_samples.items():
-        print(f"sample pair, {outcome}: {text}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = cli.parse(
-        __doc__, argv,
-        cli.Option("--seconds", 15.0, "measuring time per phase", ">0"),
-        cli.Option("--buyers", 64, "concurrent buyers", ">0"),
-        cli.Option("--hot", 5, "hot products per phase", ">0"),
-        cli.Option("--stock", 200, "initial stock of each hot product", ">=0"),
-    )  # fmt: skip
-
-    with database.bench_database(f"seeding {args.buyers} buyers") as (name, url):
-        world = database.seeded(url, seed_world, args, ["p1", "p2"])
-        phases = [
-            Phase("p1", "phase 1: every order sent once", world.hot["p1"], twice=False),
-            Phase("p2", "phase 2: every order sent twice at once, same idempotency key", world.hot["p2"], twice=True),
-        ]
+def main(args: Any) -> None:
+    with database.bench_database(f"seeding {args.buyers} buyers") as url:
+        world = database.seeded(url, seed_world, args)
         with servers.running_server(url, env=servers.UNLIMITED) as server:
-            watched = Watched(server.pid, name)
-            idle, measured = driver.run_driver(lambda: measure(server.base_url, url, world, phases, args, watched))
+            idle = driver.run_driver(measure, server, url, world, args)
             log_tail = server.log_tail(12)
-        print(f"\nplaceOrder under contention: 1 uvicorn process, {len(world.buyers)} buyers, {args.seconds:g} s "
-              f"per phase, {report.cpus()}")  # fmt: skip
-        print(f"seeded: {world.market}, 3 stalls; per phase {args.hot} hot products × {args.stock} units "
-              f"({args.hot * args.stock:,} units); orders of 1–2 products × 1–2 units, COD, "
-              "tomorrow AFTERNOON")  # fmt: skip
-        print(f"before the run, other programs kept {idle.other:.2f} cores busy")
-        for result, checked in measured:
-            report_phase(result, checked)
+        print(
+            f"\nplaceOrder under contention: 1 uvicorn process, {len(world.buyers)} buyers, {args.seconds:g} s "
+            f"per phase, {report.cpus()}"
+        )
+        print(
+            f"seeded: {world.market.name}, 3 stalls; per phase {args.hot} hot products × {args.stock} units "
+            f"({args.hot * args.stock:,} units); orders of 1–2 products × 1–2 units, COD, tomorrow AFTERNOON"
+        )
+        print(f"before the run, other programs kept {idle:.2f} cores busy")
+        for phase in world.phases:
+            report_phase(phase)
         if log_tail.strip():
             print(f"\nserver log (last lines):\n{log_tail}")
 
 
 if __name__ == "__main__":
-    cli.main(main)
+    cli.run(
+        main,
+        cli.Option("--seconds", 15.0, "measuring time per phase", ">0"),
+        cli.Option("--buyers", 64, "concurrent buyers", ">0"),
+        cli.Option("--hot", 5, "hot products per phase", ">0"),
+        cli.Option("--stock", 200, "initial stock of each hot product", ">=0"),
+    )

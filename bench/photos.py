@@ -10,18 +10,19 @@ Each runs in a fresh child process, so its peak RSS (VmHWM) is its own.
     uv run python bench/photos.py [--photos 6] [--repeat 3]
 """
 
-import argparse
 import io
 import json
-import resource
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
+from typing import Any
 
-from bench.harness import report
+from bench.harness import cli, report
 
 
 def make_photo(path: Path, seed: int) -> None:
@@ -29,14 +30,9 @@ def make_photo(path: Path, seed: int) -> None:
     from PIL import Image, ImageDraw, ImageFilter
 
     width, height = 4000, 3000
-    base = Image.merge(
-        "RGB",
-        [
-            Image.linear_gradient("L").resize((width, height)),
-            Image.radial_gradient("L").resize((width, height)),
-            Image.linear_gradient("L").rotate(90 + seed * 7).resize((width, height)),
-        ],
-    )
+    linear = Image.linear_gradient("L")
+    gradients = [linear, Image.radial_gradient("L"), linear.rotate(90 + seed * 7)]
+    base = Image.merge("RGB", [gradient.resize((width, height)) for gradient in gradients])
     draw = ImageDraw.Draw(base)
     for i in range(40):
         x, y = (seed * 97 + i * 211) % width, (seed * 53 + i * 149) % height
@@ -59,8 +55,7 @@ def _naive(data: bytes) -> int:
         copy = original.copy()
         copy.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
         for pillow_format, _, options in FORMATS.values():
-            buffer = io.BytesIO()
-            copy.save(buffer, pillow_format, **options)
+            copy.save(io.BytesIO(), pillow_format, **options)
             written += 1
     return written
 
@@ -71,53 +66,38 @@ def _pipeline(data: bytes) -> int:
     return len(process(data, max_pixels=50_000_000).variants)
 
 
-def child(method: str, files: list[str], repeat: int) -> None:
-    """Run one method over the photos (after one warm-up) and print timings and peak RSS as JSON."""
-    work = {"naive": _naive, "pipeline": _pipeline}[method]
+METHODS = {"naive": _naive, "pipeline": _pipeline}
+COLUMNS = [("", "<10"), ("ms/photo (median)", ">19.0f"), ("p90 ms", ">9.0f"), ("photos/min/process", ">20.0f")]
+COLUMNS += [("peak RSS MB", ">13.0f")]
+CHILD = "import sys; from bench.photos import child; child(*sys.argv[1:])"  # python -c CHILD <method> <repeat> <photo>…
+
+
+def child(method: str, repeat: str, *files: str) -> None:
+    """In a fresh process, one method over the photos (after one warm-up): its timings and peak RSS printed as
+    JSON (VmHWM starts afresh with exec; ru_maxrss would carry the parent's peak, from making the photos)."""
+    work = METHODS[method]
     photos = [Path(f).read_bytes() for f in files]
     assert work(photos[0]) == 8
     times = []
-    for _ in range(repeat):
-        for data in photos:
-            started = time.perf_counter()
-            work(data)
-            times.append((time.perf_counter() - started) * 1000)
-    print(json.dumps({"times_ms": times, "peak_rss_mb": _peak_rss_mb()}))
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM starts afresh with exec; ru_maxrss would carry the
-    parent's peak (from making the photos) into the child."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _run_child(method: str, files: list[Path], repeat: int) -> dict[str, float]:
-    command = [sys.executable, __file__, "--child", method, "--repeat", str(repeat), *map(str, files)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    times = result["times_ms"]
-    return {"median_ms": statistics.median(times), "p90_ms": sorted(times)[int(len(times) * 0.9) - 1], **result}
+    for data in photos * int(repeat):
+        started = time.perf_counter()
+        work(data)
+        times.append((time.perf_counter() - started) * 1000)
+    status = Path("/proc/self/status").read_text().splitlines()
+    peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+    p90 = sorted(times)[int(len(times) * 0.9) - 1]
+    print(json.dumps({"median_ms": statistics.median(times), "p90_ms": p90, "peak_rss_mb": peak}))
 
 
 def _bomb_refusal_ms() -> float:
     """How long a 20,000 × 20,000 image takes to be refused (its header is read, never its pixels)."""
-    import struct
-    import zlib
-
     from src.services.imaging import ImageRejected, process
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    bomb = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
-        + chunk(b"IEND", b"")
-    )
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0))
+    bomb = b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b"")
     started = time.perf_counter()
     try:
         process(bomb, max_pixels=50_000_000)
@@ -126,36 +106,30 @@ def _bomb_refusal_ms() -> float:
     raise AssertionError("the bomb was not refused")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--photos", type=int, default=6)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=["naive", "pipeline"])
-    parser.add_argument("files", nargs="*")
-    args = parser.parse_args()
-    if args.child:
-        child(args.child, args.files, args.repeat)
-        return
-
+def main(args: Any) -> None:
     with tempfile.TemporaryDirectory() as folder:
         files = [Path(folder) / f"photo-{i}.jpg" for i in range(args.photos)]
         for i, path in enumerate(files):
             make_photo(path, i)
-        sizes = [p.stat().st_size / 1e6 for p in files]
-        print(f"photos: {len(files)} × 4000 × 3000 JPEG (EXIF rotated), {statistics.mean(sizes):.1f} MB average")
+        size = statistics.mean(p.stat().st_size / 1e6 for p in files)
+        print(f"photos: {len(files)} × 4000 × 3000 JPEG (EXIF rotated), {size:.1f} MB average")
         print(f"outputs per photo: 8 (4 sizes × WebP and JPEG); each method {args.repeat} × over all photos\n")
-        results = {method: _run_child(method, files, args.repeat) for method in ("naive", "pipeline")}
+        command = [sys.executable, "-c", CHILD, "<method>", str(args.repeat), *map(str, files)]
+        results = {}
+        for method in METHODS:  # each in a fresh process, one after the other
+            command[3] = method
+            results[method] = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)
+    rows = [[m, r["median_ms"], r["p90_ms"], 60_000 / r["median_ms"], r["peak_rss_mb"]] for m, r in results.items()]
+    report.table(COLUMNS, rows)
     naive, pipeline = results["naive"], results["pipeline"]
-
-    columns = [("", "<10"), ("ms/photo (median)", ">19.0f"), ("p90 ms", ">9.0f"), ("photos/min/process", ">20.0f")]
-    rows = [
-        [name, r["median_ms"], r["p90_ms"], 60_000 / r["median_ms"], r["peak_rss_mb"]] for name, r in results.items()
-    ]
-    report.table([*columns, ("peak RSS MB", ">13.0f")], rows)
     ratios = {key: report.ratio(pipeline[key], naive[key]) for key in ("median_ms", "peak_rss_mb")}
     print(f"\npipeline ÷ naive: time {ratios['median_ms']:.2f}, peak memory {ratios['peak_rss_mb']:.2f}")
     print(f"a 20,000 × 20,000 image is refused in {_bomb_refusal_ms():.2f} ms (header only)")
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(
+        main,
+        cli.Option("--photos", 6, "photos to make", ">0"),
+        cli.Option("--repeat", 3, "runs over them", ">0"),
+    )

@@ -1,4 +1,4 @@
-"""Command lines of the benches: declared options with their checks, and a main that cleans up on Ctrl-C."""
+"""Command lines of the benches: options declared once with their checks; Ctrl-C and `kill` stop a run cleanly."""
 
 import argparse
 import signal
@@ -19,7 +19,10 @@ class Option:
     type: Callable[[str], Any] | None = None
 
 
-def parse(doc: str, argv: list[str] | None, *options: Option) -> argparse.Namespace:
+def run(bench: Callable[[Any], None], *options: Option, argv: list[str] | None = None) -> None:
+    """Parse the options and run `bench(args)`; `kill` cleans up like Ctrl-C (servers stopped, database dropped),
+    then the bench exits 130. The first line of the bench's module docstring describes it in --help."""
+    doc = sys.modules[bench.__module__].__doc__ or ""
     parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
     for o in options:
         shown = f"{o.default:g}" if isinstance(o.default, int | float) else "see above"
@@ -29,18 +32,9 @@ def parse(doc: str, argv: list[str] | None, *options: Option) -> argparse.Namesp
         value = getattr(args, o.flag[2:].replace("-", "_"))
         if (o.check == ">0" and not value > 0) or (o.check == ">=0" and not value >= 0):
             parser.error(f"{o.flag} must be {'positive' if o.check == '>0' else 'not negative'}")
-    return args
-
-
-def _sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def main(run: Callable[[], None]) -> None:
-    """Run a bench; `kill` cleans up like Ctrl-C (servers stopped, database dropped), then exit 130."""
-    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt, as Ctrl-C does
     try:
-        run()
+        bench(args)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         raise SystemExit(130) from None

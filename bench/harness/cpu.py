@@ -14,37 +14,25 @@ class Watched:
     database: str
 
 
-def _proc_cpu_seconds(pid: str, tick: int) -> float:
+def _cpu_seconds(pid: int | str, tick: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
 
 
-def _postgres_backends(database: str) -> list[str]:
-    """Pids of the PostgreSQL backends connected to the bench database ("postgres: … <db> …")."""
-    pids = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/cmdline", "rb") as f:
-                    if f" {database} ".encode() in f.read():
-                        pids.append(entry.name)
-            except OSError:
-                continue
-    return pids
-
-
 def _sample(watched: Watched) -> tuple[float, dict[str, float], float, float]:
-    """CPU seconds so far (Linux /proc; zeros elsewhere) of the server, each PostgreSQL backend (they come and
-    go), this driver, and the machine (all but idle and iowait)."""
+    """CPU seconds so far (Linux /proc; zeros elsewhere) of the server, each PostgreSQL backend of the database
+    (they come and go; "postgres: … <db> …"), this driver, and the machine (all but idle and iowait)."""
     times, tick = os.times(), os.sysconf("SC_CLK_TCK")
-    server, postgres, machine = 0.0, {}, 0.0
+    server, postgres, machine, marker = 0.0, {}, 0.0, f" {watched.database} ".encode()
     try:
-        server = _proc_cpu_seconds(str(watched.server_pid), tick)
-        for pid in _postgres_backends(watched.database):
+        server = _cpu_seconds(watched.server_pid, tick)
+        for pid in (entry.name for entry in os.scandir("/proc") if entry.name.isdigit()):
             try:
-                postgres[pid] = _proc_cpu_seconds(pid, tick)
-            except OSError:  # a backend that just ended
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if marker in f.read():
+                        postgres[pid] = _cpu_seconds(pid, tick)
+            except OSError:  # a process that just ended
                 continue
         with open("/proc/stat") as f:
             ticks = [int(v) for v in f.readline().split()[1:9]]
@@ -67,6 +55,11 @@ class CpuUse:
         """Server CPU per request (or delivery): unlike a rate, independent of the cores left to the others."""
         return self.server * seconds * 1000 / count if count else float("nan")
 
+    def cores(self, server: str = "server", driver: str = "driver", other: str = "other") -> str:
+        """The four shares, named: "server 0.67, postgres 0.19, driver 0.18, other 0.91"."""
+        names = (server, "postgres", driver, other)
+        return ", ".join(f"{name} {value:.2f}" for name, value in zip(names, vars(self).values(), strict=True))
+
 
 class Meter:
     """CPU use from when it is made to each `use()`, over the time passed."""
@@ -83,11 +76,10 @@ class Meter:
         return seconds, CpuUse(server, pg, driver, max(0.0, (machine - machine0) / seconds - server - pg - driver))
 
 
-async def idle_load(watched: Watched, seconds: float = 1.0) -> CpuUse:
-    """What the machine does while nothing is sent: other programs compete for the same cores."""
+async def idle_load(watched: Watched, seconds: float = 1.0) -> float:
+    """The cores other programs keep busy while nothing is sent: they compete for the same cores."""
     meter = Meter(watched)
     await asyncio.sleep(seconds)
-    idle = meter.use()[1]
-    if idle.other > 0.25:
-        print(f"  warning: {idle.other:.2f} cores busy with other programs before the run", flush=True)
-    return idle
+    if (other := meter.use()[1].other) > 0.25:
+        print(f"  warning: {other:.2f} cores busy with other programs before the run", flush=True)
+    return other

@@ -18,7 +18,7 @@ from src.settings import Settings
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/{name}"
-# BENCH_REDIS_URL moves every bench to another Redis database (notifications.py flushes it).
+# BENCH_REDIS_URL moves every bench to another Redis database (servers.running_worker flushes it).
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 T = TypeVar("T")
 SECRET_KEY = "pasar-bench-secret-key-not-for-production"  # signs tokens here, checks them in the servers
@@ -35,51 +35,42 @@ async def _admin(sql: str) -> None:
 
 
 @contextmanager
-def bench_database(doing: str = "") -> Iterator[tuple[str, str]]:
-    """(name, url) of a new database `pasar_bench_<random>`, dropped when the block ends, also on failure."""
+def bench_database(doing: str = "") -> Iterator[str]:
+    """The url of a new database `pasar_bench_<random>`, dropped when the block ends, also on failure."""
     name = f"pasar_bench_{secrets.token_hex(4)}"
     print(f"database {name}: creating, migrating{', ' + doing if doing else ''} …", flush=True)
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     try:
-        yield name, PG_BENCH_URL.format(name=name)
+        yield PG_BENCH_URL.format(name=name)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         print(f"database {name} dropped", flush=True)
 
 
-def settings(database_url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=database_url, redis_url=REDIS_URL, environment="dev", **overrides)
-
-
 @asynccontextmanager
-async def orm(database_url: str, **overrides: Any) -> AsyncIterator[Settings]:
-    """The ORM open on the bench database for the block."""
-    bench = settings(database_url, **overrides)
+async def orm(
+    database_url: str, *, migrate: bool = False, reference: bool = True, **overrides: Any
+) -> AsyncIterator[Settings]:
+    """The ORM open on the bench database for the block; with `migrate`, the migrations applied first and the
+    markets and categories seeded (unless `reference` is false)."""
+    bench = Settings(database_url=database_url, redis_url=REDIS_URL, environment="dev", **overrides)
+    if migrate:
+        await db.migrate(bench)
+        await Tortoise.close_connections()
     await db.init_orm(bench)
     try:
+        if migrate and reference:
+            await seed_reference_data()
         yield bench
     finally:
         await db.close_orm()
 
 
-@asynccontextmanager
-async def prepared(database_url: str, *, reference: bool = True, **overrides: Any) -> AsyncIterator[Settings]:
-    """Migrations applied, the markets and categories seeded (unless `reference` is false), the ORM open."""
-    await db.migrate(settings(database_url, **overrides))
-    await Tortoise.close_connections()
-    async with orm(database_url, **overrides) as bench:
-        if reference:
-            await seed_reference_data()
-        yield bench
-
-
-def seeded(
-    database_url: str, seed: Callable[..., Awaitable[T]], *args: Any, reference: bool = True, **overrides: Any
-) -> T:
-    """Prepare the database and run `seed(settings, *args)` in it (the ORM closed afterwards)."""
+def seeded(database_url: str, seed: Callable[..., Awaitable[T]], *args: Any, **overrides: Any) -> T:
+    """Migrate the database, seed the reference data and run `seed(settings, *args)` (the ORM closed afterwards)."""
 
     async def run() -> T:
-        async with prepared(database_url, reference=reference, **overrides) as bench:
+        async with orm(database_url, migrate=True, **overrides) as bench:
             return await seed(bench, *args)
 
     started = time.perf_counter()

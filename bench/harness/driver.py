@@ -8,11 +8,12 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
 
-from bench.harness.cpu import CpuUse
+from bench.harness.cpu import CpuUse, Meter, Watched
 
 T = TypeVar("T")
 REQUEST_TIMEOUT = 30.0
@@ -67,6 +68,16 @@ async def bounded(clients: int, seconds: float, step: Callable[[int], Awaitable[
     return time.perf_counter() - started
 
 
+async def measured(
+    clients: int, seconds: float, step: Callable[[Tally, int], Awaitable[Any]], watched: Watched
+) -> Tally:
+    """`bounded` with a new Tally for `step(tally, index)`: the tally's seconds and the CPU used while it ran."""
+    tally, meter = Tally(), Meter(watched)
+    await bounded(clients, seconds, partial(step, tally))
+    tally.seconds, tally.cpu = meter.use()
+    return tally
+
+
 async def timed(
     client: httpx.AsyncClient, method: str, path: str, body: bytes | None = None
 ) -> tuple[httpx.Response | None, float, str]:
@@ -90,14 +101,11 @@ async def clients(
     """One client per simulated user, each one HTTP/1.1 keep-alive connection: httpcore's shared pool rescans
     all its connections for every request, which costs the driver several times the CPU at 32 connections."""
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    made = (
-        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, headers=headers)
-        for _ in range(count)
-    )
-    return [await stack.enter_async_context(client) for client in made]
+    client = partial(httpx.AsyncClient, base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, headers=headers)
+    return [await stack.enter_async_context(client()) for _ in range(count)]
 
 
-def run_driver(coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+def run_driver(coroutine: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
     """asyncio.run, on uvloop when it is installed (it is, with uvicorn[standard]): less driver CPU."""
     # httpcore asks `import sniffio` on every request; sniffio is not installed, and each failed import
     # searches sys.path again (~0.3 ms of driver CPU per request). A None entry fails the import at once,
@@ -107,5 +115,5 @@ def run_driver(coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(coro_factory())
-    return uvloop.run(coro_factory())
+        return asyncio.run(coroutine(*args))
+    return uvloop.run(coroutine(*args))

@@ -14,10 +14,12 @@ from pathlib import Path
 import httpx
 import redis
 
+from bench.harness.cpu import Watched
 from bench.harness.database import NO_LIMITS, REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
+SERVER_ENV = {"REDIS_URL": REDIS_URL, "ENVIRONMENT": "dev", "PYTHONUNBUFFERED": "1"}  # logs as they happen
 HEALTH_CHECK_KEY = "arq:queue:health-check"  # arq's default queue name + ":health-check"
 # Only stock may refuse an order: not the slot's capacity, the cash-on-delivery limit or a rate limit.
 UNLIMITED = {key.upper(): str(value) for key, value in NO_LIMITS.items()} | {
@@ -48,22 +50,13 @@ def free_port() -> int:
 class Process:
     """A started server or worker with its log; `base_url` for servers."""
 
-    process: subprocess.Popen[bytes]
+    popen: subprocess.Popen[bytes]
     log_path: Path
+    watched: Watched  # its pid and the bench database, for cpu.Meter
     base_url: str = ""
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def exited(self) -> bool:
-        return self.process.poll() is not None
-
     def log_lines(self) -> list[str]:
-        try:
-            return self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return []
+        return self.log_path.read_text(errors="replace").splitlines()
 
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_lines()[-lines:])
@@ -82,19 +75,19 @@ def wait_until(ready: Callable[[], bool], what: str, alive: Callable[[], bool], 
 
 @contextmanager
 def _running(
-    what: str, command: list[str], env: dict[str, str], ready: Callable[[Process], bool], base_url: str = ""
+    what: str, command: list[str], database_url: str, env: dict[str, str], ready: Callable[[], bool]
 ) -> Iterator[Process]:
     """Start `command` with the bench's environment, wait until `ready`, stop it (SIGTERM, then SIGKILL)."""
     with tempfile.TemporaryDirectory(prefix="pasar-bench-") as logs:
         log_path = Path(logs) / f"{what}.log"
-        full_env = {**os.environ, "REDIS_URL": REDIS_URL, "ENVIRONMENT": "dev", "PYTHONUNBUFFERED": "1", **env}
         with log_path.open("wb") as log:
+            full_env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url, **env}
             popen = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        started = Process(popen, log_path, base_url)
+        started = Process(popen, log_path, Watched(popen.pid, database_url.rsplit("/", 1)[-1]))
         try:
-            wait_until(lambda: ready(started), what, lambda: not started.exited(), started.log_tail)
+            wait_until(ready, what, lambda: popen.poll() is None, started.log_tail)
             yield started
-            if started.exited():
+            if popen.poll() is not None:
                 print(f"warning: the {what} exited during the run:\n{started.log_tail()}", file=sys.stderr)
         finally:
             if popen.poll() is None:
@@ -106,9 +99,9 @@ def _running(
                     popen.wait()
 
 
-def _answers_health(server: Process) -> bool:
+def _answers_health(base_url: str) -> bool:
     try:
-        return httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200
+        return httpx.get(base_url + "/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -119,30 +112,27 @@ def running_server(
 ) -> Iterator[Process]:
     """One uvicorn process of an app factory on a free port; the catalog page cache off unless `env` says."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    server_env = {"DATABASE_URL": database_url, "CATALOG_CACHE_SECONDS": "0", **(env or {})}
-    with _running(name, command, server_env, _answers_health, f"http://127.0.0.1:{port}") as server:
-        print(f"{name}: uvicorn {app} on {server.base_url} (pid {server.pid})", flush=True)
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log"]
+    server_env = {"CATALOG_CACHE_SECONDS": "0", **(env or {})}
+    with _running(name, command, database_url, server_env, lambda: _answers_health(base_url)) as server:
+        server.base_url = base_url
+        print(f"{name}: uvicorn {app} on {base_url} (pid {server.popen.pid})", flush=True)
         yield server
 
 
 @contextmanager
 def running_worker(database_url: str, env: dict[str, str]) -> Iterator[Process]:
-    """One `pasar worker`, ready once arq wrote its health-check key (it polls the queue from then on)."""
+    """One `pasar worker` on a flushed Redis database (flushed again when it stopped), ready once arq wrote its
+    health-check key (it polls the queue from then on)."""
     client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
     command = [str(Path(sys.executable).parent / "pasar"), "worker"]
     try:
-        with _running("worker", command, {"DATABASE_URL": database_url, **env},
-                      lambda _: bool(client.exists(HEALTH_CHECK_KEY))) as worker:  # fmt: skip
+        with _running("worker", command, database_url, env, lambda: bool(client.exists(HEALTH_CHECK_KEY))) as worker:
             yield worker
     finally:
-        client.close()
-
-
-def flush_redis() -> None:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
         client.flushdb()
-    finally:
         client.close()
+        print(f"Redis database {REDIS_URL.rsplit('/', 1)[-1]} flushed", flush=True)
