@@ -275,6 +275,10 @@ async def test_each_step_tells_the_right_people(
     trader_a, trader_b = world.traders
     await orders_service.reject_stall_order(actor=trader_b, stall_order_id=part_b.id, reason="Beras habis")
     await orders_service.accept_stall_order(actor=trader_a, stall_order_id=part_a.id)
+    fish = await OrderItem.get(stall_order_id=part_a.id)
+    await orders_service.set_fulfilled_quantity(  # weighed at exactly what was ordered: nothing to tell
+        actor=trader_a, order_item_id=fish.id, quantity=fish.quantity, settings=notify_settings
+    )
     await orders_service.mark_stall_order_ready(actor=trader_a, stall_order_id=part_a.id)
     queue = create_queue(notify_settings)
     try:

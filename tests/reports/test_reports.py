@@ -85,6 +85,10 @@ async def history(clean_db: None, settings: Settings) -> History:
     parts = await StallOrder.filter(order_id=b.id).order_by("id")
     await orders_service.reject_stall_order(actor=world.second_trader, stall_order_id=parts[1].id, reason="habis")
     await orders_service.accept_stall_order(actor=world.trader, stall_order_id=parts[0].id)
+    cabai = await OrderItem.get(stall_order__order_id=b.id, product_id=world.product.id)
+    await orders_service.set_fulfilled_quantity(  # weighed at exactly what was ordered
+        actor=world.trader, order_item_id=cabai.id, quantity=Decimal("1"), settings=settings
+    )
     await orders_service.mark_stall_order_ready(actor=world.trader, stall_order_id=parts[0].id)
     b = await Order.get(id=b.id)
     totals["b"] = b.total

@@ -164,6 +164,8 @@ async def _part_to_buyer(template: str, about: _About) -> None:
 
 async def _weighed(about: _About) -> None:
     payload, language = about.payload, about.buyer.language
+    if payload.get("changed") is False:  # weighed at exactly what was ordered
+        return
     quantity = texts.quantity_text(str(payload.get("quantity", "")), str(payload.get("unit", "")), language)
     about.to_buyer("weighed_buyer", item=payload.get("item", ""), quantity=quantity)
 

@@ -104,7 +104,9 @@ async def set_fulfilled_quantity(
         await item.save()
         await _recompute(order)  # the event tells the new total
         weighing = {"item": item.product_name, "quantity": plain(weighed), "unit": item.unit}
-        await record_event(order, "WEIGHED", actor, part=part, params=weighing, extra=weighing)
+        # Weighed at exactly what was ordered: on the timeline, but nothing to tell the buyer.
+        told = {**weighing, "changed": weighed != item.quantity}
+        await record_event(order, "WEIGHED", actor, part=part, params=weighing, extra=told)
         await _settle(order, actor)
     return item
 
