@@ -37,7 +37,9 @@ from src.schema.limits import LimitErrors, coded_limit_error
 from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
 from src.schema.orders import OrdersMutation, OrdersQuery
+from src.schema.payments.ledger import LedgerMutation
 from src.schema.payments.mutations import PaymentsMutation
+from src.schema.payments.queries import PaymentsQuery
 from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import DECIMAL_SCALAR, Money
@@ -60,6 +62,7 @@ class Query(
     DeliveryQuery,
     NotificationsQuery,
     ReportsQuery,
+    PaymentsQuery,
 ):
     pass
 
@@ -73,6 +76,7 @@ class Mutation(
     PhotosMutation,
     OrdersMutation,
     PaymentsMutation,
+    LedgerMutation,
     DeliveryMutation,
     NotificationsMutation,
     ReportsMutation,

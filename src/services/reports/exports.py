@@ -14,9 +14,10 @@ from src.models.markets import Market
 from src.models.outbox import OutboxEvent
 from src.models.reports import ExportStatus, ReportExport
 from src.services.common import outbox
+from src.services.common.dates import check_period
 from src.services.common.spreadsheet import CsvDocument
 from src.services.notification_texts import WIB
-from src.services.reports.periods import authorized_market, check_period, query
+from src.services.reports.periods import authorized_market, query
 from src.storage import Storage
 
 CSV_PAGE = 5000

@@ -19,7 +19,8 @@ from decimal import Decimal
 from src.models.accounts import User
 from src.models.markets import Market, StallStatus
 from src.models.orders import OrderStatus
-from src.services.reports.periods import LIVE_PARTS, authorized_market, check_period, query
+from src.services.common.dates import check_period
+from src.services.reports.periods import LIVE_PARTS, authorized_market, query
 
 TOP = 10
 
