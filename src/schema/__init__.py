@@ -38,7 +38,9 @@ from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.morning import MorningMutation, MorningQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
 from src.schema.orders import OrdersMutation, OrdersQuery
+from src.schema.payments.ledger import LedgerMutation
 from src.schema.payments.mutations import PaymentsMutation
+from src.schema.payments.queries import PaymentsQuery
 from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import DECIMAL_SCALAR, Money
@@ -62,6 +64,7 @@ class Query(
     DeliveryQuery,
     NotificationsQuery,
     ReportsQuery,
+    PaymentsQuery,
 ):
     pass
 
@@ -76,6 +79,7 @@ class Mutation(
     PhotosMutation,
     OrdersMutation,
     PaymentsMutation,
+    LedgerMutation,
     DeliveryMutation,
     NotificationsMutation,
     ReportsMutation,

@@ -77,6 +77,13 @@ class MarketReport:
     new_stalls: int = strawberry.field(description="Stalls that applied in the period and are approved.")
     average_fulfilment_minutes: float | None = strawberry.field(description="From placing to delivery.")
     cod_collected: Money
+    cod_rounding: Money = strawberry.field(
+        description="Cash rounding of those orders delivered cash on delivery (to the coin; may be negative)."
+    )
+    refunds: Money = strawberry.field(description="Refunds created in the period (owed back to buyers, paid or not).")
+    refund_count: int
+    payouts: Money = strawberry.field(description="Paid to traders in the period.")
+    commissions: Money = strawberry.field(description="The market's share of sales delivered in the period.")
     top_products: list[ReportProduct] = strawberry.field(description="By revenue, ten at most.")
     top_products_by_quantity: list[ReportProduct]
     daily: list[ReportDay]
@@ -110,6 +117,11 @@ async def _report(report: reports_service.Report, info: Info) -> MarketReport:
         new_stalls=report.new_stalls,
         average_fulfilment_minutes=report.average_fulfilment_minutes,
         cod_collected=money(report.cod_collected),
+        cod_rounding=money(report.cod_rounding),
+        refunds=money(report.refunds),
+        refund_count=report.refund_count,
+        payouts=money(report.payouts),
+        commissions=money(report.commissions),
         top_products=products(report.top_by_revenue),
         top_products_by_quantity=products(report.top_by_quantity),
         daily=[ReportDay(date=d.day, orders=d.orders, gmv=money(d.gmv)) for d in report.daily],

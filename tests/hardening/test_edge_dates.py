@@ -22,6 +22,7 @@ from tests.support.world import KM, World, make_world
 REPORT = """query($m: ID, $from: Date!, $to: Date!) {
   marketReport(marketId: $m, from: $from, to: $to) { orders } }"""
 SETTLEMENT = "query($date: Date!) { courierSettlement(date: $date) { deliveryCount } }"
+STATEMENT = "query($from: Date!, $to: Date!) { traderStatement(from: $from, to: $to) { balance { amount } } }"
 MARKET_SETTLEMENTS = """query($m: ID!, $date: Date!) {
   marketSettlements(marketId: $m, date: $date) { deliveryCount } }"""
 EXPORT = """mutation($m: ID, $from: Date!, $to: Date!) {
@@ -43,6 +44,8 @@ COVERED = {
     "Query.courierSettlement(date)": "queries",
     "Query.marketSettlements(date)": "queries",
     "Query.pickingList(date)": "queries",
+    "Query.traderStatement(from)": "queries",
+    "Query.traderStatement(to)": "queries",
     "ExportMarketReportInput.from": "mutations",
     "ExportMarketReportInput.to": "mutations",
     "MarkCashRemittedInput.date": "mutations",
@@ -128,6 +131,10 @@ async def test_edge_dates_in_queries_are_invalid_input(world: World, gql: GraphQ
             ):
                 errors = await gql.errors(REPORT, variables)
                 assert _argument(errors[0]) == ("INVALID_INPUT", field), (edge, variables)
+        gql.token = token_for(world.trader, settings)
+        for variables, field in (({"from": edge, "to": today}, "from"), ({"from": today, "to": edge}, "to")):
+            errors = await gql.errors(STATEMENT, variables)
+            assert _argument(errors[0]) == ("INVALID_INPUT", field), (edge, variables)
         gql.token = token_for(world.admin, settings)
         errors = await gql.errors(MARKET_SETTLEMENTS, {"m": market, "date": edge})
         assert _argument(errors[0]) == ("INVALID_INPUT", "date"), edge
@@ -151,6 +158,9 @@ async def test_edge_dates_in_queries_are_invalid_input(world: World, gql: GraphQ
     ):
         assert (await gql(REPORT, variables))["marketReport"]["orders"] == 0
     assert (await gql(MARKET_SETTLEMENTS, {"m": market, "date": dates.latest().isoformat()}))["marketSettlements"]
+    gql.token = token_for(world.trader, settings)
+    statement = await gql(STATEMENT, {"from": "2020-01-01", "to": "2020-12-31"})
+    assert statement["traderStatement"]["balance"]["amount"] == 0
     assert await _snapshot() == before
 
 

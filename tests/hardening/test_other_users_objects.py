@@ -75,6 +75,9 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
     """(who tries, document, variables); who: another buyer, trader, market admin or courier."""
     day = tomorrow().isoformat()
     reason = {"reason": "coba-coba"}
+    statement = "query($s: ID!, $d: Date!) { traderStatement(stallId: $s, from: $d, to: $d) { balance { amount } } }"
+    payout = {"stallId": ids["stall"], "amount": 1, "reference": "TRF-1"}
+    remittance = {"courierId": ids["courier"], "amount": 1, "reference": "S-1"}
     return [
         # Another buyer: the order and its delivery.
         ("buyer", mutation("cancelOrder", "CancelOrderInput"), {"orderId": ids["order"], **reason}),
@@ -88,6 +91,8 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("buyer", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["notice"]}),
         ("buyer", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["export"]}),
         ("buyer", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["item"]}),
+        ("buyer", statement, {"s": ids["stall"], "d": day}),
+        ("buyer", mutation("recordPayout", "RecordPayoutInput"), payout),
         # The other stall's trader: the first stall's product, photo, part of the order and its item.
         ("trader", mutation("updateProduct", "UpdateProductInput"), {"id": ids["product"], "name": "Milik saya"}),
         ("trader", mutation("archiveProduct", "ArchiveProductInput"), {"id": ids["product"]}),
@@ -103,6 +108,8 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("trader", mutation("cancelOrder", "CancelOrderInput"), {"orderId": ids["order"], **reason}),
         ("trader", mutation("reviewStall", "ReviewStallInput"), {"stallId": ids["stall"], "decision": "SUSPEND"}),
         ("trader", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["export"]}),
+        ("trader", statement, {"s": ids["stall"], "d": day}),
+        ("trader", mutation("recordPayout", "RecordPayoutInput"), payout),
         # Another market's admin: this market, its stall, order, couriers and reports.
         ("admin", mutation("updateMarket", "UpdateMarketInput"), {"id": ids["market"], "perKmFee": 1}),
         ("admin", mutation("reviewStall", "ReviewStallInput"), {"stallId": ids["stall"], "decision": "SUSPEND"}),
@@ -125,6 +132,9 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
          {"d": day, "c": ids["courier"]}),
         ("admin", "query($id: ID!) { order(id: $id) { id } }", {"id": ids["order"]}),
         ("admin", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["export"]}),
+        ("admin", statement, {"s": ids["stall"], "d": day}),
+        ("admin", mutation("recordPayout", "RecordPayoutInput"), payout),
+        ("admin", mutation("recordCodRemittance", "RecordCodRemittanceInput"), remittance),
         # The other courier of the same market: the first courier's delivery and day.
         ("courier", mutation("acceptDelivery", "AssignmentInput"), {"assignmentId": ids["assignment"]}),
         ("courier", mutation("declineDelivery", "AssignmentReasonInput"),
@@ -140,6 +150,7 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
          {"d": day, "c": ids["courier"]}),
         ("courier", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["assignment"]}),
         ("courier", "query($id: ID!) { order(id: $id) { id } }", {"id": ids["order"]}),
+        ("courier", mutation("recordCodRemittance", "RecordCodRemittanceInput"), remittance),
     ]  # fmt: skip
 
 

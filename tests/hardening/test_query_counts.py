@@ -13,6 +13,7 @@ from src.models.accounts import Role, User
 from src.models.notifications import Notification
 from src.models.outbox import OutboxEvent
 from src.services import delivery
+from src.services.common import dates
 from src.services.common.dates import WIB
 from src.services.orders import cart as cart_service
 from src.settings import Settings
@@ -135,6 +136,19 @@ async def _settlements(world: World, n: int) -> None:
         state["day"] = assignment.delivered_at.astimezone(WIB).date().isoformat()  # type: ignore[union-attr]
 
 
+async def _delivered_sales(world: World, n: int) -> None:
+    """n orders delivered: each a SALE line of the first stall's statement."""
+    state = _state(world)
+    while state["n"] < n:
+        state["n"] += 1
+        await world.deliver(await world.order())
+
+
+def _today(world: World) -> dict[str, Any]:
+    today = dates.today().isoformat()
+    return {"from": today, "to": today}
+
+
 async def _notifications(world: World, n: int) -> None:
     state = _state(world)
     while state["n"] < n:
@@ -205,7 +219,7 @@ CASES = [
          {ORDER_FIELDS} }} }}""", _admin, _ready_orders, _market, _items("ordersAwaitingCourier")),
     Case("marketSettlements", """query($market: ID!, $day: Date!) { marketSettlements(marketId: $market, date: $day)
          { courier { name phone } deliveryCount codExpected { amount } codCollected { amount } remitted
-           deliveries { id status codCollected { amount } courier { name }
+           codOwed { amount } deliveries { id status codCollected { amount } courier { name }
              order { number delivery { status } } } } }""",
          _admin, _settlements, lambda world: {**_market(world), "day": _state(world)["day"]},
          _items("marketSettlements")),
@@ -213,6 +227,10 @@ CASES = [
          courier { name } order { number status delivery { status } market { name } }
          pickups { stall { name stallNumber } ready items { productName quantity } } } }""", _courier, _queue,
          _no_variables, _items("myDeliveryQueue")),
+    Case("traderStatement", f"""query($from: Date!, $to: Date!) {{ traderStatement(from: $from, to: $to) {{
+         stall {{ name }} opening {{ amount }} balance {{ amount }} totals {{ kind amount {{ amount }} }}
+         lines {{ date kind amount {{ amount }} orderNumber order {{ {ORDER_FIELDS} }} }} }} }}""", _trader,
+         _delivered_sales, _today, lambda data: len(data["traderStatement"]["lines"])),
     Case("notifications", "{ notifications(first: 20) { edges { node { id type title body read createdAt data } } } }",
          _buyer, _notifications, _no_variables, _edges("notifications")),
     Case("markets", """{ markets(first: 20) { edges { node { name location { lat } baseDeliveryFee { amount }

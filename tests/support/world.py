@@ -200,11 +200,11 @@ async def make_shop(
     )
 
 
-async def make_world(settings: Settings, couriers: int = 3) -> World:
-    """A two-stall shop selling cabai rawit and beras, its admin and `couriers` couriers (Kurir A, B, …), and
-    another market with an admin and a courier of its own."""
+async def make_world(settings: Settings, couriers: int = 3, *, goods: Sequence[Goods] = (CABAI_RAWIT, BERAS)) -> World:
+    """A two-stall shop selling cabai rawit and beras (or other `goods`, one stall each), its admin and `couriers`
+    couriers (Kurir A, B, …), and another market with an admin and a courier of its own."""
     market, other_market = await make_market(), await make_market()
-    shop = await make_shop(settings, market=market, buyer_fields={"name": "Bu Sri"})
+    shop = await make_shop(settings, goods=goods, market=market, buyer_fields={"name": "Bu Sri"})
     return World(
         settings=settings,
         market=market,

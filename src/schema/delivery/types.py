@@ -161,6 +161,9 @@ class CourierSettlement:
     cod_collected: Money
     difference: Money = strawberry.field(description="Collected minus expected.")
     remitted: bool = strawberry.field(description="All collected cash has been handed to the market admin.")
+    cod_owed: Money = strawberry.field(
+        description="Cash on delivery the courier holds for the market now, every day's: collected minus handed over."
+    )
 
 
 async def settlement_of(settlement: delivery_service.Settlement, info: Info) -> CourierSettlement:
@@ -174,4 +177,5 @@ async def settlement_of(settlement: delivery_service.Settlement, info: Info) -> 
         cod_collected=money(settlement.cod_collected),
         difference=money(settlement.difference),
         remitted=settlement.remitted,
+        cod_owed=money(settlement.cod_owed),
     )

@@ -1,15 +1,17 @@
-"""Dates from clients: one bound for every date input of the API, from the service's first day to a year ahead."""
+"""Dates from clients: one bound for every date input of the API, from the service's first day to a year ahead,
+and periods (from, to) of at most MAX_DAYS."""
 
 from datetime import date
 
 from tortoise.timezone import now
 
-from src.services.common.errors import invalid
+from src.services.common.errors import ErrorCollector, invalid
 from src.services.notification_texts import WIB
 
 # Nothing happened here before 2020 (the markets went online that year); far-off years are where date
 # arithmetic overflows (0001-01-01 in WIB is a day before date.min in UTC) or SQL chokes.
 EARLIEST = date(2020, 1, 1)
+MAX_DAYS = 366
 
 
 def today() -> date:
@@ -37,3 +39,16 @@ def check_date(value: date, *, field: str) -> date:
     if not EARLIEST <= value <= last:
         raise invalid(field, "DATE_OUT_OF_RANGE", first=date_text(EARLIEST), last=date_text(last))
     return value
+
+
+def check_period(date_from: date, date_to: date, *, max_days: int = MAX_DAYS) -> None:
+    """Both dates within the service's range (`from`, `to`), in order, and at most `max_days` apart."""
+    # Both ends at once, so a form shows every wrong date; far-off years would overflow the period's bounds.
+    errors = ErrorCollector()
+    errors.run(lambda: check_date(date_from, field="from"))
+    errors.run(lambda: check_date(date_to, field="to"))
+    errors.raise_if_any()
+    if date_to < date_from:
+        raise invalid("to", "PERIOD_ORDER")
+    if (date_to - date_from).days + 1 > max_days:
+        raise invalid("to", "PERIOD_TOO_LONG", days=max_days)

@@ -79,4 +79,13 @@ MONEY_MESSAGES: dict[str, dict[str, str]] = {
         "id": "Pesanan ini tidak menunggu pembayaran.",
         "en": "This order is not waiting for a payment.",
     },
+    "REFERENCE_USED": {
+        "id": "Nomor referensi ini sudah dipakai untuk jumlah lain.",
+        "en": "This reference was already used for another amount.",
+    },
+    "RECEIPT_REQUIRED": {
+        "id": "Isi nomor tanda terima setoran.",
+        "en": "Give the remittance's receipt number.",
+    },
+    "STALL_REQUIRED": {"id": "Pilih lapak.", "en": "Choose a stall."},
 }

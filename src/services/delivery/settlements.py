@@ -1,13 +1,16 @@
-"""Settlements: a courier's day of deliveries (WIB) and the cash on delivery expected, collected and remitted."""
+"""Settlements: a courier's day of deliveries (WIB) and the cash on delivery expected, collected and remitted,
+with what the courier holds for the market over all days (the ledger's balance)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from tortoise.timezone import now
+from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
 from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market
+from src.services import payments
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.couriers import require_courier
 from src.services.delivery.states import A
@@ -20,6 +23,7 @@ class Settlement:
     courier: User
     day: date
     deliveries: list[DeliveryAssignment]
+    cod_owed: int = 0  # cash on delivery the courier holds now, every day's: collected minus handed over
 
     @property
     def cod_expected(self) -> int:
@@ -35,8 +39,9 @@ class Settlement:
 
     @property
     def remitted(self) -> bool:
+        """Every delivery's cash marked handed over, or the courier holds nothing (handed over by amount)."""
         owed = [d for d in self.deliveries if d.cod_collected]
-        return all(d.cash_remitted_at is not None for d in owed)
+        return self.cod_owed <= 0 or all(d.cash_remitted_at is not None for d in owed)
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -49,7 +54,8 @@ async def _settlements(couriers: list[User], day: date) -> list[Settlement]:
     rows = await DeliveryAssignment.filter(
         courier_id__in=[c.id for c in couriers] or [0], delivered_at__gte=start, delivered_at__lt=end
     ).order_by("delivered_at", "id")
-    return [Settlement(c, day, [r for r in rows if r.courier_id == c.id]) for c in couriers]
+    owed = await payments.courier_balances([c.id for c in couriers])
+    return [Settlement(c, day, [r for r in rows if r.courier_id == c.id], owed.get(c.id, 0)) for c in couriers]
 
 
 async def _settled_courier(actor: User | None, courier_id: int | None) -> User:
@@ -88,11 +94,21 @@ async def mark_cash_remitted(*, actor: User | None, courier_id: int, day: date) 
     require_role(actor, Role.MARKET_ADMIN)
     courier = await _settled_courier(actor, courier_id)
     start, end = _day_bounds(day)
-    await DeliveryAssignment.filter(
-        courier_id=courier.id,
-        delivered_at__gte=start,
-        delivered_at__lt=end,
-        cod_collected__gt=0,
-        cash_remitted_at__isnull=True,
-    ).update(cash_remitted_at=now(), cash_remitted_by_id=actor.id if actor else None)
+    async with in_transaction():
+        marked = await DeliveryAssignment.select_for_update().filter(
+            courier_id=courier.id,
+            delivered_at__gte=start,
+            delivered_at__lt=end,
+            cod_collected__gt=0,
+            cash_remitted_at__isnull=True,
+        )
+        if marked:
+            await DeliveryAssignment.filter(id__in=[d.id for d in marked]).update(
+                cash_remitted_at=now(), cash_remitted_by_id=actor.id if actor else None
+            )
+            # The cash leaves the courier's balance in the ledger too (once: these deliveries are marked now).
+            await payments.record_day_remitted(
+                actor=actor, courier=courier, amount=sum(d.cod_collected or 0 for d in marked),
+                first_assignment_id=min(d.id for d in marked), day=day,
+            )  # fmt: skip
     return (await _settlements([courier], day))[0]

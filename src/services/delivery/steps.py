@@ -143,6 +143,11 @@ async def mark_delivered(
             # The market has the amount due (through its courier); a difference is the courier's to settle.
             payment = await payments.locked_payment(order.id)
             await payments.record_received(payment, payment.amount_due)
+        # The ledger: each delivered part is its trader's sale, the cash is the courier's to hand over.
+        parts = (await orders_service.parts_of([order.id])).get(order.id, [])
+        await payments.record_delivery(order=order, parts=parts, courier_id=courier.id,
+                                       cod_collected=assignment.cod_collected,
+                                       commission_percent=settings.commission_percent)  # fmt: skip
         await assignment.save()
         await order.save()
         await orders_service.record_event(order, "DELIVERED", courier, courier.name, extra=courier_extra(courier))

@@ -9,6 +9,9 @@ package reads no table of theirs.
 - `dues`: what is due and how, opened at placement, following the total; `owed`.
 - `receipts`: money received, a transfer's proof, a payment voided.
 - `qr_images`: the dynamic QRIS as a PNG in private storage.
+- `ledger`: what the market owes each trader and each courier owes it (a delivery's lines, a refund a trader
+  bears, balances); `payouts`: payouts to traders and couriers' cash handed over; `statements`: a trader's
+  statement over a period.
 """
 
 from src.services.payments import qris
@@ -33,15 +36,39 @@ from src.services.payments.dues import (
     payment_of,
     payments_of,
 )
+from src.services.payments.ledger import (
+    COURIER_KINDS,
+    TRADER_KINDS,
+    commission,
+    courier_balances,
+    record_delivery,
+    record_refund,
+    stall_balance,
+    stall_balances,
+)
+from src.services.payments.payouts import (
+    record_cod_remittance,
+    record_day_remitted,
+    record_payout,
+    visible_payout,
+    visible_remittance,
+)
 from src.services.payments.qr_images import qris_image_url
 from src.services.payments.receipts import locked_payment, record_proof, record_received, void
+from src.services.payments.statements import Statement, local_day, trader_statement
 
 __all__ = [
+    "COURIER_KINDS",
+    "TRADER_KINDS",
     "SettingsChanges",
+    "Statement",
     "check_method",
     "cod_rounding",
+    "commission",
+    "courier_balances",
     "destination_for",
     "follow_total",
+    "local_day",
     "locked_payment",
     "market_scope",
     "open_payment",
@@ -50,14 +77,24 @@ __all__ = [
     "payments_of",
     "qris",
     "qris_image_url",
+    "record_cod_remittance",
+    "record_day_remitted",
+    "record_delivery",
+    "record_payout",
     "record_proof",
     "record_received",
+    "record_refund",
     "review_stall_payment_settings",
     "set_market_payment_settings",
     "set_stall_payment_settings",
     "settings_of_market",
     "settings_of_stall",
     "settings_seen_by",
+    "stall_balance",
+    "stall_balances",
     "stall_scope",
+    "trader_statement",
+    "visible_payout",
+    "visible_remittance",
     "void",
 ]

@@ -1,6 +1,7 @@
 """CSV exports: requested with their outbox event, written by a job to private storage, fetched by signed link."""
 
 import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,9 +15,10 @@ from src.models.markets import Market
 from src.models.outbox import OutboxEvent
 from src.models.reports import ExportStatus, ReportExport
 from src.services.common import outbox
-from src.services.common.spreadsheet import CsvDocument
+from src.services.common.dates import check_period
+from src.services.common.spreadsheet import Cell, CsvDocument
 from src.services.notification_texts import WIB
-from src.services.reports.periods import authorized_market, check_period, query
+from src.services.reports.periods import authorized_market, query
 from src.storage import Storage
 
 CSV_PAGE = 5000
@@ -24,7 +26,10 @@ CSV_HEADERS = [
     "Nomor Pesanan", "Tanggal Pesan (WIB)", "Pasar", "Status Pesanan", "Metode Bayar", "Status Bayar",
     "Lapak", "Nomor Lapak", "Status Lapak", "Produk", "Satuan", "Jumlah Dipesan", "Jumlah Ditimbang",
     "Harga Satuan (Rp)", "Total Baris (Rp)", "Ongkir (Rp)", "Total Pesanan (Rp)", "Alasan Batal",
+    "Jenis Baris", "Tanggal Transaksi (WIB)", "Jumlah Transaksi (Rp)", "Status Transaksi", "Alasan", "Referensi",
 ]  # fmt: skip
+# What a row is: an order line, or money of the period (each kind sums to its figure of the report).
+GOODS, COD_ROUNDING, REFUND, PAYOUT = "Barang", "Pembulatan COD", "Pengembalian Dana", "Pembayaran ke Lapak"
 
 
 async def request_export(*, actor: User | None, market_id: int | None, date_from: date, date_to: date) -> ReportExport:
@@ -39,6 +44,21 @@ async def request_export(*, actor: User | None, market_id: int | None, date_from
         event = await OutboxEvent.create(topic="report.requested", payload={"export_id": export.id})
     outbox.note(event.id)
     return export
+
+
+Rows = Callable[[int], Awaitable[list[dict[str, Any]]]]
+
+
+async def _pages(rows_after: Rows) -> AsyncIterator[dict[str, Any]]:
+    """Every row a paged query gives, CSV_PAGE at a time (each page after the last one's id)."""
+    after = 0
+    while True:
+        rows = await rows_after(after)
+        for row in rows:
+            yield row
+        if len(rows) < CSV_PAGE:
+            return
+        after = int(rows[-1]["id"])
 
 
 async def _line_rows(export: ReportExport, market: Market | None, after_id: int) -> list[dict[str, Any]]:
@@ -63,7 +83,67 @@ async def _line_rows(export: ReportExport, market: Market | None, after_id: int)
     return list(await connection.execute_query_dict(sql, q.params))
 
 
-def _local_time(value: Any, zone: ZoneInfo) -> str:
+async def _rounding_rows(export: ReportExport, market: Market | None, after_id: int) -> list[dict[str, Any]]:
+    """The cash rounding of the period's COD orders that were delivered (as the report's `codRounding`)."""
+    connection, q = query(market, export.date_from, export.date_to)
+    sql = f"""
+        SELECT p.id AS id, o.number AS number, o.created_at AS created_at, m.name AS market, o.status AS status,
+               o.payment_method AS payment_method, o.payment_status AS payment_status, o.delivery_fee AS fee,
+               o.total AS total, p.cod_rounding AS amount, p.paid_at AS at
+        FROM payment p JOIN orders o ON o.id = p.order_id JOIN market m ON m.id = o.market_id
+        WHERE {q.orders_in_period()} AND o.status = {q.param("DELIVERED")} AND o.payment_method = {q.param("COD")}
+          AND p.cod_rounding <> 0 AND p.id > {q.param(after_id)}
+        ORDER BY p.id LIMIT {CSV_PAGE}
+    """
+    return list(await connection.execute_query_dict(sql, q.params))
+
+
+async def _refund_rows(export: ReportExport, market: Market | None, after_id: int) -> list[dict[str, Any]]:
+    """Refunds created in the period, with their order (and the stall whose part caused one)."""
+    connection, q = query(market, export.date_from, export.date_to)
+    sql = f"""
+        SELECT r.id AS id, o.number AS number, o.created_at AS created_at, m.name AS market, o.status AS status,
+               o.payment_method AS payment_method, o.payment_status AS payment_status, s.name AS stall,
+               s.stall_number AS stall_number, o.delivery_fee AS fee, o.total AS total, r.amount AS amount,
+               r.created_at AS at, r.status AS refund_status, r.reason AS reason, r.reference AS reference
+        FROM refund r JOIN orders o ON o.id = r.order_id JOIN market m ON m.id = r.market_id
+        LEFT JOIN stall_order so ON so.id = r.stall_order_id LEFT JOIN stall s ON s.id = so.stall_id
+        WHERE {q.orders_in_period("r")} AND r.id > {q.param(after_id)}
+        ORDER BY r.id LIMIT {CSV_PAGE}
+    """
+    return list(await connection.execute_query_dict(sql, q.params))
+
+
+async def _payout_rows(export: ReportExport, market: Market | None, after_id: int) -> list[dict[str, Any]]:
+    """Payouts to traders recorded in the period."""
+    connection, q = query(market, export.date_from, export.date_to)
+    sql = f"""
+        SELECT l.id AS id, m.name AS market, s.name AS stall, s.stall_number AS stall_number, l.amount AS amount,
+               l.created_at AS at, l.reference AS reference
+        FROM ledger_entry l JOIN market m ON m.id = l.market_id JOIN stall s ON s.id = l.stall_id
+        WHERE {q.orders_in_period("l")} AND l.kind = {q.param("PAYOUT")} AND l.id > {q.param(after_id)}
+        ORDER BY l.id LIMIT {CSV_PAGE}
+    """
+    return list(await connection.execute_query_dict(sql, q.params))
+
+
+def _cells(named: dict[str, Cell]) -> list[Cell]:
+    """A row from its cells by header (the others empty)."""
+    return [named.get(header) for header in CSV_HEADERS]
+
+
+def _order_cells(r: dict[str, Any], zone: ZoneInfo) -> dict[str, Cell]:
+    """The order columns of a money row about an order."""
+    return {
+        "Nomor Pesanan": r["number"], "Tanggal Pesan (WIB)": _local_time(r["created_at"], zone),
+        "Pasar": r["market"], "Status Pesanan": r["status"], "Metode Bayar": r["payment_method"],
+        "Status Bayar": r["payment_status"], "Ongkir (Rp)": r["fee"], "Total Pesanan (Rp)": r["total"],
+    }  # fmt: skip
+
+
+def _local_time(value: Any, zone: ZoneInfo) -> str | None:
+    if value is None:
+        return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("UTC"))
@@ -78,23 +158,35 @@ def _plain(value: Any) -> Decimal | None:
 
 
 async def build_csv(export: ReportExport) -> tuple[bytes, int]:
-    """Every order line of the period, one row each (names and reasons written as text, never formulas)."""
+    """Every order line of the period, one row each, then the period's money: COD rounding, refunds and payouts
+    (names and reasons written as text, never formulas)."""
     market = await Market.get(id=export.market_id) if export.market_id else None
     zone = ZoneInfo(market.timezone) if market else WIB
     document = CsvDocument(CSV_HEADERS)
-    after = 0
-    while True:
-        rows = await _line_rows(export, market, after)
-        for r in rows:
-            document.add([
-                r["number"], _local_time(r["created_at"], zone), r["market"], r["status"], r["payment_method"],
-                r["payment_status"], r["stall"], r["stall_number"], r["part_status"], r["product"], r["unit"],
-                _plain(r["quantity"]), _plain(r["fulfilled"]), r["unit_price"], r["line_total"], r["fee"], r["total"],
-                r["cancel_reason"],
-            ])  # fmt: skip
-        if len(rows) < CSV_PAGE:
-            break
-        after = int(rows[-1]["id"])
+    async for r in _pages(lambda after: _line_rows(export, market, after)):
+        document.add([
+            r["number"], _local_time(r["created_at"], zone), r["market"], r["status"], r["payment_method"],
+            r["payment_status"], r["stall"], r["stall_number"], r["part_status"], r["product"], r["unit"],
+            _plain(r["quantity"]), _plain(r["fulfilled"]), r["unit_price"], r["line_total"], r["fee"], r["total"],
+            r["cancel_reason"], GOODS,
+        ])  # fmt: skip
+    async for r in _pages(lambda after: _rounding_rows(export, market, after)):
+        document.add(_cells({
+            **_order_cells(r, zone), "Jenis Baris": COD_ROUNDING, "Tanggal Transaksi (WIB)": _local_time(r["at"], zone),
+            "Jumlah Transaksi (Rp)": r["amount"],
+        }))  # fmt: skip
+    async for r in _pages(lambda after: _refund_rows(export, market, after)):
+        document.add(_cells({
+            **_order_cells(r, zone), "Lapak": r["stall"], "Nomor Lapak": r["stall_number"], "Jenis Baris": REFUND,
+            "Tanggal Transaksi (WIB)": _local_time(r["at"], zone), "Jumlah Transaksi (Rp)": r["amount"],
+            "Status Transaksi": r["refund_status"], "Alasan": r["reason"], "Referensi": r["reference"],
+        }))  # fmt: skip
+    async for r in _pages(lambda after: _payout_rows(export, market, after)):
+        document.add(_cells({
+            "Pasar": r["market"], "Lapak": r["stall"], "Nomor Lapak": r["stall_number"], "Jenis Baris": PAYOUT,
+            "Tanggal Transaksi (WIB)": _local_time(r["at"], zone), "Jumlah Transaksi (Rp)": -int(r["amount"]),
+            "Referensi": r["reference"],
+        }))  # fmt: skip
     return document.to_bytes(), document.rows
 
 

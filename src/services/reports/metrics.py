@@ -8,7 +8,11 @@ Definitions (all by the day the order was placed, in the market's time zone, WIB
 - average fulfilment: minutes from placing to delivery, over the delivered ones;
 - top products: by revenue and by quantity (the weighed quantity where weighed), parts not rejected;
 - COD collected: cash the couriers collected for those orders;
-- cancellations: orders placed in the period and cancelled, by reason.
+- cancellations: orders placed in the period and cancelled, by reason;
+- COD rounding: the cash rounding of those orders delivered cash on delivery (may be negative).
+Money that moved in the period, by the day it was recorded:
+- refunds: refunds created (what buyers are owed back, paid or not), their amount and number;
+- payouts: paid to traders; commissions: the market's share of delivered sales.
 """
 
 import asyncio
@@ -18,8 +22,10 @@ from decimal import Decimal
 
 from src.models.accounts import User
 from src.models.markets import Market, StallStatus
-from src.models.orders import OrderStatus
-from src.services.reports.periods import LIVE_PARTS, authorized_market, check_period, query
+from src.models.orders import OrderStatus, PaymentMethod
+from src.models.payments import LedgerKind
+from src.services.common.dates import check_period
+from src.services.reports.periods import LIVE_PARTS, authorized_market, query
 
 TOP = 10
 
@@ -60,6 +66,11 @@ class Report:
     new_stalls: int = 0
     average_fulfilment_minutes: float | None = None
     cod_collected: int = 0
+    cod_rounding: int = 0
+    refunds: int = 0
+    refund_count: int = 0
+    payouts: int = 0
+    commissions: int = 0
     cancellations: dict[str, int] = field(default_factory=dict)
     top_by_revenue: list[TopProduct] = field(default_factory=list)
     top_by_quantity: list[TopProduct] = field(default_factory=list)
@@ -78,7 +89,7 @@ async def market_report(*, actor: User | None, market_id: int | None, date_from:
     report = Report(market=market, date_from=date_from, date_to=date_to)
     # Independent queries, each filling its own figures: on PostgreSQL they run at once on the pool's
     # connections (the report's time is its slowest query, not their sum); SQLite runs them in turn.
-    parts = [_orders_by_day(report), _deliveries(report), _stalls(report), _top_products(report)]
+    parts = [_orders_by_day(report), _deliveries(report), _stalls(report), _top_products(report), _money(report)]
     if market is None:
         parts.append(_by_market(report))
     await asyncio.gather(*parts)
@@ -127,6 +138,31 @@ async def _deliveries(report: Report) -> None:
     row = (await connection.execute_query_dict(sql, q.params))[0]
     report.average_fulfilment_minutes = round(float(row["minutes"]), 1) if row["minutes"] is not None else None
     report.cod_collected = int(row["cod"])
+
+
+async def _money(report: Report) -> None:
+    connection, q = query(report.market, report.date_from, report.date_to)
+    rounding = f"""
+        SELECT COALESCE(SUM(p.cod_rounding), 0) AS rounding
+        FROM payment p JOIN orders o ON o.id = p.order_id
+        WHERE {q.orders_in_period()} AND o.status = {q.param(OrderStatus.DELIVERED.value)}
+          AND o.payment_method = {q.param(PaymentMethod.COD.value)}
+    """
+    report.cod_rounding = int((await connection.execute_query_dict(rounding, q.params))[0]["rounding"])
+    connection, q = query(report.market, report.date_from, report.date_to)
+    refunds = f"""
+        SELECT COUNT(*) AS n, COALESCE(SUM(r.amount), 0) AS amount FROM refund r WHERE {q.orders_in_period("r")}
+    """
+    row = (await connection.execute_query_dict(refunds, q.params))[0]
+    report.refunds, report.refund_count = int(row["amount"]), int(row["n"])
+    connection, q = query(report.market, report.date_from, report.date_to)
+    kinds = (LedgerKind.PAYOUT.value, LedgerKind.COMMISSION.value)
+    ledger = f"""
+        SELECT l.kind AS kind, COALESCE(SUM(l.amount), 0) AS amount FROM ledger_entry l
+        WHERE {q.orders_in_period("l")} AND l.kind IN ({q.any_of(kinds)}) GROUP BY l.kind
+    """
+    sums = {r["kind"]: -int(r["amount"]) for r in await connection.execute_query_dict(ledger, q.params)}
+    report.payouts, report.commissions = sums.get(LedgerKind.PAYOUT.value, 0), sums.get(LedgerKind.COMMISSION.value, 0)
 
 
 async def _stalls(report: Report) -> None:

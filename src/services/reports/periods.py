@@ -1,4 +1,5 @@
-"""A report's period: who may ask for which market, the checked dates, and the SQL of its orders per dialect."""
+"""A report's period: who may ask for which market and the SQL of its orders per dialect (its dates are checked
+by `common.dates.check_period`)."""
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -9,13 +10,11 @@ from tortoise.connection import get_connection
 from src.models.accounts import User
 from src.models.markets import Market
 from src.models.orders import OrderStatus, StallOrderStatus
-from src.services.common import dates
-from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
+from src.services.common.errors import DomainError, ErrorCode
 from src.services.common.sql import Sql
 from src.services.notification_texts import WIB
 from src.services.permissions import Action, authorize, is_trade_office
 
-MAX_DAYS = 366
 NOT_PLACED = (OrderStatus.AWAITING_PAYMENT.value,)
 LIVE_PARTS = (StallOrderStatus.PENDING.value, StallOrderStatus.ACCEPTED.value, StallOrderStatus.READY.value)
 
@@ -33,19 +32,6 @@ async def authorized_market(actor: User | None, market_id: int | None) -> Market
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)
     return market
-
-
-def check_period(date_from: date, date_to: date) -> None:
-    """Both dates within the service's range, in order, and at most MAX_DAYS apart."""
-    # Both ends at once, so a form shows every wrong date; far-off years would overflow the period's bounds.
-    errors = ErrorCollector()
-    errors.run(lambda: dates.check_date(date_from, field="from"))
-    errors.run(lambda: dates.check_date(date_to, field="to"))
-    errors.raise_if_any()
-    if date_to < date_from:
-        raise invalid("to", "PERIOD_ORDER")
-    if (date_to - date_from).days + 1 > MAX_DAYS:
-        raise invalid("to", "PERIOD_TOO_LONG", days=MAX_DAYS)
 
 
 def bounds(date_from: date, date_to: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
