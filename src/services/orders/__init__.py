@@ -33,6 +33,7 @@ from src.services.orders.reading import (
     visible_item,
     visible_part,
 )
+from src.services.orders.refunding import receive_late_payment, refund_overpaid
 from src.services.orders.states import (
     ORDER_TRANSITIONS,
     STALL_ORDER_TRANSITIONS,
@@ -72,7 +73,9 @@ __all__ = [
     "picking_list",
     "place_order",
     "quote_delivery",
+    "receive_late_payment",
     "record_event",
+    "refund_overpaid",
     "reject_stall_order",
     "remove_from_cart",
     "sees_payment",

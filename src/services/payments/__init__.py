@@ -8,13 +8,14 @@ package reads no table of theirs.
 - `destinations`: payment settings of a market, or of a stall where the market allows it.
 - `dues`: what is due and how, opened at placement, following the total; `owed`.
 - `receipts`: money received, a transfer's proof, a payment voided.
+- `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`).
 - `qr_images`: the dynamic QRIS as a PNG in private storage.
 - `ledger`: what the market owes each trader and each courier owes it (a delivery's lines, a refund a trader
   bears, balances); `payouts`: payouts to traders and couriers' cash handed over; `statements`: a trader's
   statement over a period.
 """
 
-from src.services.payments import qris
+from src.services.payments import qris, refunds
 from src.services.payments.destinations import (
     SettingsChanges,
     destination_for,
@@ -84,6 +85,7 @@ __all__ = [
     "record_proof",
     "record_received",
     "record_refund",
+    "refunds",
     "review_stall_payment_settings",
     "set_market_payment_settings",
     "set_stall_payment_settings",
