@@ -39,6 +39,34 @@ STALL_TRANSITIONS: dict[tuple[StallStatus, StallDecision], StallStatus] = {
 }
 
 
+async def market_or_none(market_id: int) -> Market | None:
+    """A market by id, active or not (other domains read markets through these few functions)."""
+    return await Market.get_or_none(id=market_id)
+
+
+async def market_by_id(market_id: int | None) -> Market:
+    """A market that must be there (DoesNotExist otherwise)."""
+    return await Market.get(id=market_id)
+
+
+async def lock_market(market_id: int) -> None:
+    """Inside a transaction: the market's row lock (FOR NO KEY UPDATE), what serializes its numbering and
+    unique transfer codes."""
+    await Market.select_for_update(no_key=True).get(id=market_id)
+
+
+async def stall_or_none(*, stall_id: int | None = None, trader_id: int | None = None) -> Stall | None:
+    """A stall by id or by its trader."""
+    if stall_id is not None:
+        return await Stall.get_or_none(id=stall_id)
+    return await Stall.get_or_none(trader_id=trader_id)
+
+
+async def lock_stall(stall_id: int) -> None:
+    """Inside a transaction: the stall's row lock (FOR NO KEY UPDATE)."""
+    await Stall.select_for_update(no_key=True).get(id=stall_id)
+
+
 async def get_market(market_id: int, *, field: str = "marketId") -> Market:
     market = await Market.get_or_none(id=market_id, is_active=True)
     if market is None:

@@ -6,6 +6,7 @@ The names other packages use (`from src.services import delivery`) are re-export
 """
 
 from src.services import orders as orders_service  # reached as `delivery.orders_service` by older callers
+from src.services.assignments.states import LIVE, SHOWN, SHOWN_TO_ADMINS, courier_sees_contact
 from src.services.delivery.availability import offer_waiting, update_availability
 from src.services.delivery.couriers import (
     live_counts,
@@ -25,7 +26,6 @@ from src.services.delivery.reading import (
 )
 from src.services.delivery.routes import QueueEntry, attach_pickups, delivery_queue, entries_for, entry_for
 from src.services.delivery.settlements import Settlement, courier_settlement, mark_cash_remitted, market_settlements
-from src.services.delivery.states import LIVE, SHOWN, SHOWN_TO_ADMINS, courier_sees_contact
 from src.services.delivery.steps import accept, decline, mark_delivered, mark_failed, mark_picked_up
 
 __all__ = [

@@ -1,16 +1,20 @@
 """Reading deliveries: who sees an assignment, its order as they may see it, the proof photo's signed link."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from src.models.accounts import Role, User
 from src.models.delivery import DeliveryAssignment
-from src.models.orders import (
-    Order,
-)
+from src.services.assignments.states import courier_sees_contact
 from src.services.delivery.routes import QueueEntry, entry_for
-from src.services.delivery.states import courier_sees_contact
 from src.services.orders.reading import OrderView, Viewpoint
 from src.services.permissions import Action, may
 from src.settings import Settings
 from src.storage import Storage
+
+if TYPE_CHECKING:
+    from src.models.orders import Order
 
 
 async def visible_assignment(actor: User | None, assignment_id: int) -> DeliveryAssignment | None:

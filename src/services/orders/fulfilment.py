@@ -5,9 +5,8 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
-from src.models.catalog import Product
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
-from src.services import payments
+from src.services import catalog, payments
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.common.quantities import check_quantity
@@ -93,7 +92,7 @@ async def set_fulfilled_quantity(
         item = await OrderItem.select_for_update().get(id=item.id)
         previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
         if item.product_id is not None:
-            product = await Product.select_for_update().get(id=item.product_id)
+            product = await catalog.lock_product(item.product_id)
             # What is weighed out beyond the order leaves the stock too, so it must be there.
             if weighed - previous > product.stock:
                 raise DomainError(ErrorCode.OUT_OF_STOCK, field="quantity", available=product.stock)
@@ -170,7 +169,7 @@ async def return_stock(items: list[OrderItem]) -> None:
     for item in sorted(items, key=lambda i: i.product_id or 0):
         if item.product_id is None:
             continue
-        product = await Product.select_for_update().get_or_none(id=item.product_id)
+        product = await catalog.lock_product_or_none(item.product_id)
         if product is not None:
             product.stock = product.stock + (
                 item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity

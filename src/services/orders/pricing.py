@@ -1,14 +1,21 @@
 """Prices and what may be bought: wholesale tiers, listed products, quantities on their step, delivery fees."""
 
-from decimal import Decimal
+from __future__ import annotations
 
-from src.models.catalog import PriceTier, Product, ProductStatus
-from src.models.markets import Market, Stall, StallStatus
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from src.models.catalog import ProductStatus
+from src.models.markets import StallStatus
 from src.services.catalog import on_step
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.common.quantities import check_quantity
 from src.settings import Settings
+
+if TYPE_CHECKING:
+    from src.models.catalog import PriceTier, Product
+    from src.models.markets import Market, Stall
 
 
 def unit_price(price: int, tiers: list[PriceTier], quantity: Decimal) -> int:

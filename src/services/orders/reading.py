@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from src.models.accounts import Role, User
 from src.models.orders import Order, OrderEvent, OrderItem, OrderStatus, StallOrder, StallOrderStatus
-from src.services.delivery.carriers import courier_contact
+from src.services.assignments.carriers import courier_contact
 from src.services.orders.states import LIVE_PARTS
 from src.services.permissions import Action, may, require_role
 from src.settings import Settings, get_settings

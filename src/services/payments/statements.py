@@ -1,20 +1,26 @@
 """A trader's statement: their stall's ledger lines over a period of WIB days, with the balance before it
 (opening), totals per kind and the balance at its end (closing = opening + the lines)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
 
 from src.models.accounts import Role, User
-from src.models.markets import Stall
 from src.models.payments import LedgerEntry, LedgerKind
+from src.services import markets as markets_service
 from src.services.common.dates import check_period
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.notification_texts import WIB
 from src.services.payments.ledger import TRADER_KINDS
 from src.services.permissions import Action, authorize
+
+if TYPE_CHECKING:
+    from src.models.markets import Stall
 
 UTC = ZoneInfo("UTC")
 
@@ -56,7 +62,7 @@ async def _stall_for(actor: User | None, stall_id: int | None) -> Stall:
     if actor is None:
         raise DomainError(ErrorCode.UNAUTHENTICATED)
     if actor.role == Role.TRADER:
-        own = await Stall.get_or_none(trader_id=actor.id)
+        own = await markets_service.stall_or_none(trader_id=actor.id)
         if own is None:
             raise DomainError(ErrorCode.NOT_FOUND, field="stallId")
         if stall_id is not None and stall_id != own.id:
@@ -66,7 +72,7 @@ async def _stall_for(actor: User | None, stall_id: int | None) -> Stall:
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     if stall_id is None:
         raise invalid("stallId", "STALL_REQUIRED")
-    stall = await Stall.get_or_none(id=stall_id)
+    stall = await markets_service.stall_or_none(stall_id=stall_id)
     if stall is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="stallId")
     authorize(actor, Action.ADMINISTER, stall)
