@@ -28,6 +28,15 @@ SELF_SERVICE_ROLES = (Role.BUYER, Role.TRADER)
 STAFF_ROLES = (Role.COURIER, Role.MARKET_ADMIN)
 
 
+def has_stall(role: Role) -> bool:
+    """Only traders have a stall (shown whatever its status); other roles' `stall` is null."""
+    return role == Role.TRADER
+
+
+def has_courier_profile(role: Role) -> bool:
+    return role == Role.COURIER
+
+
 @dataclass(frozen=True)
 class Session:
     user: User

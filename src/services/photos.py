@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.catalog import Product
+from src.models.markets import Stall
 from src.models.media import PhotoStatus, ProductPhoto
 from src.services import imaging
 from src.services.catalog import get_product_for_owner
@@ -38,6 +39,12 @@ log = logging.getLogger(__name__)
 class PhotoUpload:
     photo: ProductPhoto
     upload: PresignedUpload
+
+
+def sees_every_photo(viewer: User | None, *, stall_id: int, market_id: int, trader_id: int) -> bool:
+    """Who sees a product's photos in every status (its own trader, and who may manage its stall); the others
+    see READY photos only."""
+    return may(viewer, Action.MANAGE, Stall(id=stall_id, market_id=market_id, trader_id=trader_id))
 
 
 def job_id(photo_id: int) -> str:

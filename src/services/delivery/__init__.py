@@ -19,9 +19,12 @@ from src.services.delivery.couriers import (
 from src.services.delivery.offers import assign_manually, expire_offer, expired_offer_ids, offer_order
 from src.services.delivery.reading import (
     current_entry,
+    offer_expiry,
     order_view,
     proof_url,
+    proof_url_seen,
     sees_offers,
+    shows_delivery,
     visible_assignment,
 )
 from src.services.delivery.routes import QueueEntry, attach_pickups, delivery_queue, entries_for, entry_for
@@ -53,6 +56,7 @@ __all__ = [
     "mark_picked_up",
     "market_couriers",
     "market_settlements",
+    "offer_expiry",
     "offer_order",
     "offer_waiting",
     "order_view",
@@ -60,8 +64,10 @@ __all__ = [
     "profile_of",
     "profiles_of",
     "proof_url",
+    "proof_url_seen",
     "sees_offers",
     "set_availability",
+    "shows_delivery",
     "update_availability",
     "visible_assignment",
     "waiting_orders",

@@ -4,7 +4,7 @@ with what the courier holds for the market over all days (the ledger's balance).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tortoise.timezone import now
@@ -15,9 +15,9 @@ from src.models.delivery import DeliveryAssignment
 from src.services import markets as markets_service
 from src.services import payments
 from src.services.assignments.states import A
+from src.services.common.dates import day_start
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.couriers import require_courier
-from src.services.notification_texts import WIB
 from src.services.permissions import Action, authorize, require_role
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class Settlement:
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=WIB)
+    start = day_start(day)
     return start, start + timedelta(days=1)
 
 

@@ -9,8 +9,8 @@ from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, Stal
 from src.services import catalog, payments
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
+from src.services.common.i18n import plain
 from src.services.common.quantities import check_quantity
-from src.services.orders.pricing import plain
 from src.services.orders.states import (
     LIVE_PARTS,
     lock_order,

@@ -32,10 +32,10 @@ from src.models.orders import (
 from src.services import catalog, payments
 from src.services import markets as markets_service
 from src.services.common import dates, money
+from src.services.common.dates import WIB
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.common.phones import normalize_phone
 from src.services.common.quantities import check_quantity
-from src.services.notification_texts import WIB
 from src.services.orders.numbers import ensure_counter, next_number, order_day
 from src.services.orders.pricing import check_item_quantity, check_line_count, listed, quote_delivery, unit_price
 from src.services.orders.timeline import record_event
@@ -104,7 +104,7 @@ async def _replay(buyer: User, key: str, request_hash: str) -> Order | None:
 def _check_slot(slot: SlotInput, settings: Settings, errors: ErrorCollector) -> None:
     if errors.run(lambda: dates.check_date(slot.date, field="deliverySlot.date")) is None:
         return
-    today = now().astimezone(WIB).date()
+    today = dates.today()
     if not today <= slot.date <= today + timedelta(days=settings.slot_days_ahead):
         errors.add(DomainError(ErrorCode.SLOT_UNAVAILABLE, field="deliverySlot.date", days=settings.slot_days_ahead))
         return

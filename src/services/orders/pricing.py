@@ -47,11 +47,6 @@ def check_item_quantity(product: Product, quantity: Decimal, field: str) -> Deci
     return checked
 
 
-def plain(value: Decimal) -> str:
-    """A quantity as text without trailing zeros (2.100 -> "2.1")."""
-    return format(value.normalize(), "f")
-
-
 def check_line_count(lines: int, settings: Settings, field: str) -> None:
     """At most `max_order_lines` lines in an order or a cart (TOO_MANY_LINES)."""
     if lines > settings.max_order_lines:

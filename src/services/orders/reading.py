@@ -16,6 +16,16 @@ def sees_payment(full_view: bool, viewpoint: "Viewpoint") -> bool:
     return full_view and viewpoint in (Viewpoint.BUYER, Viewpoint.ADMIN)
 
 
+def sees_buyer(viewpoint: "Viewpoint", contact: bool) -> bool:
+    """Who ordered: every viewer of the order but a courier no longer (or not yet) reaching the buyer."""
+    return viewpoint != Viewpoint.COURIER or contact
+
+
+def sees_buyer_phone(viewpoint: "Viewpoint") -> bool:
+    """The buyer's phone: for all who see the buyer but traders (they see the name and business only)."""
+    return viewpoint != Viewpoint.TRADER
+
+
 class Viewpoint(StrEnum):
     """How a viewer stands to an order, which decides what of it they see."""
 

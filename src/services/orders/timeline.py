@@ -6,7 +6,7 @@ from src.models.accounts import User
 from src.models.orders import Order, OrderEvent, OrderItem, StallOrder
 from src.services.assignments.carriers import live_courier_ids
 from src.services.common import live, outbox
-from src.services.orders.pricing import plain
+from src.services.common.i18n import plain
 
 
 async def record_event(

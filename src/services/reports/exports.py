@@ -16,9 +16,9 @@ from src.models.accounts import User
 from src.models.reports import ExportStatus, ReportExport
 from src.services import markets as markets_service
 from src.services.common import outbox
-from src.services.common.dates import check_period
+from src.services.common.dates import WIB, check_period
+from src.services.common.i18n import plain
 from src.services.common.spreadsheet import Cell, CsvDocument
-from src.services.notification_texts import WIB
 from src.services.reports.periods import authorized_market, query
 from src.storage import Storage
 
@@ -158,7 +158,7 @@ def _plain(value: Any) -> Decimal | None:
     """A quantity as the number it is, without trailing zeros (2.100 → 2.1)."""
     if value is None:
         return None
-    return Decimal(format(Decimal(str(value)).normalize(), "f"))
+    return Decimal(plain(Decimal(str(value))))
 
 
 async def build_csv(export: ReportExport) -> tuple[bytes, int]:

@@ -3,7 +3,7 @@ by `common.dates.check_period`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -12,9 +12,9 @@ from tortoise.connection import get_connection
 from src.models.accounts import User
 from src.models.orders import OrderStatus, StallOrderStatus
 from src.services import markets as markets_service
+from src.services.common.dates import WIB, bounds
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.common.sql import Sql
-from src.services.notification_texts import WIB
 from src.services.permissions import Action, authorize, is_trade_office
 
 if TYPE_CHECKING:
@@ -37,13 +37,6 @@ async def authorized_market(actor: User | None, market_id: int | None) -> Market
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)
     return market
-
-
-def bounds(date_from: date, date_to: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The period's first and past-the-last moments, as UTC instants."""
-    start = datetime.combine(date_from, time(0), tzinfo=zone)
-    end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone)
-    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
 
 class PeriodQuery(Sql):
