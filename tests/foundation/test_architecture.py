@@ -32,7 +32,22 @@ def _imports(modules: dict[str, Path]) -> dict[str, set[str]]:
                     graph[name].add(target if target in modules else base)
             elif isinstance(node, ast.Import):
                 graph[name].update(alias.name for alias in node.names)
-    return {name: {t for t in targets if t in modules and t != name} for name, targets in graph.items()}
+    return {
+        name: _with_packages(name, {t for t in targets if t in modules}, modules) - {name}
+        for name, targets in graph.items()
+    }
+
+
+def _with_packages(name: str, targets: set[str], modules: dict[str, Path]) -> set[str]:
+    """The targets and the packages Python runs on the way to them: importing `a.b.c` runs `a/b/__init__.py`
+    first (unless `a.b` is the importer's own package, already running), so a package whose `__init__`
+    imports the importer closes a circle as surely as a direct import."""
+    own = {".".join(name.split(".")[:n]) for n in range(1, name.count(".") + 2)}
+    found = set(targets)
+    for target in targets:
+        parts = target.split(".")
+        found.update(p for n in range(1, len(parts)) if (p := ".".join(parts[:n])) in modules and p not in own)
+    return found
 
 
 def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -79,6 +94,18 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_circle_in_src() -> None:
     assert _circles(_imports(_modules())) == []
+
+
+def test_a_package_on_the_way_closes_a_circle() -> None:
+    # orders.cancelling importing delivery.carriers runs delivery/__init__.py, which imports orders: a circle.
+    modules = dict.fromkeys(["src.orders", "src.orders.cancelling", "src.delivery", "src.delivery.carriers"], Path())
+    graph = {name: _with_packages(name, targets, modules) - {name} for name, targets in {
+        "src.orders": {"src.orders.cancelling"},
+        "src.orders.cancelling": {"src.delivery.carriers"},
+        "src.delivery": {"src.orders", "src.delivery.carriers"},
+        "src.delivery.carriers": set(),
+    }.items()}  # fmt: skip
+    assert _circles(graph) == [["src.delivery", "src.orders", "src.orders.cancelling"]]
 
 
 def test_the_circle_finder_finds_one() -> None:
