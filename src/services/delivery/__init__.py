@@ -1,8 +1,9 @@
 """Couriers and deliveries: availability, offers and manual assignment, the courier's steps and queue,
 proof of delivery, cash on delivery and the day's settlement, one module each.
 
-The names other packages use (`from src.services import delivery`) are re-exported here. `states` and
-`carriers` are at the bottom: orders asks `carriers` about an order's courier, delivery builds on orders.
+The names other packages use (`from src.services import delivery`) are re-exported here. The assignment's
+states and what orders asks of a delivery live below both, in `src.services.assignments`: delivery builds on
+orders, orders on assignments, and neither reads the other's tables.
 """
 
 from src.services import orders as orders_service  # reached as `delivery.orders_service` by older callers
