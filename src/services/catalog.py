@@ -257,5 +257,11 @@ async def lock_product(product_id: int) -> Product:
     return await Product.select_for_update().get(id=product_id)
 
 
+async def change_stock(product: Product, stock: Decimal) -> None:
+    """A locked product's stock set to what an order leaves (or gives back)."""
+    product.stock = stock
+    await product.save(update_fields=["stock", "updated_at"])
+
+
 async def lock_product_or_none(product_id: int) -> Product | None:
     return await Product.select_for_update().get_or_none(id=product_id)

@@ -60,6 +60,10 @@ async def lock_market(market_id: int) -> None:
     await Market.select_for_update(no_key=True).get(id=market_id)
 
 
+async def market_by_slug(slug: str) -> Market | None:
+    return await Market.get_or_none(slug=slug)
+
+
 async def stall_or_none(*, stall_id: int | None = None, trader_id: int | None = None) -> Stall | None:
     """A stall by id or by its trader."""
     if stall_id is not None:

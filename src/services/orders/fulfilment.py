@@ -96,8 +96,7 @@ async def set_fulfilled_quantity(
             # What is weighed out beyond the order leaves the stock too, so it must be there.
             if weighed - previous > product.stock:
                 raise DomainError(ErrorCode.OUT_OF_STOCK, field="quantity", available=product.stock)
-            product.stock = product.stock + previous - weighed
-            await product.save(update_fields=["stock", "updated_at"])
+            await catalog.change_stock(product, product.stock + previous - weighed)
         item.fulfilled_quantity = weighed
         item.line_total = money.line_total(weighed, item.unit_price)
         await item.save()
@@ -171,7 +170,5 @@ async def return_stock(items: list[OrderItem]) -> None:
             continue
         product = await catalog.lock_product_or_none(item.product_id)
         if product is not None:
-            product.stock = product.stock + (
-                item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
-            )
-            await product.save(update_fields=["stock", "updated_at"])
+            back = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
+            await catalog.change_stock(product, product.stock + back)

@@ -238,8 +238,7 @@ async def _place(
         assert market is not None
 
         for product, quantity, _, _ in lines:
-            product.stock = product.stock - quantity
-            await product.save(update_fields=["stock", "updated_at"])
+            await catalog.change_stock(product, product.stock - quantity)
         awaiting = request.payment_method != PaymentMethod.COD
         order = await Order.create(
             number=await next_number(day),
