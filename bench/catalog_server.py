@@ -20,7 +20,7 @@ from tortoise.connection import get_connection
 
 from src.app import create_app as create_api_app
 from src.services.catalog_queries import MAX_PAGE, ProductSort, encode_cursor
-from src.services.orders.pricing import plain  # a quantity as the API prints it: "0.25", "10"
+from src.services.common.i18n import plain  # a quantity as the API prints it: "0.25", "10"
 from src.storage import Storage
 
 Row = dict[str, Any]

@@ -32,7 +32,7 @@ from bench.harness import cli, database, driver, report, seeding, servers
 from bench.harness.cpu import idle_load
 from src.models.catalog import Category
 from src.models.markets import Market
-from src.services.orders.pricing import plain
+from src.services.common.i18n import plain
 
 PLACE_ORDER = """mutation($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { id number total { amount } } errors { field code } }

@@ -47,7 +47,7 @@ class UserType(relay.Node):
 
     @strawberry.field(description="A trader's stall, whatever its status; null for other roles.")
     async def stall(self, info: Info) -> StallType | None:
-        if self.role != Role.TRADER:
+        if not accounts_service.has_stall(self.role):
             return None
         stall = await info.context.loaders.stall_by_trader.load(self.id)
         return StallType.from_model(stall) if stall is not None else None
@@ -57,7 +57,7 @@ class UserType(relay.Node):
         graphql_type=LazyCourierProfile | None,
     )
     async def courier(self, info: Info) -> Any:
-        if self.role != Role.COURIER:
+        if not accounts_service.has_courier_profile(self.role):
             return None
         user = await info.context.loaders.user_by_id.load(self.id)
         profile = await info.context.loaders.courier_profile_by_user.load(user)

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from src.models.catalog import Product, ProductStatus, Unit
-from src.models.markets import Stall, StallStatus
+from src.models.markets import StallStatus
 from src.schema.context import Context, Info
 from src.schema.errors import UserError, payload_mutation, query_errors
 from src.schema.ids import db_ids, decode_id
@@ -20,8 +20,8 @@ from src.schema.photos import PhotoFormat, PhotoSize, PhotoType, variant_url
 from src.schema.scalars import Money, decimal_value, money
 from src.services import catalog as catalog_service
 from src.services import catalog_queries
+from src.services import photos as photos_service
 from src.services.common.errors import DomainError
-from src.services.permissions import Action, may
 
 UnitEnum = strawberry.enum(Unit, name="Unit", description="How a product is sold: per kg, per bundle (ikat), …")
 ProductSortEnum = strawberry.enum(catalog_queries.ProductSort, name="ProductSort")
@@ -88,8 +88,9 @@ class ProductType(relay.Node):
 
     async def _load_photos(self, info: Info) -> list[PhotoType]:
         viewer = await info.context.get_user() if info.context.bearer_token() else None
-        stall = Stall(id=self.stall.id, market_id=self.stall.market_id, trader_id=self.stall.trader_id)
-        owner = may(viewer, Action.MANAGE, stall)
+        owner = photos_service.sees_every_photo(
+            viewer, stall_id=self.stall.id, market_id=self.stall.market_id, trader_id=self.stall.trader_id
+        )
         loader = info.context.loaders.photos_by_product if owner else info.context.loaders.ready_photos_by_product
         return [PhotoType.from_row(r) for r in await loader.load(self.id)]
 

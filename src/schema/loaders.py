@@ -107,7 +107,8 @@ async def _profiles(couriers: list[User]) -> list[Any]:
 
 
 async def _stall_pages(keys: list[tuple[int, int | None, int]]) -> list[list[Stall]]:
-    """A market's approved stalls page: (market id, after stall id, limit); first pages in one query."""
+    """A market's approved stalls page: (market id, after stall id, limit); first pages in two queries, later
+    pages in three, however many markets."""
     from src.services import markets as markets_service
 
     first: dict[int, set[int]] = {}
@@ -121,11 +122,9 @@ async def _stall_pages(keys: list[tuple[int, int | None, int]]) -> list[list[Sta
             await markets_service.first_approved_stalls(market_ids=sorted(market_ids), limit=limit)
         ).items()
     }
-    for market_id, after, limit in keys:  # a later page follows its own cursor
-        if after is not None:
-            pages[(market_id, after, limit)] = await markets_service.approved_stalls(
-                market_id=market_id, after_id=after, limit=limit
-            )
+    later = sorted({(market_id, after, limit) for market_id, after, limit in keys if after is not None})
+    for key, page in (await markets_service.later_approved_stalls(later)).items():  # each follows its own cursor
+        pages[key] = page
     return [pages[k] for k in keys]
 
 

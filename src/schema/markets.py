@@ -19,7 +19,6 @@ from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
 from src.services import payments as payments_service
 from src.services.common.errors import DomainError
-from src.services.permissions import may_review
 
 StallStatusEnum = strawberry.enum(StallStatus, name="StallStatus")
 StallDecisionEnum = strawberry.enum(markets_service.StallDecision, name="StallDecision")
@@ -120,8 +119,8 @@ class StallType(relay.Node):
     @strawberry.field(description="Why the stall was rejected or suspended; its trader and admins only.")
     async def status_reason(self, info: Info) -> str | None:
         viewer = await info.context.get_user()
-        stall = Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id)
-        return self.reason if may_review(viewer, stall) else None
+        stall = Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id, status_reason=self.reason)
+        return markets_service.status_reason_seen(viewer, stall)
 
     @strawberry.field(description="The stall's own payment settings: for its trader and the market's admins.")
     async def payment_settings(self, info: Info) -> PaymentSettingsType | None:

@@ -17,7 +17,6 @@ from src.schema.permissions import current_user
 from src.schema.scalars import decimal_value
 from src.services import catalog_bulk, catalog_queries
 from src.services import orders as orders_service
-from src.services.common.errors import invalid
 
 
 @strawberry.input
@@ -46,8 +45,7 @@ class MorningMutation:
     )
     async def update_products(self, info: Info, input: UpdateProductsInput) -> ProductsPayload:
         actor = await current_user(info)
-        if len(input.items) > catalog_bulk.MAX_ITEMS:  # before decoding 10,000 ids
-            raise invalid("items", "TOO_MANY_ITEMS", max=catalog_bulk.MAX_ITEMS)
+        catalog_bulk.check_item_count(len(input.items))  # before decoding 10,000 ids
         changes = [
             catalog_bulk.ProductChange(
                 product_id=decode_id(item.product_id, "Product", field=f"items.{n}.productId"),

@@ -8,7 +8,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 
 from src.models.accounts import BuyerType, Role, User
-from src.models.markets import Market
 from src.services import markets as markets_service
 from src.services import passwords, tokens
 from src.services.common import live, outbox
@@ -26,6 +25,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 SELF_SERVICE_ROLES = (Role.BUYER, Role.TRADER)
 STAFF_ROLES = (Role.COURIER, Role.MARKET_ADMIN)
+
+
+def has_stall(role: Role) -> bool:
+    """Only traders have a stall (shown whatever its status); other roles' `stall` is null."""
+    return role == Role.TRADER
+
+
+def has_courier_profile(role: Role) -> bool:
+    return role == Role.COURIER
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,7 @@ async def create_admin(*, phone: str, password: str, name: str, market_slug: str
     )
     market = None
     if market_slug:
-        market = await Market.get_or_none(slug=market_slug)
+        market = await markets_service.market_by_slug(market_slug)
         if market is None:
             errors.add(DomainError(ErrorCode.NOT_FOUND, field="market"))
     await _check_phone_free(normalized, errors)

@@ -227,3 +227,41 @@ async def categories_by_id(*, ids: list[int]) -> list[Category | None]:
     """Categories by id, in that order (None for the missing). One query."""
     found = {c.id: c for c in await Category.filter(id__in=ids)}
     return [found.get(i) for i in ids]
+
+
+# What other domains (orders) ask of products' rows: they never query the catalog's tables themselves.
+
+
+async def with_price_tiers(products: list[Product]) -> None:
+    """The products' price tiers, fetched onto them in one query."""
+    await Product.fetch_for_list(products, "price_tiers")
+
+
+async def product_with_market(product_id: int) -> Product | None:
+    """A product with its stall and market (one query), its price tiers (one more); None when missing."""
+    product = await Product.get_or_none(id=product_id).select_related("stall__market")
+    if product is not None:
+        await with_price_tiers([product])
+    return product
+
+
+async def lock_products_with_markets(ids: list[int]) -> dict[int, Product]:
+    """Inside a transaction: the products' rows locked in id order (racing buyers queue here and never
+    deadlock), their stalls and markets in the same query, unlocked (OF product)."""
+    locked = Product.filter(id__in=ids).select_for_update(of=("product",)).select_related("stall__market")
+    return {p.id: p for p in await locked.order_by("id")}
+
+
+async def lock_product(product_id: int) -> Product:
+    """Inside a transaction: one product's row locked (FOR UPDATE)."""
+    return await Product.select_for_update().get(id=product_id)
+
+
+async def change_stock(product: Product, stock: Decimal) -> None:
+    """A locked product's stock set to what an order leaves (or gives back)."""
+    product.stock = stock
+    await product.save(update_fields=["stock", "updated_at"])
+
+
+async def lock_product_or_none(product_id: int) -> Product | None:
+    return await Product.select_for_update().get_or_none(id=product_id)

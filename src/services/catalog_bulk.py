@@ -68,13 +68,18 @@ def _check_item(
         product.status = ProductStatus.ACTIVE if change.active else ProductStatus.INACTIVE
 
 
+def check_item_count(count: int) -> None:
+    """At most MAX_ITEMS changes at once (TOO_MANY_ITEMS): checked before the ids are even decoded."""
+    if count > MAX_ITEMS:
+        raise invalid("items", "TOO_MANY_ITEMS", max=MAX_ITEMS)
+
+
 async def update_products(*, actor: User | None, changes: list[ProductChange]) -> list[Product]:
     """Change price, stock and sale of the trader's own products, all or nothing; returns them in input order."""
     trader = require_role(actor, Role.TRADER)
     if not changes:
         raise invalid("items", "REQUIRED")
-    if len(changes) > MAX_ITEMS:
-        raise invalid("items", "TOO_MANY_ITEMS", max=MAX_ITEMS)
+    check_item_count(len(changes))
     errors = ErrorCollector()
     seen: set[int] = set()
     for index, change in enumerate(changes):

@@ -20,6 +20,7 @@ from src.models.accounts import User
 from src.models.catalog import ProductStatus
 from src.models.markets import Stall, StallStatus
 from src.models.media import PhotoStatus
+from src.services import markets as markets_service
 from src.services import search
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.common.sql import Sql
@@ -112,7 +113,7 @@ def page_size(first: int | None) -> int:
 async def _may_see_unlisted(viewer: User | None, stall_id: int | None) -> bool:
     if viewer is None or stall_id is None:
         return False
-    stall = await Stall.get_or_none(id=stall_id)
+    stall = await markets_service.stall_or_none(stall_id=stall_id)
     return stall is not None and may_review(viewer, stall)
 
 

@@ -39,6 +39,43 @@ STALL_TRANSITIONS: dict[tuple[StallStatus, StallDecision], StallStatus] = {
 }
 
 
+def status_reason_seen(viewer: User | None, stall: Stall) -> str | None:
+    """Why a stall was rejected or suspended: for its trader and the market's admins only."""
+    return stall.status_reason if may_review(viewer, stall) else None
+
+
+async def market_or_none(market_id: int) -> Market | None:
+    """A market by id, active or not (other domains read markets through these few functions)."""
+    return await Market.get_or_none(id=market_id)
+
+
+async def market_by_id(market_id: int | None) -> Market:
+    """A market that must be there (DoesNotExist otherwise)."""
+    return await Market.get(id=market_id)
+
+
+async def lock_market(market_id: int) -> None:
+    """Inside a transaction: the market's row lock (FOR NO KEY UPDATE), what serializes its numbering and
+    unique transfer codes."""
+    await Market.select_for_update(no_key=True).get(id=market_id)
+
+
+async def market_by_slug(slug: str) -> Market | None:
+    return await Market.get_or_none(slug=slug)
+
+
+async def stall_or_none(*, stall_id: int | None = None, trader_id: int | None = None) -> Stall | None:
+    """A stall by id or by its trader."""
+    if stall_id is not None:
+        return await Stall.get_or_none(id=stall_id)
+    return await Stall.get_or_none(trader_id=trader_id)
+
+
+async def lock_stall(stall_id: int) -> None:
+    """Inside a transaction: the stall's row lock (FOR NO KEY UPDATE)."""
+    await Stall.select_for_update(no_key=True).get(id=stall_id)
+
+
 async def get_market(market_id: int, *, field: str = "marketId") -> Market:
     market = await Market.get_or_none(id=market_id, is_active=True)
     if market is None:
@@ -196,20 +233,9 @@ async def set_stall_open(*, actor: User | None, open: bool) -> Stall:
     return stall
 
 
-async def approved_stalls(*, market_id: int, after_id: int | None, limit: int) -> list[Stall]:
-    """A market's approved stalls by stall number, keyset-paginated after a stall (by number, then id)."""
-    query = Stall.filter(market_id=market_id, status=StallStatus.APPROVED)
-    if after_id is not None:
-        previous = await Stall.get_or_none(id=after_id)
-        if previous is not None:
-            query = query.filter(
-                Q(stall_number__gt=previous.stall_number) | Q(stall_number=previous.stall_number, id__gt=previous.id)
-            )
-    return await query.order_by("stall_number", "id").limit(limit)
-
-
 async def first_approved_stalls(*, market_ids: list[int], limit: int) -> dict[int, list[Stall]]:
-    """approved_stalls' first page for many markets, in two queries (a window per market, then the stalls)."""
+    """A market's approved stalls by stall number (then id), the first page for many markets, in two queries
+    (a window per market, then the stalls)."""
     if not market_ids:
         return {}
     connection = get_connection("default")
@@ -224,6 +250,35 @@ async def first_approved_stalls(*, market_ids: list[int], limit: int) -> dict[in
     pages: dict[int, list[Stall]] = {i: [] for i in market_ids}
     for stall_id in ids:
         pages[found[stall_id].market_id].append(found[stall_id])
+    return pages
+
+
+async def later_approved_stalls(keys: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], list[Stall]]:
+    """The pages after a cursor (a stall: keyset by stall number, then id) for many (market id, after stall id,
+    limit) keys, in three queries whatever their number: the cursors' stalls, one statement numbering each
+    page's rows, then the stalls. A cursor whose stall is gone starts from the beginning."""
+    if not keys:
+        return {}
+    cursors = {s.id: s for s in await Stall.filter(id__in=sorted({after for _, after, _ in keys}))}
+    connection = get_connection("default")
+    sql = Sql(connection.capabilities.dialect)
+    branches = []
+    for page, (market_id, after, limit) in enumerate(keys):
+        where = f"market_id = {sql.param(market_id)} AND status = {sql.param(StallStatus.APPROVED.value)}"
+        if (previous := cursors.get(after)) is not None:
+            number, same = sql.param(previous.stall_number), sql.param(previous.stall_number)
+            where += f" AND (stall_number > {number} OR (stall_number = {same} AND id > {sql.param(previous.id)}))"
+        branches.append(
+            f"""SELECT id, page, page_row FROM (SELECT id, {page} AS page, ROW_NUMBER() OVER (ORDER BY stall_number,
+            id) AS page_row FROM stall WHERE {where}) page_{page} WHERE page_row <= {sql.param(limit)}"""  # noqa: S608
+        )
+    query = " UNION ALL ".join(branches) + " ORDER BY page, page_row"
+    rows = await connection.execute_query_dict(query, sql.params)
+    ids = [row["id"] for row in rows]
+    found = {stall.id: stall for stall in await Stall.filter(id__in=ids)} if ids else {}
+    pages: dict[tuple[int, int, int], list[Stall]] = {key: [] for key in keys}
+    for row in rows:
+        pages[keys[row["page"]]].append(found[row["id"]])
     return pages
 
 

@@ -4,14 +4,14 @@ Rupiah are written the Indonesian way (Rp 13.300) and times in WIB, whatever the
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from src.services.common.dates import WIB, time_text
+from src.services.common.i18n import decimal_text
 from src.services.common.money import rupiah
 
-WIB = ZoneInfo("Asia/Jakarta")
+__all__ = ["WIB", "decimal_text", "time_text"]  # where they lived before common/ (dates, i18n) took them
 
 DAYS = {
     "id": ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"],
@@ -171,19 +171,8 @@ def slot_text(day: date, window: str, language: str) -> str:
     return f"{DAYS[lang][day.weekday()]}, {day.day} {MONTHS[lang][day.month - 1]} {day.year} {WINDOWS[lang][window]}"
 
 
-def time_text(moment: datetime) -> str:
-    return moment.astimezone(WIB).strftime("%d-%m-%Y %H.%M")
-
-
 def reason_text(reason: str, language: str) -> str:
     return REASONS.get(reason, {}).get(language, reason)
-
-
-def decimal_text(value: Decimal | str, language: str) -> str:
-    """0,25 in Indonesian (a decimal comma), 0.25 in English; no exponent, no trailing zeros."""
-    if isinstance(value, Decimal):
-        value = format(value.normalize(), "f") if value.is_finite() else str(value)
-    return value.replace(".", ",") if language == "id" else value
 
 
 def quantity_text(quantity: str, unit: str, language: str) -> str:

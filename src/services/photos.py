@@ -16,9 +16,10 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.catalog import Product
+from src.models.markets import Stall
 from src.models.media import PhotoStatus, ProductPhoto
 from src.services import imaging
-from src.services.catalog import get_product_for_owner
+from src.services.catalog import get_product_for_owner, lock_product
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.common.jobs import Job
 from src.services.permissions import Action, authorize, may
@@ -38,6 +39,12 @@ log = logging.getLogger(__name__)
 class PhotoUpload:
     photo: ProductPhoto
     upload: PresignedUpload
+
+
+def sees_every_photo(viewer: User | None, *, stall_id: int, market_id: int, trader_id: int) -> bool:
+    """Who sees a product's photos in every status (its own trader, and who may manage its stall); the others
+    see READY photos only."""
+    return may(viewer, Action.MANAGE, Stall(id=stall_id, market_id=market_id, trader_id=trader_id))
 
 
 def job_id(photo_id: int) -> str:
@@ -71,7 +78,7 @@ async def _new_photo(product: Product, *, content_type: str, byte_size: int, set
     """A PENDING photo row, refused beyond the per-product limit (counted under a row lock)."""
     async with in_transaction():
         # Lock the product row so two uploads at once cannot both take the last free place.
-        await Product.select_for_update().get(id=product.id)
+        await lock_product(product.id)
         count = await ProductPhoto.filter(product_id=product.id).count()
         if count >= settings.max_photos_per_product:
             raise DomainError(ErrorCode.TOO_MANY_PHOTOS, field="productId", max=settings.max_photos_per_product)

@@ -176,6 +176,35 @@ async def _stalls(world: World, n: int) -> None:
         await make_stall(market=state["market"])
 
 
+async def _later_stalls(world: World, n: int) -> None:
+    """A market of its own: a first stall (the cursor), then n stalls after it."""
+    state = _state(world)
+    if "market" not in state:
+        state["market"] = await make_market()
+        state["cursor"] = await make_stall(market=state["market"])
+    while state["n"] < n:
+        state["n"] += 1
+        await make_stall(market=state["market"])
+
+
+async def _markets_after_a_stall(world: World, n: int) -> None:
+    """A stall made first (the cursor: every later stall's number is greater), then n markets with a stall."""
+    state = _state(world)
+    if "cursor" not in state:
+        state["cursor"] = await make_stall()
+    while state["n"] < n:
+        state["n"] += 1
+        await make_stall(market=await make_market())
+
+
+def _after_cursor(world: World) -> dict[str, Any]:
+    state = _state(world)
+    return {
+        "after": gid("Stall", state["cursor"].id),
+        **({"market": gid("Market", state["market"].id)} if "market" in state else {}),
+    }
+
+
 async def _products(world: World, n: int) -> None:
     state = _state(world)
     while state["n"] < n - len(world.products):
@@ -240,6 +269,13 @@ CASES = [
          stallNumber isOpen market { name } } } } } }""", _buyer, _stalls,
          lambda world: {"market": gid("Market", _state(world)["market"].id)},
          lambda data: len(data["market"]["stalls"]["edges"])),
+    Case("stalls (a later page)", """query($market: ID!, $after: String) { market(id: $market) {
+         stalls(first: 20, after: $after) { edges { node { name stallNumber isOpen market { name } } } } } }""",
+         _buyer, _later_stalls, _after_cursor, lambda data: len(data["market"]["stalls"]["edges"])),
+    Case("markets (later stall pages)", """query($after: String) { markets(first: 20) { edges { node { name
+         stalls(first: 5, after: $after) { edges { node { name market { name } } } } } } } }""", _buyer,
+         _markets_after_a_stall, _after_cursor,
+         lambda data: sum(len(e["node"]["stalls"]["edges"]) for e in data["markets"]["edges"])),
     Case("products", """{ products(first: 20) { edges { node { name price { amount } category { name }
          stall { name market { name } } priceTiers { price { amount } } photos { id } thumbnail } } } }""", _buyer,
          _products, _no_variables, _edges("products")),

@@ -96,9 +96,7 @@ class DeliveryAssignmentType(relay.Node):
     )
     async def proof_photo_url(self, info: Info) -> str | None:
         viewer = await info.context.get_user()
-        if not delivery_service.order_view(viewer, self.entry, info.context.settings).contact:
-            return None
-        return delivery_service.proof_url(self.entry.assignment, info.context.storage)
+        return delivery_service.proof_url_seen(viewer, self.entry, info.context.storage, info.context.settings)
 
     @strawberry.field(description="What to fetch, stall by stall.")
     def pickups(self) -> list[Pickup]:
@@ -123,7 +121,7 @@ class DeliveryAssignmentType(relay.Node):
             id=a.id,
             status=a.status,
             offered_at=a.offered_at,
-            expires_at=a.expires_at if a.status == AssignmentStatus.OFFERED else None,
+            expires_at=delivery_service.offer_expiry(a),
             accepted_at=a.accepted_at,
             picked_up_at=a.picked_up_at,
             delivered_at=a.delivered_at,

@@ -176,12 +176,12 @@ class OrderType(relay.Node):
         "(while they may reach the buyer); the name and business, not the phone, for a trader."
     )
     async def buyer(self, info: Info) -> OrderBuyer | None:
-        if self.viewpoint == orders_service.Viewpoint.COURIER and not self.contact:
+        if not orders_service.sees_buyer(self.viewpoint, self.contact):
             return None
         user = await info.context.loaders.user_by_id.load(self.model.buyer_id)
         if user is None:
             return None
-        phone = None if self.viewpoint == orders_service.Viewpoint.TRADER else user.phone
+        phone = user.phone if orders_service.sees_buyer_phone(self.viewpoint) else None
         return OrderBuyer(name=user.name, phone=phone, business_name=user.business_name)
 
     @strawberry.field(
@@ -194,10 +194,7 @@ class OrderType(relay.Node):
         viewer = await info.context.get_user()
         offers = delivery_service.sees_offers(viewer, self.model)
         found = await info.context.loaders.delivery_by_order.load((self.id, offers))
-        if found is None:
-            return None
-        # A courier who once had the order sees their own delivery, not who carries it now.
-        if self.viewpoint == orders_service.Viewpoint.COURIER and (viewer is None or found.courier_id != viewer.id):
+        if found is None or not delivery_service.shows_delivery(viewer, self.viewpoint, found):
             return None
         return await lazy_class(LazyDeliveryAssignment).from_model(found, info)
 

@@ -17,6 +17,7 @@ from src.schema.orders.types import OrderType
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, money
 from src.services import payments
+from src.services.common import dates
 
 LedgerKindEnum = strawberry.enum(
     LedgerKind,
@@ -136,7 +137,7 @@ class TraderStatement:
     def from_statement(cls, statement: payments.Statement) -> "TraderStatement":
         lines = [
             StatementLine(
-                day=payments.local_day(e.created_at), at=e.created_at, kind=e.kind, amount=money(e.amount),
+                day=dates.local_day(e.created_at), at=e.created_at, kind=e.kind, amount=money(e.amount),
                 order_number=e.order_number, reference=e.reference, order_id=e.order_id,
             )
             for e in statement.lines

@@ -1,12 +1,15 @@
-"""Dates from clients: one bound for every date input of the API, from the service's first day to a year ahead,
-and periods (from, to) of at most MAX_DAYS."""
+"""The markets' days and dates: WIB, today, a moment's day, a day's or a period's bounds, dates as people
+write them; and dates from clients: one bound for every date input of the API, from the service's first
+day to a year ahead, and periods (from, to) of at most MAX_DAYS. Every domain takes its days from here."""
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from tortoise.timezone import now
 
 from src.services.common.errors import ErrorCollector, invalid
-from src.services.notification_texts import WIB
+
+WIB = ZoneInfo("Asia/Jakarta")  # Kota Malang's time, the markets' day
 
 # Nothing happened here before 2020 (the markets went online that year); far-off years are where date
 # arithmetic overflows (0001-01-01 in WIB is a day before date.min in UTC) or SQL chokes.
@@ -17,6 +20,26 @@ MAX_DAYS = 366
 def today() -> date:
     """Today in WIB, the markets' day."""
     return now().astimezone(WIB).date()
+
+
+def local_day(moment: datetime) -> date:
+    """The WIB day of a moment."""
+    return moment.astimezone(WIB).date()
+
+
+def day_start(day: date, zone: tzinfo = WIB) -> datetime:
+    """A day's first moment in its zone (WIB unless a market says otherwise)."""
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def bounds(date_from: date, date_to: date, zone: tzinfo = WIB) -> tuple[datetime, datetime]:
+    """A period's first and past-the-last moments, as UTC instants."""
+    return day_start(date_from, zone).astimezone(UTC), day_start(date_to + timedelta(days=1), zone).astimezone(UTC)
+
+
+def time_text(moment: datetime) -> str:
+    """A moment as Indonesians write it, in WIB: 28-11-2026 07.30."""
+    return moment.astimezone(WIB).strftime("%d-%m-%Y %H.%M")
 
 
 def latest() -> date:

@@ -5,9 +5,21 @@ from typing import Any
 
 from src.services.common.money_messages import MONEY_MESSAGES
 from src.services.common.morning_messages import MORNING_MESSAGES
-from src.services.notification_texts import decimal_text
 
 LANGUAGES = ("id", "en")
+
+
+def plain(value: Decimal) -> str:
+    """A decimal's digits as the API and messages keep them: no exponent, no trailing zeros (2.100 → 2.1)."""
+    return format(value.normalize(), "f") if value.is_finite() else str(value)
+
+
+def decimal_text(value: Decimal | str, language: str) -> str:
+    """0,25 in Indonesian (a decimal comma), 0.25 in English; no exponent, no trailing zeros."""
+    if isinstance(value, Decimal):
+        value = plain(value)
+    return value.replace(".", ",") if language == "id" else value
+
 
 # Keys are error codes or more specific message keys; values are str.format templates.
 MESSAGES: dict[str, dict[str, str]] = {

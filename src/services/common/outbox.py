@@ -3,12 +3,24 @@ it wrote (handed to arq) and the live channels it touched (published to subscrib
 
 Values are immutable and replaced on every change: a task started from this one (an arq job, a resolver
 run concurrently) gets a copy of the context, and must never add to, or take from, its parent's list.
+
+`write` is where every domain writes an event's row (`OutboxEvent`), with the change it tells of; none touches
+the outbox's table itself.
 """
 
 from contextvars import ContextVar
+from typing import Any
+
+from src.models.outbox import OutboxEvent
 
 _written: ContextVar[tuple[int, ...]] = ContextVar("outbox_written", default=())
 _touched: ContextVar[frozenset[str]] = ContextVar("live_touched", default=frozenset())
+
+
+async def write(topic: str, payload: dict[str, Any]) -> int:
+    """Write an event in the current transaction; its id, for `note` once the caller is sure of it."""
+    event = await OutboxEvent.create(topic=topic, payload=payload)
+    return event.id
 
 
 def note(event_id: int) -> None:

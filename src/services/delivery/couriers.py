@@ -1,7 +1,10 @@
 """Couriers: their profile and availability, their live deliveries, and the orders waiting for one."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
@@ -9,14 +12,14 @@ from tortoise.timezone import now
 
 from src.models.accounts import Role, User
 from src.models.delivery import CourierProfile, DeliveryAssignment, Vehicle
-from src.models.markets import Market
-from src.models.orders import (
-    Order,
-)
+from src.services import markets as markets_service
+from src.services.assignments.states import LIVE
 from src.services.common.errors import DomainError, ErrorCode, invalid
-from src.services.delivery.states import LIVE
 from src.services.orders.reading import orders_by_ids, ready_order_ids
 from src.services.permissions import Action, authorize, require_role
+
+if TYPE_CHECKING:
+    from src.models.orders import Order
 
 
 async def profile_of(courier: User) -> CourierProfile:
@@ -105,7 +108,7 @@ async def waiting_order_ids(market_id: int) -> list[int]:
 async def waiting_orders(*, actor: User | None, market_id: int) -> list[Order]:
     """Market admin: orders ready for pickup with no courier (every offer declined or expired, or no
     courier available), for assigning by hand."""
-    market = await Market.get_or_none(id=market_id)
+    market = await markets_service.market_or_none(market_id)
     if market is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)
@@ -115,7 +118,7 @@ async def waiting_orders(*, actor: User | None, market_id: int) -> list[Order]:
 
 async def market_couriers(*, actor: User | None, market_id: int) -> list[tuple[User, CourierProfile]]:
     """Market admin: the market's couriers with their profiles, available ones first."""
-    market = await Market.get_or_none(id=market_id)
+    market = await markets_service.market_or_none(market_id)
     if market is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)

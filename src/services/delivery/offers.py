@@ -7,34 +7,34 @@ a tie. An offer not accepted in time, or declined, passes to the next courier wh
 With nobody left the order waits, visible to the market admin, who can always assign by hand.
 """
 
+from __future__ import annotations
+
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
 from src.models.delivery import AssignmentStatus, CourierProfile, DeliveryAssignment
-from src.models.markets import Market
-from src.models.orders import (
-    Order,
-    OrderStatus,
-    PaymentMethod,
-    PaymentStatus,
-)
-from src.models.outbox import OutboxEvent
+from src.models.orders import OrderStatus, PaymentMethod, PaymentStatus
+from src.services import markets as markets_service
 from src.services import orders as orders_service
 from src.services import payments
+from src.services.assignments.states import A, move, touch
 from src.services.common import outbox
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.common.money import distance_km
 from src.services.delivery.couriers import live_counts
-from src.services.delivery.states import A, move, touch
 from src.services.orders.reading import order_or_none
 from src.services.orders.states import lock_order, lock_order_or_none, order_state_error
 from src.services.permissions import Action, authorize
 from src.settings import Settings
+
+if TYPE_CHECKING:
+    from src.models.markets import Market
+    from src.models.orders import Order
 
 
 async def _choose_courier(order: Order, market: Market) -> User | None:
@@ -63,7 +63,7 @@ async def _choose_courier(order: Order, market: Market) -> User | None:
 
 async def offer(order: Order, settings: Settings) -> DeliveryAssignment | None:
     """Inside the order's lock: offer it to the next courier, or record that nobody is left."""
-    market = await Market.get(id=order.market_id)
+    market = await markets_service.market_by_id(order.market_id)
     courier = await _choose_courier(order, market)
     if courier is None:
         await orders_service.record_event(order, "NO_COURIER", None)
@@ -181,9 +181,9 @@ def courier_extra(courier: User) -> dict[str, Any]:
 async def _delivery_event(assignment: DeliveryAssignment, kind: str, order: Order) -> None:
     """An outbox event for the courier (offers and manual assignments): a notification and, for an
     offer, the deferred job that passes it on when it is not accepted in time."""
-    event = await OutboxEvent.create(
-        topic=f"delivery.{kind}",
-        payload={
+    event_id = await outbox.write(
+        f"delivery.{kind}",
+        {
             "order_id": order.id,
             "assignment_id": assignment.id,
             "courier_id": assignment.courier_id,
@@ -193,5 +193,5 @@ async def _delivery_event(assignment: DeliveryAssignment, kind: str, order: Orde
             "order": await orders_service.snapshot(order),
         },
     )
-    outbox.note(event.id)
+    outbox.note(event_id)
     touch(assignment)

@@ -1,16 +1,21 @@
 """Reading deliveries: who sees an assignment, its order as they may see it, the proof photo's signed link."""
 
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from src.models.accounts import Role, User
-from src.models.delivery import DeliveryAssignment
-from src.models.orders import (
-    Order,
-)
+from src.models.delivery import AssignmentStatus, DeliveryAssignment
+from src.services.assignments.states import courier_sees_contact
 from src.services.delivery.routes import QueueEntry, entry_for
-from src.services.delivery.states import courier_sees_contact
 from src.services.orders.reading import OrderView, Viewpoint
 from src.services.permissions import Action, may
 from src.settings import Settings
 from src.storage import Storage
+
+if TYPE_CHECKING:
+    from src.models.orders import Order
 
 
 async def visible_assignment(actor: User | None, assignment_id: int) -> DeliveryAssignment | None:
@@ -36,6 +41,22 @@ def order_view(viewer: User | None, entry: QueueEntry, settings: Settings) -> Or
     if viewer is not None and may(viewer, Action.ADMINISTER, entry.order):
         return OrderView(entry.order, parts, True, view.ADMIN, True)
     return OrderView(entry.order, [], False, view.TRADER, False)  # nobody else gets here
+
+
+def shows_delivery(viewer: User | None, viewpoint: Viewpoint, assignment: DeliveryAssignment) -> bool:
+    """An order's delivery as its viewer sees it: a courier who once had the order sees their own delivery,
+    not who carries it now; the others (buyer, admins) see it."""
+    return viewpoint != Viewpoint.COURIER or (viewer is not None and assignment.courier_id == viewer.id)
+
+
+def proof_url_seen(viewer: User | None, entry: QueueEntry, storage: Storage, settings: Settings) -> str | None:
+    """The handover photo's signed link, for who sees the buyer's address (its courier, while they may)."""
+    return proof_url(entry.assignment, storage) if order_view(viewer, entry, settings).contact else None
+
+
+def offer_expiry(assignment: DeliveryAssignment) -> datetime | None:
+    """When an offer lapses: only while it is an offer."""
+    return assignment.expires_at if assignment.status == AssignmentStatus.OFFERED else None
 
 
 def sees_offers(viewer: User | None, order: Order) -> bool:

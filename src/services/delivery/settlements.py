@@ -1,21 +1,27 @@
 """Settlements: a courier's day of deliveries (WIB) and the cash on delivery expected, collected and remitted,
 with what the courier holds for the market over all days (the ledger's balance)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
 from src.models.delivery import DeliveryAssignment
-from src.models.markets import Market
+from src.services import markets as markets_service
 from src.services import payments
+from src.services.assignments.states import A
+from src.services.common.dates import day_start
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.couriers import require_courier
-from src.services.delivery.states import A
-from src.services.notification_texts import WIB
 from src.services.permissions import Action, authorize, require_role
+
+if TYPE_CHECKING:
+    pass
 
 
 @dataclass
@@ -45,7 +51,7 @@ class Settlement:
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=WIB)
+    start = day_start(day)
     return start, start + timedelta(days=1)
 
 
@@ -81,7 +87,7 @@ async def courier_settlement(*, actor: User | None, day: date, courier_id: int |
 
 async def market_settlements(*, actor: User | None, market_id: int, day: date) -> list[Settlement]:
     """Market admin: every courier of the market for a day."""
-    market = await Market.get_or_none(id=market_id)
+    market = await markets_service.market_or_none(market_id)
     if market is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)

@@ -1,27 +1,29 @@
 """The courier's steps: accepting or declining an offer, pickup, delivery (photo, cash) and a failed delivery."""
 
+from __future__ import annotations
+
 import asyncio
 import secrets
+from typing import TYPE_CHECKING
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.delivery import DeliveryAssignment
-from src.models.orders import (
-    Order,
-    OrderStatus,
-    PaymentStatus,
-)
+from src.models.orders import OrderStatus, PaymentStatus
 from src.services import imaging, payments, photos
 from src.services import orders as orders_service
+from src.services.assignments.states import A, assignment_state_error, move, touch
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.delivery.couriers import require_courier
 from src.services.delivery.offers import courier_extra, offer
-from src.services.delivery.states import A, assignment_state_error, move, touch
 from src.services.orders.states import lock_order, move_order
 from src.settings import Settings
 from src.storage import Storage
+
+if TYPE_CHECKING:
+    from src.models.orders import Order
 
 PROOF_LONG_EDGE = 1280
 

@@ -17,6 +17,7 @@ from src.services import notification_texts as texts
 from src.services import orders as orders_service
 from src.services import payments
 from src.services import reports as reports_service
+from src.services.common import dates
 from src.services.common.money import rupiah
 
 
@@ -37,7 +38,7 @@ def _order_params(order: dict[str, Any], language: str) -> dict[str, Any]:
         "fee": rupiah(order["delivery_fee"]),
         "payment": texts.PAYMENT[language][order["payment_method"]],
         "slot": texts.slot_text(date.fromisoformat(order["slot_date"]), order["slot_window"], language),
-        "due": texts.time_text(datetime.fromisoformat(due)) if due else "",
+        "due": dates.time_text(datetime.fromisoformat(due)) if due else "",
         "reason": texts.reason_text(order["cancel_reason"] or "", language),
     }
 

@@ -5,7 +5,7 @@ The names other packages use (`from src.services import orders as orders_service
 """
 
 from src.models.orders import SlotWindow
-from src.services.notification_texts import WIB
+from src.services.common.dates import WIB
 from src.services.orders.cancelling import cancel as _cancel
 from src.services.orders.cancelling import cancel_order
 from src.services.orders.cart import add_to_cart, clear_cart, get_cart, remove_from_cart, update_cart_item
@@ -27,6 +27,8 @@ from src.services.orders.reading import (
     my_orders,
     orders_for,
     parts_of,
+    sees_buyer,
+    sees_buyer_phone,
     sees_payment,
     stall_orders,
     visible_events,
@@ -78,6 +80,8 @@ __all__ = [
     "refund_overpaid",
     "reject_stall_order",
     "remove_from_cart",
+    "sees_buyer",
+    "sees_buyer_phone",
     "sees_payment",
     "set_fulfilled_quantity",
     "snapshot",

@@ -5,8 +5,8 @@ from tortoise.transactions import in_transaction
 from src.models.accounts import User
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
 from src.services import payments
+from src.services.assignments.carriers import withdraw_for_order
 from src.services.common.errors import DomainError, ErrorCode, invalid
-from src.services.delivery.carriers import withdraw_for_order
 from src.services.orders.fulfilment import return_stock
 from src.services.orders.states import (
     BUYER_MAY_CANCEL,

@@ -5,8 +5,8 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
-from src.models.catalog import Product
 from src.models.orders import CartItem
+from src.services import catalog
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.orders.pricing import check_item_quantity, check_line_count, listed
 from src.services.permissions import require_role
@@ -16,7 +16,7 @@ from src.settings import Settings, get_settings
 async def _cart_items(buyer: User) -> list[CartItem]:
     items = await CartItem.filter(buyer_id=buyer.id).select_related("product__stall__market").order_by("id")
     if items:
-        await Product.fetch_for_list([i.product for i in items], "price_tiers")
+        await catalog.with_price_tiers([i.product for i in items])
     return items
 
 
@@ -31,10 +31,9 @@ async def add_to_cart(
     A cart holds at most as many products as an order may have lines (TOO_MANY_LINES)."""
     buyer = require_role(actor, Role.BUYER)
     settings = settings or get_settings()
-    product = await Product.get_or_none(id=product_id).select_related("stall__market")
+    product = await catalog.product_with_market(product_id)
     if product is None or not listed(product):
         raise DomainError(ErrorCode.NOT_FOUND, field="productId")
-    await Product.fetch_for_list([product], "price_tiers")
     async with in_transaction():
         # One change at a time to a buyer's cart (their phone and laptop may add at the same moment, and
         # each add must count once): the buyer's row is the lock, NO KEY UPDATE so that rows merely

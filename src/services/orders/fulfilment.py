@@ -5,13 +5,12 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
-from src.models.catalog import Product
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
-from src.services import payments
+from src.services import catalog, payments
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
+from src.services.common.i18n import plain
 from src.services.common.quantities import check_quantity
-from src.services.orders.pricing import plain
 from src.services.orders.states import (
     LIVE_PARTS,
     lock_order,
@@ -93,12 +92,11 @@ async def set_fulfilled_quantity(
         item = await OrderItem.select_for_update().get(id=item.id)
         previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
         if item.product_id is not None:
-            product = await Product.select_for_update().get(id=item.product_id)
+            product = await catalog.lock_product(item.product_id)
             # What is weighed out beyond the order leaves the stock too, so it must be there.
             if weighed - previous > product.stock:
                 raise DomainError(ErrorCode.OUT_OF_STOCK, field="quantity", available=product.stock)
-            product.stock = product.stock + previous - weighed
-            await product.save(update_fields=["stock", "updated_at"])
+            await catalog.change_stock(product, product.stock + previous - weighed)
         item.fulfilled_quantity = weighed
         item.line_total = money.line_total(weighed, item.unit_price)
         await item.save()
@@ -170,9 +168,7 @@ async def return_stock(items: list[OrderItem]) -> None:
     for item in sorted(items, key=lambda i: i.product_id or 0):
         if item.product_id is None:
             continue
-        product = await Product.select_for_update().get_or_none(id=item.product_id)
+        product = await catalog.lock_product_or_none(item.product_id)
         if product is not None:
-            product.stock = product.stock + (
-                item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
-            )
-            await product.save(update_fields=["stock", "updated_at"])
+            back = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
+            await catalog.change_stock(product, product.stock + back)

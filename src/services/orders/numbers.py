@@ -4,15 +4,14 @@ from datetime import date
 
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
-from tortoise.timezone import now
 
 from src.models.orders import OrderNumberCounter
-from src.services.notification_texts import WIB
+from src.services.common import dates
 
 
 def order_day() -> date:
     """Today in WIB: the day an order placed now is numbered by."""
-    return now().astimezone(WIB).date()
+    return dates.today()
 
 
 async def ensure_counter(day: date) -> None:

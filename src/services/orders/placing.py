@@ -5,11 +5,14 @@ Stock never goes below zero however many buyers race: placement locks the produc
 The same idempotency key and request give the same order, even racing.
 """
 
+from __future__ import annotations
+
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import TYPE_CHECKING
 
 import orjson
 from tortoise.exceptions import IntegrityError
@@ -17,8 +20,6 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
-from src.models.catalog import Product
-from src.models.markets import Market
 from src.models.orders import (
     CartItem,
     Order,
@@ -28,17 +29,22 @@ from src.models.orders import (
     SlotWindow,
     StallOrder,
 )
-from src.services import payments
+from src.services import catalog, payments
+from src.services import markets as markets_service
 from src.services.common import dates, money
+from src.services.common.dates import WIB
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.common.phones import normalize_phone
 from src.services.common.quantities import check_quantity
-from src.services.notification_texts import WIB
 from src.services.orders.numbers import ensure_counter, next_number, order_day
 from src.services.orders.pricing import check_item_quantity, check_line_count, listed, quote_delivery, unit_price
 from src.services.orders.timeline import record_event
 from src.services.permissions import require_role
 from src.settings import Settings
+
+if TYPE_CHECKING:
+    from src.models.catalog import Product
+    from src.models.markets import Market
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ async def _replay(buyer: User, key: str, request_hash: str) -> Order | None:
 def _check_slot(slot: SlotInput, settings: Settings, errors: ErrorCollector) -> None:
     if errors.run(lambda: dates.check_date(slot.date, field="deliverySlot.date")) is None:
         return
-    today = now().astimezone(WIB).date()
+    today = dates.today()
     if not today <= slot.date <= today + timedelta(days=settings.slot_days_ahead):
         errors.add(DomainError(ErrorCode.SLOT_UNAVAILABLE, field="deliverySlot.date", days=settings.slot_days_ahead))
         return
@@ -171,13 +177,12 @@ async def _place(
     async with in_transaction():
         # The products' rows locked in id order: racing buyers queue here, and never deadlock. Their stalls
         # and markets come in the same query, unlocked (OF product).
-        locked = Product.filter(id__in=ids).select_for_update(of=("product",)).select_related("stall__market")
-        products = {p.id: p for p in await locked.order_by("id")}
+        products = await catalog.lock_products_with_markets(ids)
         # A twin of this request (same key) may have placed the order while this one waited for the locks:
         # answer with that order rather than with what is left of the stock.
         if (existing := await _replay(buyer, key, request_hash)) is not None:
             return existing
-        await Product.fetch_for_list(list(products.values()), "price_tiers")
+        await catalog.with_price_tiers(list(products.values()))
         market: Market | None = None
         merged: dict[int, _MergedLine] = {}
         for index, item in enumerate(items):
@@ -233,8 +238,7 @@ async def _place(
         assert market is not None
 
         for product, quantity, _, _ in lines:
-            product.stock = product.stock - quantity
-            await product.save(update_fields=["stock", "updated_at"])
+            await catalog.change_stock(product, product.stock - quantity)
         awaiting = request.payment_method != PaymentMethod.COD
         order = await Order.create(
             number=await next_number(day),
@@ -294,7 +298,7 @@ async def _place(
         # is held only for the count and the commit. The count includes this order. NO KEY UPDATE: the
         # order's foreign key already holds KEY SHARE on the row, which a plain FOR UPDATE would wait on
         # (two orders, each waiting for the other's KEY SHARE: a deadlock).
-        await Market.select_for_update(no_key=True).get(id=market.id)
+        await markets_service.lock_market(market.id)
         if await _slot_taken(market.id, request.slot, up_to=settings.slot_capacity + 1) > settings.slot_capacity:
             raise DomainError(ErrorCode.SLOT_FULL, field="deliverySlot.window")
         # Under the market's row lock: a transfer's unique code is chosen one order at a time.

@@ -1,14 +1,21 @@
 """Prices and what may be bought: wholesale tiers, listed products, quantities on their step, delivery fees."""
 
-from decimal import Decimal
+from __future__ import annotations
 
-from src.models.catalog import PriceTier, Product, ProductStatus
-from src.models.markets import Market, Stall, StallStatus
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from src.models.catalog import ProductStatus
+from src.models.markets import StallStatus
 from src.services.catalog import on_step
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.common.quantities import check_quantity
 from src.settings import Settings
+
+if TYPE_CHECKING:
+    from src.models.catalog import PriceTier, Product
+    from src.models.markets import Market, Stall
 
 
 def unit_price(price: int, tiers: list[PriceTier], quantity: Decimal) -> int:
@@ -38,11 +45,6 @@ def check_item_quantity(product: Product, quantity: Decimal, field: str) -> Deci
     if not on_step(checked, minimum=product.min_quantity, step=product.quantity_step):
         raise invalid(field, "QUANTITY_NOT_ON_STEP", minimum=product.min_quantity, step=product.quantity_step)
     return checked
-
-
-def plain(value: Decimal) -> str:
-    """A quantity as text without trailing zeros (2.100 -> "2.1")."""
-    return format(value.normalize(), "f")
 
 
 def check_line_count(lines: int, settings: Settings, field: str) -> None:

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from src.models.accounts import Role, User
 from src.models.orders import Order, OrderEvent, OrderItem, OrderStatus, StallOrder, StallOrderStatus
-from src.services.delivery.carriers import courier_contact
+from src.services.assignments.carriers import courier_contact
 from src.services.orders.states import LIVE_PARTS
 from src.services.permissions import Action, may, require_role
 from src.settings import Settings, get_settings
@@ -14,6 +14,16 @@ from src.settings import Settings, get_settings
 def sees_payment(full_view: bool, viewpoint: "Viewpoint") -> bool:
     """The order's payment (amounts due, account, QR, proof) is the buyer's and the market's admins'."""
     return full_view and viewpoint in (Viewpoint.BUYER, Viewpoint.ADMIN)
+
+
+def sees_buyer(viewpoint: "Viewpoint", contact: bool) -> bool:
+    """Who ordered: every viewer of the order but a courier no longer (or not yet) reaching the buyer."""
+    return viewpoint != Viewpoint.COURIER or contact
+
+
+def sees_buyer_phone(viewpoint: "Viewpoint") -> bool:
+    """The buyer's phone: for all who see the buyer but traders (they see the name and business only)."""
+    return viewpoint != Viewpoint.TRADER
 
 
 class Viewpoint(StrEnum):

@@ -4,10 +4,9 @@ from typing import Any
 
 from src.models.accounts import User
 from src.models.orders import Order, OrderEvent, OrderItem, StallOrder
-from src.models.outbox import OutboxEvent
+from src.services.assignments.carriers import live_courier_ids
 from src.services.common import live, outbox
-from src.services.delivery.carriers import live_courier_ids
-from src.services.orders.pricing import plain
+from src.services.common.i18n import plain
 
 
 async def record_event(
@@ -38,8 +37,9 @@ async def record_event(
     }
     if part is not None:
         payload["stall_order_id"] = part.id
-    event = await OutboxEvent.create(topic=f"order.{kind.lower()}", payload=payload)
-    outbox.note(event.id)  # handed over by the caller right after the commit
+    outbox.note(
+        await outbox.write(f"order.{kind.lower()}", payload)
+    )  # handed over by the caller right after the commit
     # Its subscribers, and the courier carrying it (their queue shows it), hear of it after the commit.
     # a new order has no courier yet
     carriers = [] if kind in ("PLACED", "AWAITING_PAYMENT") else await live_courier_ids(order_id=order.id)

@@ -56,7 +56,7 @@ from src.services.payments.payouts import (
 )
 from src.services.payments.qr_images import qris_image_url
 from src.services.payments.receipts import locked_payment, record_proof, record_received, void
-from src.services.payments.statements import Statement, local_day, trader_statement
+from src.services.payments.statements import Statement, trader_statement
 
 __all__ = [
     "COURIER_KINDS",
@@ -69,7 +69,6 @@ __all__ = [
     "courier_balances",
     "destination_for",
     "follow_total",
-    "local_day",
     "locked_payment",
     "market_scope",
     "open_payment",

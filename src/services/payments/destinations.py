@@ -5,18 +5,24 @@ and its gateway. A trader sets their stall's own; those wait for the admin's app
 orders of that stall alone.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
-from src.models.markets import Market, Stall
 from src.models.payments import Gateway, PaymentSettings, SettingsStatus
+from src.services import markets as markets_service
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.common.text import clean_text
 from src.services.payments import qris
 from src.services.permissions import Action, authorize, may, require_role
 from src.settings import Settings
+
+if TYPE_CHECKING:
+    from src.models.markets import Market
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ async def set_market_payment_settings(
     *, actor: User | None, market_id: int, changes: SettingsChanges, settings: Settings
 ) -> Market:
     """The market's admin (or the trade office) sets where the market's orders are paid."""
-    market = await Market.get_or_none(id=market_id)
+    market = await markets_service.market_or_none(market_id)
     if market is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)
@@ -103,7 +109,7 @@ async def set_market_payment_settings(
 async def set_stall_payment_settings(*, actor: User | None, changes: SettingsChanges) -> PaymentSettings:
     """A trader's own QRIS or account for their stall; it waits for the market admin's approval."""
     trader = require_role(actor, Role.TRADER)
-    stall = await Stall.get_or_none(trader_id=trader.id)
+    stall = await markets_service.stall_or_none(trader_id=trader.id)
     if stall is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="stall")
     market_row = await settings_of_market(stall.market_id)

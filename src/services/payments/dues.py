@@ -11,14 +11,20 @@
 What the buyer owes follows the order: `owed` is what they owe now (nothing once cancelled).
 """
 
-import secrets
+from __future__ import annotations
 
-from src.models.markets import Market
-from src.models.orders import Order, OrderStatus, PaymentMethod
+import secrets
+from typing import TYPE_CHECKING
+
+from src.models.orders import OrderStatus, PaymentMethod
 from src.models.payments import Payment, PaymentSettings, PaymentState
+from src.services import markets as markets_service
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.payments import qris
 from src.settings import Settings
+
+if TYPE_CHECKING:
+    from src.models.orders import Order
 
 MAX_UNIQUE_CODE = 999
 OPEN_STATES = (PaymentState.PENDING, PaymentState.PROOF_RECEIVED)
@@ -115,7 +121,7 @@ async def follow_total(order: Order) -> Payment | None:
         if payment.settings_scope is not None:
             destination = await PaymentSettings.get_or_none(scope=payment.settings_scope)
         if order.payment_method == PaymentMethod.BANK_TRANSFER:
-            await Market.select_for_update(no_key=True).get(id=order.market_id)
+            await markets_service.lock_market(order.market_id)
         await _follow(payment, order, destination)
         await payment.save()
     return payment

@@ -12,13 +12,19 @@ Called by orders and delivery with their own rows, in their transactions (under 
 module reads no table of theirs.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from tortoise.functions import Sum
 
-from src.models.orders import Order, PaymentMethod, StallOrder, StallOrderStatus
+from src.models.orders import PaymentMethod, StallOrderStatus
 from src.models.payments import LedgerEntry, LedgerKind, Refund
+
+if TYPE_CHECKING:
+    from src.models.orders import Order, StallOrder
 
 TRADER_KINDS = (LedgerKind.SALE, LedgerKind.COMMISSION, LedgerKind.REFUND, LedgerKind.PAYOUT)
 COURIER_KINDS = (LedgerKind.COD_COLLECTED, LedgerKind.COD_REMITTED)

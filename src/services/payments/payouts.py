@@ -5,19 +5,25 @@ The same reference again, for the same stall or courier and amount, is the same 
 retried after a lost answer pays nothing more); with another amount it is refused.
 """
 
+from __future__ import annotations
+
 import hashlib
 from datetime import date
+from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
-from src.models.markets import Stall
 from src.models.payments import LedgerEntry, LedgerKind
+from src.services import markets as markets_service
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.common.money import Rupiah
 from src.services.common.text import clean_text
 from src.services.payments.ledger import courier_balances, stall_balance, write
 from src.services.permissions import Action, authorize, may
+
+if TYPE_CHECKING:
+    pass
 
 
 def _key(prefix: str, owner_id: int, reference: str) -> str:
@@ -54,7 +60,7 @@ def _above(balance: int) -> DomainError:
 
 async def record_payout(*, actor: User | None, stall_id: int, amount: int, reference: str) -> LedgerEntry:
     """Market admin (or the trade office): money paid to a stall's trader, at most what the market owes them."""
-    stall = await Stall.get_or_none(id=stall_id)
+    stall = await markets_service.stall_or_none(stall_id=stall_id)
     if stall is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="stallId")
     authorize(actor, Action.ADMINISTER, stall)
@@ -63,7 +69,7 @@ async def record_payout(*, actor: User | None, stall_id: int, amount: int, refer
     key = _key("payout", stall.id, cleaned)
     async with in_transaction():
         # One payout of a stall at a time: the balance read here is the one paid from.
-        await Stall.select_for_update(no_key=True).get(id=stall.id)
+        await markets_service.lock_stall(stall.id)
         if (same := await _recorded(key, amount)) is not None:
             return same
         balance = await stall_balance(stall.id)
@@ -137,7 +143,7 @@ async def visible_payout(actor: User | None, entry_id: int) -> LedgerEntry | Non
         return None
     if may(actor, Action.ADMINISTER, entry):
         return entry
-    stall = await Stall.get_or_none(id=entry.stall_id)
+    stall = await markets_service.stall_or_none(stall_id=entry.stall_id)
     return entry if stall is not None and may(actor, Action.MANAGE, stall) else None
 
 

@@ -1,20 +1,25 @@
 """A trader's statement: their stall's ledger lines over a period of WIB days, with the balance before it
 (opening), totals per kind and the balance at its end (closing = opening + the lines)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
 
 from src.models.accounts import Role, User
-from src.models.markets import Stall
 from src.models.payments import LedgerEntry, LedgerKind
-from src.services.common.dates import check_period
+from src.services import markets as markets_service
+from src.services.common.dates import bounds, check_period
 from src.services.common.errors import DomainError, ErrorCode, invalid
-from src.services.notification_texts import WIB
 from src.services.payments.ledger import TRADER_KINDS
 from src.services.permissions import Action, authorize
+
+if TYPE_CHECKING:
+    from src.models.markets import Stall
 
 UTC = ZoneInfo("UTC")
 
@@ -40,23 +45,13 @@ class Statement:
         return sums
 
 
-def local_day(moment: datetime) -> date:
-    """The WIB day of a moment (a line's date)."""
-    return moment.astimezone(WIB).date()
-
-
-def _start(day: date) -> datetime:
-    """A WIB day's first moment, in UTC (as the database keeps moments)."""
-    return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
-
-
 async def _stall_for(actor: User | None, stall_id: int | None) -> Stall:
     """A trader's own stall (another one named is refused); for an admin the stall named, of their market (the
     trade office: any)."""
     if actor is None:
         raise DomainError(ErrorCode.UNAUTHENTICATED)
     if actor.role == Role.TRADER:
-        own = await Stall.get_or_none(trader_id=actor.id)
+        own = await markets_service.stall_or_none(trader_id=actor.id)
         if own is None:
             raise DomainError(ErrorCode.NOT_FOUND, field="stallId")
         if stall_id is not None and stall_id != own.id:
@@ -66,7 +61,7 @@ async def _stall_for(actor: User | None, stall_id: int | None) -> Stall:
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     if stall_id is None:
         raise invalid("stallId", "STALL_REQUIRED")
-    stall = await Stall.get_or_none(id=stall_id)
+    stall = await markets_service.stall_or_none(stall_id=stall_id)
     if stall is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="stallId")
     authorize(actor, Action.ADMINISTER, stall)
@@ -77,7 +72,7 @@ async def trader_statement(*, actor: User | None, stall_id: int | None, date_fro
     """A trader: their own stall's statement; a market admin: a stall of their market (the trade office: any)."""
     check_period(date_from, date_to)
     stall = await _stall_for(actor, stall_id)
-    start, end = _start(date_from), _start(date_to + timedelta(days=1))
+    start, end = bounds(date_from, date_to)  # UTC instants, as the database keeps moments
     before = await (
         LedgerEntry.filter(stall_id=stall.id, created_at__lt=start).annotate(total=Sum("amount")).values("total")
     )

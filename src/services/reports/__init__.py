@@ -2,7 +2,7 @@
 both over the period's SQL in `periods`. The names other packages use are re-exported here.
 """
 
-from src.services.notification_texts import WIB
+from src.services.common.dates import WIB
 from src.services.reports.exports import (
     download_url,
     export_with_requester,

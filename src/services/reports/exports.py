@@ -1,25 +1,29 @@
 """CSV exports: requested with their outbox event, written by a job to private storage, fetched by signed link."""
 
+from __future__ import annotations
+
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
-from src.models.markets import Market
-from src.models.outbox import OutboxEvent
 from src.models.reports import ExportStatus, ReportExport
+from src.services import markets as markets_service
 from src.services.common import outbox
-from src.services.common.dates import check_period
+from src.services.common.dates import WIB, check_period
+from src.services.common.i18n import plain
 from src.services.common.spreadsheet import Cell, CsvDocument
-from src.services.notification_texts import WIB
 from src.services.reports.periods import authorized_market, query
 from src.storage import Storage
+
+if TYPE_CHECKING:
+    from src.models.markets import Market
 
 CSV_PAGE = 5000
 CSV_HEADERS = [
@@ -41,8 +45,8 @@ async def request_export(*, actor: User | None, market_id: int | None, date_from
         export = await ReportExport.create(
             requested_by_id=actor.id, market_id=market.id if market else None, date_from=date_from, date_to=date_to
         )
-        event = await OutboxEvent.create(topic="report.requested", payload={"export_id": export.id})
-    outbox.note(event.id)
+        event_id = await outbox.write("report.requested", {"export_id": export.id})
+    outbox.note(event_id)
     return export
 
 
@@ -154,13 +158,13 @@ def _plain(value: Any) -> Decimal | None:
     """A quantity as the number it is, without trailing zeros (2.100 → 2.1)."""
     if value is None:
         return None
-    return Decimal(format(Decimal(str(value)).normalize(), "f"))
+    return Decimal(plain(Decimal(str(value))))
 
 
 async def build_csv(export: ReportExport) -> tuple[bytes, int]:
     """Every order line of the period, one row each, then the period's money: COD rounding, refunds and payouts
     (names and reasons written as text, never formulas)."""
-    market = await Market.get(id=export.market_id) if export.market_id else None
+    market = await markets_service.market_by_id(export.market_id) if export.market_id else None
     zone = ZoneInfo(market.timezone) if market else WIB
     document = CsvDocument(CSV_HEADERS)
     async for r in _pages(lambda after: _line_rows(export, market, after)):
@@ -204,8 +208,8 @@ async def write_export(*, export_id: int, storage: Storage) -> ReportExport | No
             status=ExportStatus.READY, storage_key=key, row_count=count, finished_at=now()
         )
         if updated:
-            event = await OutboxEvent.create(topic="report.ready", payload={"export_id": export.id})
-            outbox.note(event.id)
+            event_id = await outbox.write("report.ready", {"export_id": export.id})
+            outbox.note(event_id)
     if not updated:  # another run finished first: this file is not needed
         await storage.delete(key)
     return await ReportExport.get(id=export.id)

@@ -15,17 +15,23 @@ Money that moved in the period, by the day it was recorded:
 - payouts: paid to traders; commissions: the market's share of delivered sales.
 """
 
+from __future__ import annotations
+
 import asyncio
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from src.models.accounts import User
-from src.models.markets import Market, StallStatus
+from src.models.markets import StallStatus
 from src.models.orders import OrderStatus, PaymentMethod
 from src.models.payments import LedgerKind
 from src.services.common.dates import check_period
 from src.services.reports.periods import LIVE_PARTS, authorized_market, query
+
+if TYPE_CHECKING:
+    from src.models.markets import Market
 
 TOP = 10
 

@@ -1,19 +1,24 @@
 """A report's period: who may ask for which market and the SQL of its orders per dialect (its dates are checked
 by `common.dates.check_period`)."""
 
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tortoise.connection import get_connection
 
 from src.models.accounts import User
-from src.models.markets import Market
 from src.models.orders import OrderStatus, StallOrderStatus
+from src.services import markets as markets_service
+from src.services.common.dates import WIB, bounds
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.common.sql import Sql
-from src.services.notification_texts import WIB
 from src.services.permissions import Action, authorize, is_trade_office
+
+if TYPE_CHECKING:
+    from src.models.markets import Market
 
 NOT_PLACED = (OrderStatus.AWAITING_PAYMENT.value,)
 LIVE_PARTS = (StallOrderStatus.PENDING.value, StallOrderStatus.ACCEPTED.value, StallOrderStatus.READY.value)
@@ -27,18 +32,11 @@ async def authorized_market(actor: User | None, market_id: int | None) -> Market
         if not is_trade_office(actor):
             raise DomainError(ErrorCode.PERMISSION_DENIED)
         return None
-    market = await Market.get_or_none(id=market_id)
+    market = await markets_service.market_or_none(market_id)
     if market is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="marketId")
     authorize(actor, Action.ADMINISTER, market)
     return market
-
-
-def bounds(date_from: date, date_to: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The period's first and past-the-last moments, as UTC instants."""
-    start = datetime.combine(date_from, time(0), tzinfo=zone)
-    end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone)
-    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
 
 class PeriodQuery(Sql):

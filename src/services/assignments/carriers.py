@@ -1,12 +1,19 @@
 """What the orders domain asks of an order's delivery: who carries it, what its courier still sees, withdrawing it.
 
-Only delivery's own bottom (`states`) below it, so orders can build on it while delivery builds on orders.
+Below orders and delivery both (see the package's docstring): it reads only the assignments' rows; the
+order is given, never read.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from src.models.delivery import DeliveryAssignment
-from src.models.orders import Order
-from src.services.delivery.states import LIVE, A, courier_sees_contact, move, touch
+from src.services.assignments.states import LIVE, A, courier_sees_contact, move, touch
 from src.settings import Settings
+
+if TYPE_CHECKING:
+    from src.models.orders import Order
 
 
 async def live_courier_ids(*, order_id: int) -> list[int]:
