@@ -27,13 +27,15 @@ from src.services.orders.reading import (
     my_orders,
     orders_for,
     parts_of,
+    refund_visible,
     sees_payment,
     stall_orders,
     visible_events,
     visible_item,
     visible_part,
+    visible_refund,
 )
-from src.services.orders.refunding import receive_late_payment, refund_overpaid
+from src.services.orders.refunding import receive_late_payment, refund_overpaid, refund_rejected
 from src.services.orders.states import (
     ORDER_TRANSITIONS,
     STALL_ORDER_TRANSITIONS,
@@ -76,6 +78,8 @@ __all__ = [
     "receive_late_payment",
     "record_event",
     "refund_overpaid",
+    "refund_rejected",
+    "refund_visible",
     "reject_stall_order",
     "remove_from_cart",
     "sees_payment",
@@ -89,4 +93,5 @@ __all__ = [
     "visible_events",
     "visible_item",
     "visible_part",
+    "visible_refund",
 ]
