@@ -74,8 +74,10 @@ async def _balance(order: Order) -> tuple[int, int, int]:
     """paid, refunded, owed."""
     payment = await Payment.get(order_id=order.id)
     fresh = await Order.get(id=order.id)
-    return payment.paid_amount, await payments.refunds.refunded(payment), await payments.refunds.still_owed(
-        fresh, payment
+    return (
+        payment.paid_amount,
+        await payments.refunds.refunded(payment),
+        await payments.refunds.still_owed(fresh, payment),
     )
 
 
@@ -173,7 +175,7 @@ async def test_money_after_expiry_confirmed_by_the_admin_is_recorded_and_refunde
 
 async def test_who_sees_an_orders_refunds(world: World, gql: GraphQLClient, settings: Settings) -> None:
     order = await _paid(world)
-    fish, beras = await StallOrder.filter(order_id=order.id).order_by("id")
+    _fish, beras = await StallOrder.filter(order_id=order.id).order_by("id")
     await orders_service.reject_stall_order(actor=world.second_trader, stall_order_id=beras.id, reason="habis")
     await orders_service.cancel_order(actor=world.admin, order_id=order.id, reason="pasar tutup")
     variables = {"id": gid("Order", order.id)}
@@ -246,7 +248,9 @@ def _mark(refund_id: int, reference: str) -> dict[str, Any]:
     return {"input": {"refundId": gid("Refund", refund_id), "reference": reference}}
 
 
-async def test_the_admin_records_a_manual_refund_paid_once(world: World, gql: GraphQLClient, settings: Settings) -> None:
+async def test_the_admin_records_a_manual_refund_paid_once(
+    world: World, gql: GraphQLClient, settings: Settings
+) -> None:
     refund = await _one_refund(world)
     gql.token = token_for(world.admin, settings)
     marked = (await gql(MARK, _mark(refund.id, "  BCA  0412-7781 ")))["markRefundPaid"]
