@@ -332,3 +332,14 @@ async def test_the_invariant_names_an_order_whose_money_does_not_add_up(world: W
     assert refund is not None and refund.amount == 500
     assert await payments.invariant.money_problems() == []
     assert (await Order.get(id=order.id)).payment_status == PaymentStatus.PAID
+
+
+async def test_the_invariant_names_a_refund_of_money_that_never_came(world: World) -> None:
+    order = await world.order(ready=False)  # COD, nothing paid yet
+    payment = await Payment.get(order_id=order.id)
+    refund = await Refund.create(payment=payment, order=order, market_id=order.market_id, amount=1_000,
+                                 reason=RefundReason.COMPLAINT)  # fmt: skip
+    [problem] = await payments.invariant.money_problems()
+    assert (problem.order_id, problem.paid, problem.refunded) == (order.id, 0, 1_000)
+    await Refund.filter(id=refund.id).update(status=RefundStatus.FAILED)  # gave nothing back: nothing wrong
+    assert await payments.invariant.money_problems() == []
