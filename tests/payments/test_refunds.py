@@ -2,6 +2,7 @@
 money after expiry), never more than was paid; who sees them (`Order.refunds`, `refunds`) and who records a
 manual one paid (`markRefundPaid`)."""
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from src.models.outbox import OutboxEvent
 from src.models.payments import Payment, Refund, RefundMethod, RefundReason, RefundStatus
 from src.services import orders as orders_service
 from src.services import payments
+from src.services.common.errors import DomainError, ErrorCode
 from src.settings import Settings
 from tests.factories import make_user, token_for
 from tests.support.graphql import GraphQLClient
@@ -343,3 +345,19 @@ async def test_the_invariant_names_a_refund_of_money_that_never_came(world: Worl
     assert (problem.order_id, problem.paid, problem.refunded) == (order.id, 0, 1_000)
     await Refund.filter(id=refund.id).update(status=RefundStatus.FAILED)  # gave nothing back: nothing wrong
     assert await payments.invariant.money_problems() == []
+
+
+async def test_racing_admins_record_a_refund_paid_once(world: World) -> None:
+    refund = await _one_refund(world)
+
+    async def mark(n: int) -> bool:
+        try:
+            await payments.mark_refund_paid(actor=world.admin, refund_id=refund.id, reference=f"TRF-{n}")
+            return True
+        except DomainError as exc:
+            assert exc.code == ErrorCode.INVALID_STATE
+            return False
+
+    assert sum(await asyncio.gather(*(mark(n) for n in range(5)))) == 1
+    assert await OutboxEvent.filter(topic="refund.paid").count() == 1
+    assert (await Refund.get(id=refund.id)).status == RefundStatus.PAID
