@@ -18,6 +18,7 @@ from tortoise.connection import get_connection
 from src import db
 from src.app import create_app
 from src.jobs.worker import build_worker
+from src.services import payments
 from src.settings import Settings
 from tests.support.graphql import GraphQLClient
 from tests.support.s3server import ACCESS_KEY, SECRET_KEY, S3Server, start_s3_server
@@ -109,6 +110,17 @@ async def clean_db(orm: None, redis: Redis) -> None:
     """Empty tables and an empty Redis database, before anything else of the test is made."""
     await _truncate_all()
     await redis.flushdb()
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def money_adds_up(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After every test that used the session's database: for every paid order, paid − refunded = owed
+    (`payments.invariant`). Tests that never set the database up (no `clean_db`) are left alone."""
+    yield
+    if "clean_db" not in request.fixturenames or not Tortoise.is_inited():
+        return
+    problems = await payments.invariant.money_problems()
+    assert not problems, "money does not add up: " + "; ".join(str(p) for p in problems)
 
 
 @pytest_asyncio.fixture

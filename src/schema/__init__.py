@@ -41,6 +41,7 @@ from src.schema.orders import OrdersMutation, OrdersQuery
 from src.schema.payments.ledger import LedgerMutation
 from src.schema.payments.mutations import PaymentsMutation
 from src.schema.payments.queries import PaymentsQuery
+from src.schema.payments.refunds import RefundsMutation, RefundsQuery
 from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import DECIMAL_SCALAR, Money
@@ -65,6 +66,7 @@ class Query(
     NotificationsQuery,
     ReportsQuery,
     PaymentsQuery,
+    RefundsQuery,
 ):
     pass
 
@@ -80,6 +82,7 @@ class Mutation(
     OrdersMutation,
     PaymentsMutation,
     LedgerMutation,
+    RefundsMutation,
     DeliveryMutation,
     NotificationsMutation,
     ReportsMutation,

@@ -135,6 +135,13 @@ async def _payments(order_ids: list[int]) -> list[Any]:
     return [found.get(i) for i in order_ids]
 
 
+async def _refunds(order_ids: list[int]) -> list[Any]:
+    from src.services.payments import refunds_of
+
+    found = await refunds_of(order_ids)
+    return [found[i] for i in order_ids]
+
+
 def _payment_settings(
     get_user: Callable[[], Awaitable[User | None]],
 ) -> Callable[[list[str]], Awaitable[list[Any]]]:
@@ -174,6 +181,8 @@ class Loaders:
         self.live_deliveries_by_courier = _loader(_live_deliveries)
         # Read afresh on each load: a mutation changes the payment and then returns the order.
         self.payment_by_order: DataLoader[int, Any] = DataLoader(load_fn=_payments, cache=False)
+        # Each order's refunds, oldest first; afresh on each load too (a cancellation makes one, then shows the order).
+        self.refunds_by_order: DataLoader[int, Any] = DataLoader(load_fn=_refunds, cache=False)
         # Payment settings by scope ("market:1", "stall:5"), as far as the viewer may see them.
         self.payment_settings_by_scope: DataLoader[str, Any] = DataLoader(
             load_fn=_payment_settings(get_user), cache=False

@@ -146,6 +146,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Order {number} cancelled", "Do not deliver it: {reason}. Bring the goods back to the market if "
                "collected."),
     },
+    "refund_created_buyer": {
+        "id": ("Dana {amount} dikembalikan", "Pesanan {number}: {reason}, jadi {amount} kami kembalikan. {how}"),
+        "en": ("{amount} to be refunded", "Order {number}: {reason}, so we give {amount} back. {how}"),
+    },
+    "refund_paid_buyer": {
+        "id": ("Dana {amount} sudah dikembalikan", "Pengembalian {amount} untuk pesanan {number} sudah dikirim "
+               "(referensi {reference})."),
+        "en": ("{amount} refunded", "The refund of {amount} for order {number} has been sent (reference "
+               "{reference})."),
+    },
+    "refund_to_pay_admin": {
+        "id": ("Kembalikan {amount} ke pembeli", "Pesanan {number}: {reason}. Kirim {amount} ke pembeli, lalu "
+               "catat referensinya."),
+        "en": ("Refund {amount} to the buyer", "Order {number}: {reason}. Send {amount} to the buyer, then record "
+               "its reference."),
+    },
     "report_ready": {
         "id": ("Laporan {scope} siap", "Laporan {from} s.d. {to} ({rows} baris) siap diunduh selama satu jam."),
         "en": ("Report for {scope} ready", "The report {from} to {to} ({rows} rows) can be downloaded for an hour."),
@@ -153,6 +169,21 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }  # fmt: skip
 
 CITY = {"id": "Kota Malang", "en": "Malang city"}
+# Why money goes back (a refund's reason), and how it reaches the buyer (its method).
+REFUND_REASONS = {
+    "id": {"ORDER_CANCELLED": "pesanan dibatalkan", "PART_REJECTED": "sebagian pesanan ditolak pedagang",
+           "ITEM_UNAVAILABLE": "barang tidak tersedia", "WEIGHED_LESS": "timbangan lebih ringan dari pesanan",
+           "LATE_PAYMENT": "pembayaran diterima setelah pesanan batal", "COMPLAINT": "keluhan Anda diterima"},
+    "en": {"ORDER_CANCELLED": "the order was cancelled", "PART_REJECTED": "a trader rejected part of it",
+           "ITEM_UNAVAILABLE": "an item was unavailable", "WEIGHED_LESS": "it weighed less than ordered",
+           "LATE_PAYMENT": "the payment arrived after the order was cancelled",
+           "COMPLAINT": "your complaint was upheld"},
+}  # fmt: skip
+REFUND_HOW = {
+    "id": {"MANUAL": "Pengelola pasar akan mentransfernya ke Anda.",
+           "GATEWAY": "Dana kembali otomatis ke cara bayar Anda."},
+    "en": {"MANUAL": "The market admin will transfer it to you.", "GATEWAY": "It goes back to how you paid."},
+}  # fmt: skip
 BUYERS_ADDRESS = {"id": "alamat pembeli", "en": "the buyer's address"}
 
 REASONS = {
@@ -223,6 +254,8 @@ TIMELINE: dict[str, dict[str, str]] = {
     "WEIGHED": {"id": "{item} ditimbang {quantity}", "en": "{item} weighed {quantity}"},
     "COD_MISMATCH": {"id": "Seharusnya {expected}, diterima {collected}",
                      "en": "{expected} was due, {collected} collected"},
+    "LATE_PAYMENT_RECEIVED": {"id": "Pembayaran {amount} diterima setelah pesanan batal; dikembalikan",
+                              "en": "{amount} paid after the order was cancelled; given back"},
 }  # fmt: skip
 
 
@@ -233,6 +266,8 @@ def timeline_text(kind: str, message: str, params: dict[str, Any] | None, langua
     if params and kind == "WEIGHED":
         quantity = quantity_text(str(params.get("quantity", "")), str(params.get("unit", "")), lang)
         return TIMELINE[kind][lang].format(item=params.get("item", ""), quantity=quantity)
+    if params and kind == "LATE_PAYMENT_RECEIVED":
+        return TIMELINE[kind][lang].format(amount=rupiah(int(params.get("amount") or 0)))
     if params and kind == "COD_MISMATCH":
         amounts = {k: rupiah(int(params.get(k) or 0)) for k in ("expected", "collected")}
         return TIMELINE[kind][lang].format(**amounts)

@@ -19,10 +19,12 @@ from src.models.accounts import Role, User
 from src.models.delivery import DeliveryAssignment
 from src.models.media import PhotoStatus, ProductPhoto
 from src.models.notifications import Notification
-from src.models.orders import Order, OrderItem, StallOrder
+from src.models.orders import Order, OrderItem, PaymentMethod, StallOrder
 from src.models.outbox import OutboxEvent
+from src.models.payments import Refund
 from src.models.reports import ReportExport
 from src.services import delivery
+from src.services import orders as orders_service
 from src.settings import Settings
 from tests.factories import make_user, token_for
 from tests.support.database import snapshot
@@ -60,7 +62,13 @@ async def _world(settings: Settings) -> tuple[World, dict[str, str], Order]:
     export = await ReportExport.create(
         requested_by=world.admin, market=world.market, date_from=tomorrow() - timedelta(days=7), date_to=tomorrow()
     )
+    # A paid order cancelled: a refund (MANUAL, PENDING) for the market's admins to pay.
+    paid = await world.order(method=PaymentMethod.QRIS, ready=False)
+    await orders_service.confirm_payment(actor=world.admin, order_id=paid.id)
+    await orders_service.cancel_order(actor=world.buyer, order_id=paid.id, reason="batal")
+    refund = await Refund.get(order_id=paid.id)
     ids = {
+        "refund": gid("Refund", refund.id),
         "order": gid("Order", order.id), "part": gid("StallOrder", part.id), "item": gid("OrderItem", item.id),
         "product": gid("Product", world.product.id), "photo": gid("ProductPhoto", photo.id),
         "stall": gid("Stall", world.stall.id), "market": gid("Market", world.market.id),
@@ -78,7 +86,19 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
     statement = "query($s: ID!, $d: Date!) { traderStatement(stallId: $s, from: $d, to: $d) { balance { amount } } }"
     payout = {"stallId": ids["stall"], "amount": 1, "reference": "TRF-1"}
     remittance = {"courierId": ids["courier"], "amount": 1, "reference": "S-1"}
+    paid_back = {"refundId": ids["refund"], "reference": "TRF-9"}
+    refunds = "query($m: ID!) { refunds(marketId: $m) { edges { node { id } } } }"
+    node = "query($id: ID!) { node(id: $id) { id } }"
     return [
+        *(
+            (who, document, variables)
+            for who in ("buyer", "trader", "admin", "courier")
+            for document, variables in (
+                (mutation("markRefundPaid", "MarkRefundPaidInput"), paid_back),
+                (refunds, {"m": ids["market"]}),
+                (node, {"id": ids["refund"]}),
+            )
+        ),
         # Another buyer: the order and its delivery.
         ("buyer", mutation("cancelOrder", "CancelOrderInput"), {"orderId": ids["order"], **reason}),
         ("buyer", mutation("confirmPayment", "ConfirmPaymentInput"), {"orderId": ids["order"]}),

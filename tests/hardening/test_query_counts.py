@@ -11,8 +11,10 @@ from strawberry import relay
 
 from src.models.accounts import Role, User
 from src.models.notifications import Notification
+from src.models.orders import PaymentMethod
 from src.models.outbox import OutboxEvent
 from src.services import delivery
+from src.services import orders as orders_service
 from src.services.common import dates
 from src.services.common.dates import WIB
 from src.services.orders import cart as cart_service
@@ -22,7 +24,7 @@ from tests.support.graphql import GraphQLClient
 from tests.support.queries import count_queries
 from tests.support.world import Goods, World, make_shop
 
-ORDER_FIELDS = """number status total { amount } buyer { name } market { name }
+ORDER_FIELDS = """number status total { amount } buyer { name } market { name } refunds { amount { amount } reason }
   stallOrders { status stall { name market { name } } items { productName quantity } }
   timeline { type actor } delivery { status courier { name phone } order { number } pickups { stall { name } } }"""
 
@@ -144,6 +146,16 @@ async def _delivered_sales(world: World, n: int) -> None:
         await world.deliver(await world.order())
 
 
+async def _refunded_orders(world: World, n: int) -> None:
+    """n paid QRIS orders of the market, cancelled: a refund each."""
+    state = _state(world)
+    while state["n"] < n:
+        state["n"] += 1
+        order = await world.order(method=PaymentMethod.QRIS, ready=False)
+        await orders_service.confirm_payment(actor=world.admin, order_id=order.id)
+        await orders_service.cancel_order(actor=world.buyer, order_id=order.id, reason="batal")
+
+
 def _today(world: World) -> dict[str, Any]:
     today = dates.today().isoformat()
     return {"from": today, "to": today}
@@ -260,6 +272,9 @@ CASES = [
          stall {{ name }} opening {{ amount }} balance {{ amount }} totals {{ kind amount {{ amount }} }}
          lines {{ date kind amount {{ amount }} orderNumber order {{ {ORDER_FIELDS} }} }} }} }}""", _trader,
          _delivered_sales, _today, lambda data: len(data["traderStatement"]["lines"])),
+    Case("refunds", f"""query($market: ID!) {{ refunds(marketId: $market, first: 20) {{ edges {{ node {{ id
+         amount {{ amount }} reason status method order {{ {ORDER_FIELDS} }} }} }} }} }}""", _admin, _refunded_orders,
+         _market, _edges("refunds")),
     Case("notifications", "{ notifications(first: 20) { edges { node { id type title body read createdAt data } } } }",
          _buyer, _notifications, _no_variables, _edges("notifications")),
     Case("markets", """{ markets(first: 20) { edges { node { name location { lat } baseDeliveryFee { amount }

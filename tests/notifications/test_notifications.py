@@ -441,3 +441,49 @@ async def test_nodes_of_notifications_and_order_items_follow_who_may_see_them(
         notify_gql.token = token_for(who, notify_settings)
         expected = {"a": {"id": part["a"]}, "b": {"id": part["b"]}} if seen else {"a": None, "b": None}
         assert await notify_gql(query, part) == expected
+
+
+async def test_a_refund_is_told_to_the_buyer_made_and_paid_and_to_the_admin_who_pays_it(
+    world: Shop, notify_settings: Settings, run_jobs: Any, mailbox: Any, receiver: tuple[Receiver, int],
+) -> None:  # fmt: skip
+    from src.models.payments import Refund
+    from src.services import payments
+
+    admin = await make_user(Role.MARKET_ADMIN, market=world.market, email="admin@example.id", language="en")
+    request = orders_service.OrderRequest(
+        items=[orders_service.ItemInput(world.second_product.id, Decimal("2"))],
+        address=orders_service.AddressInput(line="Jl. Kawi 1", recipient_name="Bu Sri", recipient_phone="081234567890",
+                                            lat=float(world.market.latitude), lng=float(world.market.longitude)),
+        slot=orders_service.SlotInput(tomorrow(), SlotWindow.MIDDAY),
+        payment_method=PaymentMethod.QRIS, note="", idempotency_key="refund",
+    )  # fmt: skip
+    order = await orders_service.place_order(actor=world.buyer, request=request, settings=notify_settings)
+    await orders_service.confirm_payment(actor=admin, order_id=order.id)
+    await orders_service.cancel_order(actor=world.buyer, order_id=order.id, reason="tidak jadi")
+    refund = await Refund.get(order_id=order.id)
+    amount = f"Rp {refund.amount:,}".replace(",", ".")
+    queue = create_queue(notify_settings)
+    try:
+        await relay_outbox({"redis": queue})
+        await run_jobs(settings=notify_settings)
+        await payments.mark_refund_paid(actor=admin, refund_id=refund.id, reference="BCA-778")
+        await relay_outbox({"redis": queue})
+        await run_jobs(settings=notify_settings)
+    finally:
+        await queue.aclose()
+    box, gateway = mailbox[0], receiver[0]
+    to_buyer = {m["Subject"]: m.text() for m in box.to("sri@example.id")}
+    assert f"Dana {amount} dikembalikan" in to_buyer
+    made = to_buyer[f"Dana {amount} dikembalikan"]
+    assert f"Pesanan {order.number}: pesanan dibatalkan, jadi {amount} kami kembalikan." in made
+    assert "Pengelola pasar akan mentransfernya ke Anda." in made
+    assert "(referensi BCA-778)" in to_buyer[f"Dana {amount} sudah dikembalikan"]
+    [to_admin] = [m for m in box.to("admin@example.id") if m["Subject"].startswith("Refund")]
+    assert to_admin["Subject"] == f"Refund {amount} to the buyer"
+    assert f"Order {order.number}: the order was cancelled. Send {amount} to the buyer" in to_admin.text()
+    templates = sorted(c["template"] for c in gateway.bodies() if c["template"].startswith("refund"))
+    assert templates == ["refund_created_buyer", "refund_paid_buyer", "refund_to_pay_admin"]
+    told = await Notification.filter(user_id=world.buyer.id, type__startswith="refund.").order_by("id")
+    assert [(n.type, n.data["refundId"]) for n in told] == [("refund.created", refund.id), ("refund.paid", refund.id)]
+    # The traders hear nothing of the order's refund (a cancellation's holds the order's total).
+    assert not await Notification.filter(user_id__in=[t.id for t in world.traders], type__startswith="refund.")

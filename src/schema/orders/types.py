@@ -30,6 +30,7 @@ from src.services import orders as orders_service
 
 # Delivery's types show their order: the order's delivery is a lazy reference back.
 LazyDeliveryAssignment = Annotated["DeliveryAssignmentType", strawberry.lazy("src.schema.delivery.types")]  # type: ignore[name-defined]  # noqa: F821
+LazyRefund = Annotated["RefundType", strawberry.lazy("src.schema.payments.refunds")]  # type: ignore[name-defined]  # noqa: F821
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 StallOrderStatusEnum = strawberry.enum(StallOrderStatus, name="StallOrderStatus")
@@ -211,6 +212,16 @@ class OrderType(relay.Node):
             return None
         found = await info.context.loaders.payment_by_order.load(self.id)
         return money(found.cod_rounding if found else 0)
+
+    @strawberry.field(
+        description="Money given back: for the buyer and the market's admins; a trader, their part's only.",
+        graphql_type=list[LazyRefund],
+    )
+    async def refunds(self, info: Info) -> Any:
+        rows = await info.context.loaders.refunds_by_order.load(self.id)
+        view = orders_service.OrderView(self.model, self.parts, self.full_view, self.viewpoint, self.contact)
+        build = lazy_class(LazyRefund).from_model
+        return [build(r) for r in rows if orders_service.refund_visible(view, r.stall_order_id)]
 
     @strawberry.field
     async def market(self, info: Info) -> MarketType:

@@ -88,4 +88,20 @@ MONEY_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Give the remittance's receipt number.",
     },
     "STALL_REQUIRED": {"id": "Pilih lapak.", "en": "Choose a stall."},
+    "ALREADY_PAID": {
+        "id": "Pembayaran pesanan ini sudah dicatat (dan dikembalikan bila pesanan batal).",
+        "en": "This order's payment is already recorded (and given back if the order was cancelled).",
+    },
+    "REFUND_ALREADY_PAID": {
+        "id": "Pengembalian dana ini sudah dibayar.",
+        "en": "This refund has already been paid.",
+    },
+    "REFUND_FAILED": {
+        "id": "Pengembalian dana ini gagal; tidak dapat ditandai dibayar.",
+        "en": "This refund failed; it cannot be marked paid.",
+    },
+    "REFUND_BY_GATEWAY": {
+        "id": "Pengembalian dana ini dibayar oleh gateway pembayaran, bukan dicatat manual.",
+        "en": "This refund is paid by the payment gateway, not recorded by hand.",
+    },
 }

@@ -102,12 +102,16 @@ class _About:
     def to_buyer(self, template: str, **extra: Any) -> None:
         self.result.append(Message(self.buyer, template, {**_order_params(self.order, self.buyer.language), **extra}))
 
-    async def to_admins(self, template: str, **extra: Any) -> None:
-        """The order's market admins (not the trade office: it hears through the reports)."""
+    async def to_admins(
+        self, template: str, *, told: Callable[[str], dict[str, Any]] | None = None, **extra: Any
+    ) -> None:
+        """The order's market admins (not the trade office: it hears through the reports); `told` gives
+        parameters in each admin's language."""
         actor = await User.get_or_none(id=self.payload["actor_id"]) if self.payload.get("actor_id") else None
         admins = await User.filter(role=Role.MARKET_ADMIN, market_id=self.order.get("market_id"), is_active=True)
         for admin in admins:
             params = {**_order_params(self.order, admin.language), "courier": actor.name if actor else "", **extra}
+            params |= told(admin.language) if told else {}
             self.result.append(Message(admin, template, params))
 
     def courier_params(self, courier: User) -> dict[str, Any]:
@@ -222,6 +226,27 @@ async def _cancelled(about: _About) -> None:
         )
 
 
+def _refund_params(payload: dict[str, Any], language: str) -> dict[str, Any]:
+    lang = language if language in texts.REFUND_REASONS else "id"
+    return {
+        "amount": rupiah(int(payload.get("amount") or 0)),
+        "reason": texts.REFUND_REASONS[lang].get(str(payload.get("reason")), str(payload.get("reason"))),
+        "how": texts.REFUND_HOW[lang].get(str(payload.get("method")), ""),
+        "reference": payload.get("reference") or "",
+    }
+
+
+async def _refund_created(about: _About) -> None:
+    """The buyer hears of money coming back; for a MANUAL refund, the market's admins hear there is one to pay."""
+    about.to_buyer("refund_created_buyer", **_refund_params(about.payload, about.buyer.language))
+    if about.payload.get("method") == "MANUAL":
+        await about.to_admins("refund_to_pay_admin", told=partial(_refund_params, about.payload))
+
+
+async def _refund_paid(about: _About) -> None:
+    about.to_buyer("refund_paid_buyer", **_refund_params(about.payload, about.buyer.language))
+
+
 async def _report_ready(event: OutboxEvent) -> list[Message]:
     """A finished export is announced to the admin who asked for it."""
     payload: dict[str, Any] = event.payload
@@ -266,6 +291,8 @@ RECIPIENTS: dict[str, Recipients] = {
     "order.cancelled": _on_order(_cancelled),
     "delivery.offered": _on_order(partial(_to_courier, "delivery_offered_courier")),
     "delivery.assigned": _on_order(partial(_to_courier, "delivery_assigned_courier")),
+    "refund.created": _on_order(_refund_created),
+    "refund.paid": _on_order(_refund_paid),
     "report.ready": _report_ready,
 }
 

@@ -27,6 +27,7 @@ from src.services.orders.reading import (
     my_orders,
     orders_for,
     parts_of,
+    refund_visible,
     sees_buyer,
     sees_buyer_phone,
     sees_payment,
@@ -34,8 +35,9 @@ from src.services.orders.reading import (
     visible_events,
     visible_item,
     visible_part,
+    visible_refund,
 )
-from src.services.orders.refunding import receive_late_payment, refund_overpaid
+from src.services.orders.refunding import receive_late_payment, refund_overpaid, refund_rejected
 from src.services.orders.states import (
     ORDER_TRANSITIONS,
     STALL_ORDER_TRANSITIONS,
@@ -78,6 +80,8 @@ __all__ = [
     "receive_late_payment",
     "record_event",
     "refund_overpaid",
+    "refund_rejected",
+    "refund_visible",
     "reject_stall_order",
     "remove_from_cart",
     "sees_buyer",
@@ -93,4 +97,5 @@ __all__ = [
     "visible_events",
     "visible_item",
     "visible_part",
+    "visible_refund",
 ]

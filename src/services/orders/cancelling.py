@@ -1,13 +1,16 @@
-"""Cancelling an order: by its buyer before pickup, its market's admin before delivery; the stock comes back."""
+"""Cancelling an order: by its buyer before pickup, its market's admin before delivery; the stock comes back,
+and a paid order's money goes back to its buyer (a refund, ORDER_CANCELLED)."""
 
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
+from src.models.payments import RefundReason
 from src.services import payments
 from src.services.assignments.carriers import withdraw_for_order
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.orders.fulfilment import return_stock
+from src.services.orders.refunding import refund_if_paid
 from src.services.orders.states import (
     BUYER_MAY_CANCEL,
     LIVE_PARTS,
@@ -55,4 +58,5 @@ async def cancel(order_id: int, actor: User | None, reason: str, *, allowed: set
             await part.save()
         courier_id = await withdraw_for_order(order, reason)
         await record_event(order, "CANCELLED", actor, reason, extra={"courier_id": courier_id})
+        await refund_if_paid(order, RefundReason.ORDER_CANCELLED)
     return order

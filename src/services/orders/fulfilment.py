@@ -1,4 +1,9 @@
-"""The traders' part of an order: accepting, rejecting, weighing and readying it, and what follows for the order."""
+"""The traders' part of an order: accepting, rejecting, weighing and readying it, and what follows for the order.
+
+On a paid order, what the buyer paid beyond what they now owe goes back at once (`refunding`): a rejected
+part's subtotal, the difference of an item weighed less. A weighed line of a paid order never costs more than
+was paid for it: weighed more (or weighed again after a refund), the buyer is not charged more.
+"""
 
 from decimal import Decimal
 
@@ -6,11 +11,13 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
+from src.models.payments import RefundReason
 from src.services import catalog, payments
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.common.i18n import plain
 from src.services.common.quantities import check_quantity
+from src.services.orders.refunding import refund_if_paid, refund_rejected
 from src.services.orders.states import (
     LIVE_PARTS,
     lock_order,
@@ -67,6 +74,7 @@ async def reject_stall_order(*, actor: User | None, stall_order_id: int, reason:
         await _recompute(order)  # the event tells the new total
         await record_event(order, "STALL_REJECTED", actor, cleaned, part=part)
         await _settle(order, actor)
+        await refund_rejected(order, part)
     return part
 
 
@@ -91,6 +99,7 @@ async def set_fulfilled_quantity(
             raise part_state_error(part)
         item = await OrderItem.select_for_update().get(id=item.id)
         previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
+        previous_total = item.line_total
         if item.product_id is not None:
             product = await catalog.lock_product(item.product_id)
             # What is weighed out beyond the order leaves the stock too, so it must be there.
@@ -99,6 +108,9 @@ async def set_fulfilled_quantity(
             await catalog.change_stock(product, product.stock + previous - weighed)
         item.fulfilled_quantity = weighed
         item.line_total = money.line_total(weighed, item.unit_price)
+        if order.payment_status == PaymentStatus.PAID:
+            # Paid already: never more than was paid for the line (a difference refunded is not taken back).
+            item.line_total = min(item.line_total, previous_total)
         await item.save()
         await _recompute(order)  # the event tells the new total
         weighing = {"item": item.product_name, "quantity": plain(weighed), "unit": item.unit}
@@ -106,6 +118,7 @@ async def set_fulfilled_quantity(
         told = {**weighing, "changed": weighed != item.quantity}
         await record_event(order, "WEIGHED", actor, part=part, params=weighing, extra=told)
         await _settle(order, actor)
+        await refund_if_paid(order, RefundReason.WEIGHED_LESS, stall_order_id=part.id)
     return item
 
 

@@ -1,5 +1,9 @@
 """Paying for an order: the buyer sends a transfer's proof, the admin confirms a transfer or QRIS payment;
-unpaid orders expire. The money's own records are the payments domain's (`services/payments`)."""
+unpaid orders expire. The money's own records are the payments domain's (`services/payments`).
+
+A transfer the admin confirms after its order expired (or was cancelled unpaid) is money the market holds:
+it is recorded and given back in full (a LATE_PAYMENT refund for the admin to pay), never kept or refused.
+"""
 
 import asyncio
 import secrets
@@ -12,6 +16,7 @@ from src.models.orders import Order, OrderStatus, PaymentMethod, PaymentStatus
 from src.services import imaging, payments, photos
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.orders.cancelling import cancel
+from src.services.orders.refunding import record_late_payment
 from src.services.orders.states import lock_order, move_order
 from src.services.orders.timeline import record_event
 from src.services.permissions import Action, authorize
@@ -56,6 +61,12 @@ async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
     authorize(actor, Action.ADMINISTER, order)
     async with in_transaction():
         order = await lock_order(order.id)
+        if order.status == OrderStatus.CANCELLED and order.payment_method != PaymentMethod.COD:
+            if order.payment_status == PaymentStatus.PAID:  # recorded (and refunded) once already
+                raise DomainError(ErrorCode.INVALID_STATE, field="orderId", message_key="ALREADY_PAID")
+            due = (await payments.locked_payment(order.id)).amount_due
+            await record_late_payment(order, due, actor=actor)
+            return order
         move_order(order, OrderStatus.PLACED)
         order.payment_status = PaymentStatus.PAID
         await order.save()

@@ -1,14 +1,20 @@
 """Reading orders: who sees which order, which of its parts and steps, and the buyers' and traders' lists."""
 
+from __future__ import annotations
+
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from src.models.accounts import Role, User
 from src.models.orders import Order, OrderEvent, OrderItem, OrderStatus, StallOrder, StallOrderStatus
+from src.services import payments
 from src.services.assignments.carriers import courier_contact
 from src.services.orders.states import LIVE_PARTS
 from src.services.permissions import Action, may, require_role
 from src.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from src.models.payments import Refund
 
 
 def sees_payment(full_view: bool, viewpoint: "Viewpoint") -> bool:
@@ -121,6 +127,26 @@ def event_visible(view: OrderView, event: OrderEvent) -> bool:
 
 def visible_events(view: OrderView, events: list[OrderEvent]) -> list[OrderEvent]:
     return [e for e in events if event_visible(view, e)]
+
+
+def refund_visible(view: OrderView, stall_order_id: int | None) -> bool:
+    """Who sees a refund of the order: the buyer and the market's admins all of them; a trader those of their
+    own part (rejected, weighed less, unavailable), never the order's own (a cancellation's or a late
+    payment's, which hold the delivery fee and the order's total); its courier none."""
+    if view.viewpoint in (Viewpoint.BUYER, Viewpoint.ADMIN):
+        return True
+    if view.viewpoint == Viewpoint.TRADER:
+        return stall_order_id is not None and stall_order_id in {p.id for p in view.parts}
+    return False
+
+
+async def visible_refund(actor: User | None, refund_id: int) -> Refund | None:
+    """A refund, for who sees it in its order (`refund_visible`)."""
+    refund = await payments.refund_or_none(refund_id)
+    if refund is None:
+        return None
+    view = await get_order(actor=actor, order_id=refund.order_id)
+    return refund if view is not None and refund_visible(view, refund.stall_order_id) else None
 
 
 async def _part_visible(actor: User | None, part: StallOrder) -> bool:

@@ -8,14 +8,16 @@ package reads no table of theirs.
 - `destinations`: payment settings of a market, or of a stall where the market allows it.
 - `dues`: what is due and how, opened at placement, following the total; `owed`.
 - `receipts`: money received, a transfer's proof, a payment voided.
-- `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`).
+- `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`,
+  `still_owed`); `refund_desk`: a market's refunds listed, a manual refund recorded as paid;
+  `invariant`: paid − refunded = owed, checked (`money_problems`).
 - `qr_images`: the dynamic QRIS as a PNG in private storage.
 - `ledger`: what the market owes each trader and each courier owes it (a delivery's lines, a refund a trader
   bears, balances); `payouts`: payouts to traders and couriers' cash handed over; `statements`: a trader's
   statement over a period.
 """
 
-from src.services.payments import qris, refunds
+from src.services.payments import invariant, qris, refunds
 from src.services.payments.destinations import (
     SettingsChanges,
     destination_for,
@@ -56,6 +58,7 @@ from src.services.payments.payouts import (
 )
 from src.services.payments.qr_images import qris_image_url
 from src.services.payments.receipts import locked_payment, record_proof, record_received, void
+from src.services.payments.refund_desk import mark_refund_paid, market_refunds, refund_or_none, refunds_of
 from src.services.payments.statements import Statement, trader_statement
 
 __all__ = [
@@ -69,7 +72,10 @@ __all__ = [
     "courier_balances",
     "destination_for",
     "follow_total",
+    "invariant",
     "locked_payment",
+    "mark_refund_paid",
+    "market_refunds",
     "market_scope",
     "open_payment",
     "owed",
@@ -84,7 +90,9 @@ __all__ = [
     "record_proof",
     "record_received",
     "record_refund",
+    "refund_or_none",
     "refunds",
+    "refunds_of",
     "review_stall_payment_settings",
     "set_market_payment_settings",
     "set_stall_payment_settings",
