@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.orders import Order, OrderStatus, PaymentMethod, PaymentStatus
+from src.models.payments import Payment
 from src.services import imaging, payments, photos
 from src.services.common.errors import DomainError, ErrorCode
 from src.services.orders.cancelling import cancel
@@ -50,19 +51,29 @@ async def submit_payment_proof(
 
 
 async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
+    """The market's admin confirms that a transfer's or QRIS payment came in."""
     order = await Order.get_or_none(id=order_id)
     if order is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="orderId")
     authorize(actor, Action.ADMINISTER, order)
     async with in_transaction():
         order = await lock_order(order.id)
-        move_order(order, OrderStatus.PLACED)
-        order.payment_status = PaymentStatus.PAID
-        await order.save()
         payment = await payments.locked_payment(order.id)
-        await payments.record_received(payment, payment.amount_due)
-        await record_event(order, "PAYMENT_CONFIRMED", actor)
+        await record_paid(order, payment, actor, amount=payment.amount_due)
     return order
+
+
+async def record_paid(
+    order: Order, payment: Payment, actor: User | None, *, amount: int, gateway_payment_id: str | None = None
+) -> None:
+    """The money an order waits for came in (confirmed by the admin, or told by the gateway): the order is
+    placed and paid, and its PAYMENT_CONFIRMED step tells the buyer and the traders. Under the order's and
+    the payment's locks, in the caller's transaction."""
+    move_order(order, OrderStatus.PLACED)
+    order.payment_status = PaymentStatus.PAID
+    await order.save()
+    await payments.record_received(payment, amount, gateway_payment_id=gateway_payment_id)
+    await record_event(order, "PAYMENT_CONFIRMED", actor)
 
 
 async def expire_unpaid_orders() -> int:

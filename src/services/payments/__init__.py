@@ -10,12 +10,14 @@ package reads no table of theirs.
 - `receipts`: money received, a transfer's proof, a payment voided.
 - `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`).
 - `qr_images`: the dynamic QRIS as a PNG in private storage.
+- `gateway`: the payment gateway where a market has one (`PaymentProvider`, Xendit): a QRIS order's QR made
+  there, refunds paid back through it.
 - `ledger`: what the market owes each trader and each courier owes it (a delivery's lines, a refund a trader
   bears, balances); `payouts`: payouts to traders and couriers' cash handed over; `statements`: a trader's
   statement over a period.
 """
 
-from src.services.payments import qris, refunds
+from src.services.payments import gateway, qris, refunds
 from src.services.payments.destinations import (
     SettingsChanges,
     destination_for,
@@ -69,6 +71,7 @@ __all__ = [
     "courier_balances",
     "destination_for",
     "follow_total",
+    "gateway",
     "local_day",
     "locked_payment",
     "market_scope",
