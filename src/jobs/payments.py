@@ -60,5 +60,6 @@ async def pay_gateway_refund(ctx: dict[str, Any], refund_id: int) -> str | None:
     except GatewayError as exc:
         raise Retry(defer=backoff(int(ctx.get("job_try", 1)))) from exc
     if status is not None and status.value == "PENDING":  # the gateway is still working on it: ask again
-        raise Retry(defer=backoff(int(ctx.get("job_try", 1))))
+        still = GatewayError("the refund is still pending at the gateway", transient=True)
+        raise Retry(defer=backoff(int(ctx.get("job_try", 1)))) from still
     return status.value if status else None

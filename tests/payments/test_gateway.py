@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from arq import Retry
 from pydantic import SecretStr
 
 from src.app import create_app
+from src.jobs.payments import QR_MAX_TRIES, REFUND_MAX_TRIES, pay_gateway_refund, request_gateway_qr
 from src.jobs.queue import create_queue
 from src.models.notifications import Notification
 from src.models.orders import Order, OrderEvent, OrderStatus, PaymentMethod, PaymentStatus
@@ -370,3 +372,50 @@ async def test_with_the_gateway_off_the_manual_flows_work_and_the_callback_is_no
     [refund] = await Refund.all()
     assert (refund.method, refund.status) == (RefundMethod.MANUAL, RefundStatus.PENDING)
     assert xendit.calls == []
+
+
+async def test_a_gateway_refund_ends_failed_and_replaced_when_the_gateway_stays_down(
+    gw: World, xendit: FakeXendit, relay: Any, gateway_settings: Settings, client: httpx.AsyncClient
+) -> None:
+    _, payment = await _paid_through_gateway(gw, xendit, relay, gateway_settings, client)
+    refund = await _complaint_refund(payment, amount=2_000)
+    xendit.fail_status = 503
+    ctx: dict[str, Any] = {"settings": gateway_settings, "job_try": 1}
+
+    with pytest.raises(Retry):  # a fault that may pass: tried again later
+        await pay_gateway_refund(ctx, refund.id)
+    assert (await Refund.get(id=refund.id)).status == RefundStatus.PENDING
+    result = await pay_gateway_refund(ctx | {"job_try": REFUND_MAX_TRIES}, refund.id)
+
+    assert result == "FAILED"
+    failed, manual = await Refund.all().order_by("id")
+    assert failed.status == RefundStatus.FAILED and (failed.failure or "").startswith("GATEWAY_UNAVAILABLE")
+    assert (manual.method, manual.status, manual.amount) == (RefundMethod.MANUAL, RefundStatus.PENDING, 2_000)
+    assert await payments.refunds.refunded(await Payment.get(id=payment.id)) == 2_000
+    # Run again (at least once): nothing more.
+    assert await pay_gateway_refund(ctx | {"job_try": REFUND_MAX_TRIES}, refund.id) == "FAILED"
+    assert await Refund.all().count() == 2
+
+
+async def test_without_a_qr_of_its_own_the_order_waits_for_the_gateway_then_gives_up(
+    gw: World, xendit: FakeXendit, gateway_settings: Settings
+) -> None:
+    await PaymentSettings.filter(scope=f"market:{gw.market.id}").update(qris_payload=None)  # the gateway alone
+    order = await gw.order(method=PaymentMethod.QRIS, ready=False)
+    payment = await Payment.get(order_id=order.id)
+    assert payment.qris_payload is None and payment.gateway == Gateway.XENDIT
+    xendit.fail_status = 503
+    ctx: dict[str, Any] = {"settings": gateway_settings, "job_try": 1}
+
+    with pytest.raises(Retry):
+        await request_gateway_qr(ctx, payment.id)
+    xendit.fail_status = None
+    assert await request_gateway_qr(ctx | {"job_try": 2}, payment.id) == "GATEWAY"
+    assert parse((await Payment.get(id=payment.id)).qris_payload or "")["54"] == str(payment.amount_due)
+
+    other = await gw.order(method=PaymentMethod.QRIS, ready=False)
+    other_payment = await Payment.get(order_id=other.id)
+    xendit.fail_status = 503
+    assert await request_gateway_qr(ctx | {"job_try": QR_MAX_TRIES}, other_payment.id) == "FAILED"
+    given_up = await Payment.get(id=other_payment.id)
+    assert (given_up.gateway, given_up.qris_payload, given_up.state) == (None, None, PaymentState.PENDING)
