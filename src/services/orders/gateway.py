@@ -25,6 +25,7 @@ from src.services import payments
 from src.services.orders.paying import record_paid
 from src.services.orders.refunding import receive_late_payment
 from src.services.orders.states import lock_order
+from src.services.payments.gateway import GatewayPayment
 from src.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,25 +59,27 @@ async def receive_callback(*, body: bytes, token: str | None, settings: Settings
     if notice is None:
         return _ignored("NOT_A_PAYMENT")
     facts = {"reference": notice.reference, "payment_id": notice.payment_id, "request_id": notice.request_id}
-    payment = await payments.gateway.payment_by_reference(notice.reference)
-    if payment is None:
+    found = await payments.gateway.payment_by_reference(notice.reference)
+    if found is None:
         return _ignored("UNKNOWN_REFERENCE", **facts)
-    if payment.gateway_id is None or notice.request_id != payment.gateway_id:
-        return _ignored("OTHER_REQUEST", **facts)
     if notice.currency != "IDR":
         return _ignored("CURRENCY", currency=notice.currency, **facts)
-    if Decimal(notice.amount) != payment.amount_due:
-        return _ignored("AMOUNT", amount=notice.amount, amount_due=payment.amount_due, **facts)
     try:
-        return await _receive(payment, notice.payment_id, facts)
+        return await _receive(found.order_id, notice, facts)
     except IntegrityError:  # the same gateway payment recorded on another row meanwhile
         return _ignored("REPLAYED", **facts)
 
 
-async def _receive(payment: Payment, gateway_payment_id: str, facts: dict[str, Any]) -> CallbackOutcome:
+async def _receive(order_id: int, notice: GatewayPayment, facts: dict[str, Any]) -> CallbackOutcome:
+    gateway_payment_id = notice.payment_id
     async with in_transaction():
-        order = await lock_order(payment.order_id)
+        order = await lock_order(order_id)
         payment = await payments.locked_payment(order.id)
+        # Checked on the locked row: the request and the amount due may have just changed.
+        if payment.gateway_id is None or notice.request_id != payment.gateway_id:
+            return _ignored("OTHER_REQUEST", **facts)
+        if Decimal(notice.amount) != payment.amount_due:
+            return _ignored("AMOUNT", amount=notice.amount, amount_due=payment.amount_due, **facts)
         if payment.gateway_payment_id is not None:
             replay = payment.gateway_payment_id == gateway_payment_id
             return _ignored("REPLAYED" if replay else "SECOND_PAYMENT", **facts)
