@@ -18,8 +18,8 @@ from src.services.payments.gateway import GatewayError
 
 log = logging.getLogger(__name__)
 
-QR_MAX_TRIES = 3  # only a payment without a QR of its own waits for the gateway; others fall back at once
-REFUND_MAX_TRIES = 10  # about 17 minutes of tries (a refund the gateway is still working on is asked again)
+QR_MAX_TRIES = 6  # about 30 s: only a payment without a QR of its own waits; others fall back at once
+REFUND_MAX_TRIES = 10  # about 8½ minutes of tries (a refund the gateway is still working on is asked again)
 
 
 async def _keep_fallback(ctx: dict[str, Any], payment_id: int, fault: BaseException) -> None:

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 from arq import Retry
 from pydantic import SecretStr
+from strawberry.relay import to_base64
 
 from src.app import create_app
 from src.jobs.payments import QR_MAX_TRIES, REFUND_MAX_TRIES, pay_gateway_refund, request_gateway_qr
@@ -32,6 +33,7 @@ from src.services import notifications as notifications_service
 from src.services import orders as orders_service
 from src.services import payments
 from src.settings import Settings
+from tests.factories import token_for
 from tests.support.processes import free_port
 from tests.support.qris import parse
 from tests.support.world import World, make_world
@@ -419,3 +421,32 @@ async def test_without_a_qr_of_its_own_the_order_waits_for_the_gateway_then_give
     assert await request_gateway_qr(ctx | {"job_try": QR_MAX_TRIES}, other_payment.id) == "FAILED"
     given_up = await Payment.get(id=other_payment.id)
     assert (given_up.gateway, given_up.qris_payload, given_up.state) == (None, None, PaymentState.PENDING)
+
+
+SWITCH = """mutation($input: SetMarketPaymentSettingsInput!) { setMarketPaymentSettings(input: $input) {
+  market { id } errors { field code message } } }"""
+
+
+async def test_a_market_admin_switches_the_gateway_on_only_where_it_is_configured(
+    world: World, http: httpx.AsyncClient, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    variables = {"input": {"marketId": to_base64("Market", world.market.id), "gateway": "XENDIT"}}
+    scope = f"market:{world.market.id}"
+
+    async def switch(api: httpx.AsyncClient, user: Any) -> list[dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {token_for(user, settings)}"}
+        answer = await api.post("/graphql", json={"query": SWITCH, "variables": variables}, headers=headers)
+        return list(answer.json()["data"]["setMarketPaymentSettings"]["errors"])
+
+    assert await switch(http, world.admin) == [  # this process has no gateway configured
+        {
+            "field": "input.gateway",
+            "code": "INVALID_INPUT",
+            "message": "Gateway pembayaran ini belum dipasang di server.",
+        }
+    ]
+    assert (await PaymentSettings.get(scope=scope)).gateway is None
+    assert [e["code"] for e in await switch(client, world.other_admin)] == ["PERMISSION_DENIED"]
+    assert (await PaymentSettings.get(scope=scope)).gateway is None
+    assert await switch(client, world.admin) == []
+    assert (await PaymentSettings.get(scope=scope)).gateway == Gateway.XENDIT
