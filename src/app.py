@@ -33,7 +33,10 @@ from src.jobs.queue import create_queue
 from src.schema import build_schema, is_outage
 from src.schema.context import Context
 from src.schema.fastpath import CatalogFastPath
+from src.services import notifications as notifications_service
+from src.services import orders as orders_service
 from src.services.catalog_queries import PublicPages
+from src.services.common import outbox
 from src.services.common.i18n import pick_language, translate
 from src.services.common.live import LiveHub
 from src.settings import Settings, get_settings
@@ -267,6 +270,28 @@ async def local_upload(request: Request) -> Response:
     return Response(status_code=204)
 
 
+# What the gateway's callback is answered: 200 for anything handled or ignored (sending it again changes
+# nothing), 401 for a wrong token, 404 while the gateway is not configured.
+CALLBACK_STATUS = {orders_service.CallbackOutcome.REFUSED: 401, orders_service.CallbackOutcome.OFF: 404}
+
+
+async def xendit_callback(request: Request) -> Response:
+    """Xendit's payment callback; the rules are the orders service's (`orders.receive_callback`)."""
+    resources: Resources = request.app.state.resources
+    body = await request.body()
+    since = outbox.mark()
+    try:
+        outcome = await orders_service.receive_callback(
+            body=body, token=request.headers.get("x-callback-token"), settings=resources.settings
+        )
+    except BaseException:
+        outbox.forget_since(since)
+        raise
+    # Committed: what it wrote (the order's PAYMENT_CONFIRMED, a refund) goes to the worker now.
+    await notifications_service.hand_over_written(resources.queue, since=since)
+    return JSONResponse({"status": outcome.value}, status_code=CALLBACK_STATUS.get(outcome, 200))
+
+
 async def _close_within(stack: AsyncExitStack, seconds: float) -> None:
     """Close the process's clients, giving up after `seconds`: a stuck connection (a pool waiting for a
     connection a cancelled request still holds, an unanswered Redis) must not keep the process from exiting."""
@@ -315,6 +340,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/payments/callback/xendit", xendit_callback, methods=["POST"]),
     ]
     if settings.storage_backend == "local":
         routes.append(Route("/media/{key:path}", media))

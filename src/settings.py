@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     xendit_api_key: SecretStr | None = None
     xendit_callback_token: SecretStr | None = None
     xendit_base_url: str = "https://api.xendit.co"
+    # How long a call to the gateway may take; a QR not made in time leaves the order the market's own QRIS.
+    xendit_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     slot_days_ahead: int = Field(default=3, ge=0)
     slot_capacity: int = Field(default=150, ge=1)  # orders per market, day and window
     # Order cut-off per delivery window, on the day of delivery (WIB).

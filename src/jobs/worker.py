@@ -20,6 +20,7 @@ from src.jobs.notifications import (
     send_notification_webhook,
 )
 from src.jobs.orders import expire_unpaid_orders
+from src.jobs.payments import QR_MAX_TRIES, REFUND_MAX_TRIES, pay_gateway_refund, request_gateway_qr
 from src.jobs.photos import JOB_TIMEOUT as PHOTO_JOB_TIMEOUT
 from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
 from src.jobs.photos import process_product_photo, sweep_pending_photos
@@ -69,6 +70,8 @@ FUNCTIONS = [
         max_tries=REPORT_MAX_TRIES,
         timeout=REPORT_JOB_TIMEOUT,
     ),
+    func(_hands_over(request_gateway_qr), name=Job.REQUEST_GATEWAY_QR, max_tries=QR_MAX_TRIES),
+    func(_hands_over(pay_gateway_refund), name=Job.PAY_GATEWAY_REFUND, max_tries=REFUND_MAX_TRIES),
     func(
         _hands_over(process_product_photo),
         name=Job.PROCESS_PRODUCT_PHOTO,

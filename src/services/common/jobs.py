@@ -14,6 +14,8 @@ class Job(StrEnum):
     EXPIRE_DELIVERY_OFFER = "expire_delivery_offer"
     EXPORT_MARKET_REPORT = "export_market_report"
     PROCESS_PRODUCT_PHOTO = "process_product_photo"
+    REQUEST_GATEWAY_QR = "request_gateway_qr"
+    PAY_GATEWAY_REFUND = "pay_gateway_refund"
     # cron jobs
     SWEEP_PENDING_PHOTOS = "sweep_pending_photos"
     EXPIRE_UNPAID_ORDERS = "expire_unpaid_orders"

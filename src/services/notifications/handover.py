@@ -94,10 +94,24 @@ def _expire_offer(event: OutboxEvent) -> FollowUp | None:
     return Job.EXPIRE_DELIVERY_OFFER, assignment_id, f"offer-expiry:{assignment_id}", {"_defer_until": expires_at}
 
 
+def _gateway_qr(event: OutboxEvent) -> FollowUp | None:
+    payment_id = event.payload["payment_id"]  # a QRIS order's QR asked of the gateway, after the commit
+    return Job.REQUEST_GATEWAY_QR, payment_id, f"gateway-qr:{event.id}", {}
+
+
+def _gateway_refund(event: OutboxEvent) -> FollowUp | None:
+    if event.payload.get("method") != "GATEWAY":
+        return None  # the market admin pays a manual refund
+    refund_id = event.payload["refund_id"]
+    return Job.PAY_GATEWAY_REFUND, refund_id, f"gateway-refund:{refund_id}", {}
+
+
 FOLLOW_UPS: dict[str, Callable[[OutboxEvent], FollowUp | None]] = {
     "order.ready_for_pickup": _assign,
     "report.requested": _export,
     "delivery.offered": _expire_offer,
+    "payment.gateway_qr_requested": _gateway_qr,
+    "refund.created": _gateway_refund,
 }
 
 

@@ -15,6 +15,7 @@ from src.services.orders.fulfilment import (
     reject_stall_order,
     set_fulfilled_quantity,
 )
+from src.services.orders.gateway import CallbackOutcome, receive_callback
 from src.services.orders.numbers import order_day as _order_day
 from src.services.orders.paying import confirm_payment, expire_unpaid_orders, submit_payment_proof
 from src.services.orders.picking import PickingLine, picking_list
@@ -51,6 +52,7 @@ __all__ = [
     "STALL_ORDER_TRANSITIONS",
     "WIB",
     "AddressInput",
+    "CallbackOutcome",
     "ItemInput",
     "OrderRequest",
     "OrderView",
@@ -77,6 +79,7 @@ __all__ = [
     "picking_list",
     "place_order",
     "quote_delivery",
+    "receive_callback",
     "receive_late_payment",
     "record_event",
     "refund_overpaid",

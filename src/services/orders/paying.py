@@ -5,8 +5,11 @@ A transfer the admin confirms after its order expired (or was cancelled unpaid) 
 it is recorded and given back in full (a LATE_PAYMENT refund for the admin to pay), never kept or refused.
 """
 
+from __future__ import annotations
+
 import asyncio
 import secrets
+from typing import TYPE_CHECKING
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
@@ -22,6 +25,9 @@ from src.services.orders.timeline import record_event
 from src.services.permissions import Action, authorize
 from src.settings import Settings
 from src.storage import Storage
+
+if TYPE_CHECKING:
+    from src.models.payments import Payment
 
 PROOF_LONG_EDGE = 1600
 
@@ -55,6 +61,7 @@ async def submit_payment_proof(
 
 
 async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
+    """The market's admin confirms that a transfer's or QRIS payment came in."""
     order = await Order.get_or_none(id=order_id)
     if order is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="orderId")
@@ -67,13 +74,22 @@ async def confirm_payment(*, actor: User | None, order_id: int) -> Order:
             due = (await payments.locked_payment(order.id)).amount_due
             await record_late_payment(order, due, actor=actor)
             return order
-        move_order(order, OrderStatus.PLACED)
-        order.payment_status = PaymentStatus.PAID
-        await order.save()
         payment = await payments.locked_payment(order.id)
-        await payments.record_received(payment, payment.amount_due)
-        await record_event(order, "PAYMENT_CONFIRMED", actor)
+        await record_paid(order, payment, actor, amount=payment.amount_due)
     return order
+
+
+async def record_paid(
+    order: Order, payment: Payment, actor: User | None, *, amount: int, gateway_payment_id: str | None = None
+) -> None:
+    """The money an order waits for came in (confirmed by the admin, or told by the gateway): the order is
+    placed and paid, and its PAYMENT_CONFIRMED step tells the buyer and the traders. Under the order's and
+    the payment's locks, in the caller's transaction."""
+    move_order(order, OrderStatus.PLACED)
+    order.payment_status = PaymentStatus.PAID
+    await order.save()
+    await payments.record_received(payment, amount, gateway_payment_id=gateway_payment_id)
+    await record_event(order, "PAYMENT_CONFIRMED", actor)
 
 
 async def expire_unpaid_orders() -> int:

@@ -6,18 +6,21 @@ package reads no table of theirs.
 
 - `qris`: EMVCo/QRIS payloads: checked on save, made dynamic per order.
 - `destinations`: payment settings of a market, or of a stall where the market allows it.
-- `dues`: what is due and how, opened at placement, following the total; `owed`.
+- `owing`: what the buyer owes now (`owed`), at the bottom; `dues`: what is due and how, opened at
+  placement, following the total.
 - `receipts`: money received, a transfer's proof, a payment voided.
 - `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`,
   `still_owed`); `refund_desk`: a market's refunds listed, a manual refund recorded as paid;
   `invariant`: paid − refunded = owed, checked (`money_problems`).
 - `qr_images`: the dynamic QRIS as a PNG in private storage.
+- `gateway`: the payment gateway where a market has one (`PaymentProvider`, Xendit): a QRIS order's QR made
+  there, refunds paid back through it.
 - `ledger`: what the market owes each trader and each courier owes it (a delivery's lines, a refund a trader
   bears, balances); `payouts`: payouts to traders and couriers' cash handed over; `statements`: a trader's
   statement over a period.
 """
 
-from src.services.payments import invariant, qris, refunds
+from src.services.payments import gateway, invariant, qris, refunds
 from src.services.payments.destinations import (
     SettingsChanges,
     destination_for,
@@ -35,7 +38,6 @@ from src.services.payments.dues import (
     cod_rounding,
     follow_total,
     open_payment,
-    owed,
     payment_of,
     payments_of,
 )
@@ -49,6 +51,7 @@ from src.services.payments.ledger import (
     stall_balance,
     stall_balances,
 )
+from src.services.payments.owing import owed
 from src.services.payments.payouts import (
     record_cod_remittance,
     record_day_remitted,
@@ -57,7 +60,7 @@ from src.services.payments.payouts import (
     visible_remittance,
 )
 from src.services.payments.qr_images import qris_image_url
-from src.services.payments.receipts import locked_payment, record_proof, record_received, void
+from src.services.payments.receipts import gateway_payment_known, locked_payment, record_proof, record_received, void
 from src.services.payments.refund_desk import mark_refund_paid, market_refunds, refund_or_none, refunds_of
 from src.services.payments.statements import Statement, trader_statement
 
@@ -72,6 +75,8 @@ __all__ = [
     "courier_balances",
     "destination_for",
     "follow_total",
+    "gateway",
+    "gateway_payment_known",
     "invariant",
     "locked_payment",
     "mark_refund_paid",

@@ -18,6 +18,7 @@ from src.services import markets as markets_service
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, invalid
 from src.services.common.text import clean_text
 from src.services.payments import qris
+from src.services.payments.gateway.setup import configured as gateway_configured
 from src.services.permissions import Action, authorize, may, require_role
 from src.settings import Settings
 
@@ -96,7 +97,7 @@ async def set_market_payment_settings(
         if changes.gateway is not None:
             if changes.gateway == "NONE":
                 row.gateway = None  # type: ignore[assignment]  # a nullable enum field
-            elif changes.gateway == Gateway.XENDIT.value and settings.xendit_api_key is not None:
+            elif changes.gateway == Gateway.XENDIT.value and gateway_configured(settings):
                 row.gateway = Gateway.XENDIT
             else:
                 errors.add(invalid("gateway", "GATEWAY_NOT_CONFIGURED"))

@@ -6,7 +6,8 @@
   the order by its amount alone. The amount due is unique among the market's open transfers (a unique key
   on `open_amount`; codes are chosen under the market's row lock, which placement holds).
 - QRIS: the market's (or stall's) static QRIS turned into a dynamic one for exactly the total, with the
-  order number as its bill number.
+  order number as its bill number. Where the market has a gateway (`gateway`), the gateway's QR replaces it
+  once made (after the commit, in a job); the market's own stays as the fallback.
 
 What the buyer owes follows the order: `owed` is what they owe now (nothing once cancelled).
 """
@@ -16,11 +17,13 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from src.models.orders import OrderStatus, PaymentMethod
+from src.models.orders import PaymentMethod
 from src.models.payments import Payment, PaymentSettings, PaymentState
 from src.services import markets as markets_service
 from src.services.common.errors import DomainError, ErrorCode, invalid
 from src.services.payments import qris
+from src.services.payments.gateway import qr as gateway_qr
+from src.services.payments.gateway.setup import configured as gateway_configured
 from src.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,13 +36,6 @@ OPEN_STATES = (PaymentState.PENDING, PaymentState.PROOF_RECEIVED)
 def cod_rounding(total: int, step: int) -> int:
     """What rounding `total` half up to a multiple of `step` adds (negative when it rounds down)."""
     return (total + step // 2) // step * step - total
-
-
-def owed(order: Order, payment: Payment) -> int:
-    """What the buyer owes for the order now: its total with the transfer's code or the cash rounding."""
-    if order.status == OrderStatus.CANCELLED:
-        return 0
-    return order.total + payment.unique_code + payment.cod_rounding
 
 
 async def _unique_code(market_id: int, total: int, keep: int = 0) -> int:
@@ -84,12 +80,20 @@ async def open_payment(order: Order, destination: PaymentSettings | None, settin
         payment.bank_name = destination.bank_name
         payment.account_number = destination.account_number
         payment.account_name = destination.account_name
-    if destination is not None and order.payment_method == PaymentMethod.QRIS and destination.gateway is not None:
+    if (
+        destination is not None
+        and order.payment_method == PaymentMethod.QRIS
+        and destination.gateway is not None
+        and gateway_configured(settings)
+    ):
         payment.gateway = destination.gateway  # the gateway makes the QR, after the commit
+        payment.gateway_reference = order.number  # our reference there
     if order.payment_method == PaymentMethod.COD:
         payment.cod_step = settings.cod_rounding
     await _follow(payment, order, destination)
     await payment.save()
+    if gateway_qr.wants_gateway_qr(payment):
+        await gateway_qr.ask_for_qr(payment)
     return payment
 
 
@@ -102,11 +106,13 @@ async def _follow(payment: Payment, order: Order, destination: PaymentSettings |
     elif order.payment_method == PaymentMethod.BANK_TRANSFER:
         payment.unique_code = await _unique_code(order.market_id, total, keep=payment.unique_code)
         payment.open_amount = total + payment.unique_code
-    elif order.payment_method == PaymentMethod.QRIS and payment.gateway is None:
+    elif order.payment_method == PaymentMethod.QRIS:
+        # The market's own dynamic QRIS: the QR itself without a gateway, the fallback with one (a gateway's
+        # QR for the old amount is dropped; a new one is asked for after the commit).
+        payment.gateway_id = None
         static = destination.qris_payload if destination is not None else None
-        if static is not None:
-            payment.qris_payload = qris.dynamic(static, amount=total, bill_number=order.number)
-            payment.qris_image_key = None  # drawn again for the new amount
+        payment.qris_payload = qris.dynamic(static, amount=total, bill_number=order.number) if static else None
+        payment.qris_image_key = None  # drawn again for the new amount
     payment.amount_due = total + payment.unique_code + payment.cod_rounding
 
 
@@ -124,6 +130,8 @@ async def follow_total(order: Order) -> Payment | None:
             await markets_service.lock_market(order.market_id)
         await _follow(payment, order, destination)
         await payment.save()
+        if gateway_qr.wants_gateway_qr(payment):
+            await gateway_qr.ask_for_qr(payment)  # the gateway's QR follows the new amount
     return payment
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 
 from src.models.payments import Payment, Refund
-from src.services.payments.dues import owed
+from src.services.payments.owing import owed
 from src.services.payments.refunds import CREDITS, GIVING_BACK
 
 

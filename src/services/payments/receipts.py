@@ -32,6 +32,11 @@ async def record_received(
     return payment
 
 
+async def gateway_payment_known(gateway_payment_id: str) -> bool:
+    """Whether money with this gateway id is recorded already (on any order)."""
+    return await Payment.exists(gateway_payment_id=gateway_payment_id)
+
+
 async def record_proof(payment: Payment, key: str) -> Payment:
     """The buyer's photo of their transfer: the admin confirms the payment against it."""
     if payment.state not in OPEN_STATES:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from src.models.payments import Payment, Refund, RefundMethod, RefundReason, RefundStatus
 from src.services.common import outbox
-from src.services.payments.dues import owed
+from src.services.payments.owing import owed
 
 if TYPE_CHECKING:
     from src.models.orders import Order
@@ -64,16 +64,23 @@ def refund_event(refund: Refund, topic: str, **extra: Any) -> dict[str, Any]:
 
 
 async def create_refund(
-    payment: Payment, *, amount: int, reason: RefundReason, stall_order_id: int | None = None
+    payment: Payment,
+    *,
+    amount: int,
+    reason: RefundReason,
+    stall_order_id: int | None = None,
+    method: RefundMethod | None = None,
 ) -> Refund | None:
     """Give back `amount` of the payment (capped at what may still be refunded); None when nothing is left.
 
     Paid through the gateway: the gateway pays it back (`Refund.method` GATEWAY, a job started by the
-    event); otherwise the market admin does and records the reference (MANUAL)."""
+    event); otherwise the market admin does and records the reference (MANUAL). `method` overrides that
+    choice (a failed gateway refund is replaced by a MANUAL one)."""
     amount = min(amount, await refundable(payment))
     if amount <= 0:
         return None
-    method = RefundMethod.GATEWAY if payment.gateway_payment_id else RefundMethod.MANUAL
+    if method is None:
+        method = RefundMethod.GATEWAY if payment.gateway_payment_id else RefundMethod.MANUAL
     refund = await Refund.create(
         payment_id=payment.id, order_id=payment.order_id, market_id=payment.market_id,
         stall_order_id=stall_order_id, amount=amount, reason=reason, method=method,
