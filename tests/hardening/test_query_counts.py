@@ -10,6 +10,7 @@ import pytest
 from strawberry import relay
 
 from src.models.accounts import Role, User
+from src.models.markets import Stall, StallStatus
 from src.models.notifications import Notification
 from src.models.outbox import OutboxEvent
 from src.services import delivery
@@ -176,6 +177,17 @@ async def _stalls(world: World, n: int) -> None:
         await make_stall(market=state["market"])
 
 
+async def _applications(world: World, n: int) -> None:
+    """n stalls applying to the world's market, with hours of their own for one in two."""
+    state = _state(world)
+    while state["n"] < n:
+        state["n"] += 1
+        stall = await make_stall(market=world.market, status=StallStatus.PENDING, is_open=False)
+        if state["n"] % 2:
+            hours = [{"day": "MON", "opens": "05:00", "closes": "11:00"}]
+            await Stall.filter(id=stall.id).update(opening_schedule={"hours": hours, "closed": [], "open": []})
+
+
 async def _products(world: World, n: int) -> None:
     state = _state(world)
     while state["n"] < n - len(world.products):
@@ -237,9 +249,14 @@ CASES = [
          stalls(first: 5) { edges { node { name market { name } } } } } } } }""", _buyer, _markets, _no_variables,
          _edges("markets")),
     Case("stalls", """query($market: ID!) { market(id: $market) { stalls(first: 20) { edges { node { name
-         stallNumber isOpen market { name } } } } } }""", _buyer, _stalls,
+         stallNumber isOpen openNow nextOpening hours { day opens } closedDates market { name } } } } } }""", _buyer,
+         _stalls,
          lambda world: {"market": gid("Market", _state(world)["market"].id)},
          lambda data: len(data["market"]["stalls"]["edges"])),
+    Case("stallApplications", """query($market: ID!) { stallApplications(marketId: $market, first: 20) { edges {
+         node { name stallNumber status statusReason openNow nextOpening hours { day opens closes } closedDates
+         openDates hoursFromMarket market { name hours { day } } } } } }""", _admin, _applications, _market,
+         _edges("stallApplications")),
     Case("products", """{ products(first: 20) { edges { node { name price { amount } category { name }
          stall { name market { name } } priceTiers { price { amount } } photos { id } thumbnail } } } }""", _buyer,
          _products, _no_variables, _edges("products")),
