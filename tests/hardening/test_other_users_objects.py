@@ -78,6 +78,7 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
     statement = "query($s: ID!, $d: Date!) { traderStatement(stallId: $s, from: $d, to: $d) { balance { amount } } }"
     payout = {"stallId": ids["stall"], "amount": 1, "reference": "TRF-1"}
     remittance = {"courierId": ids["courier"], "amount": 1, "reference": "S-1"}
+    hours = {"hours": [{"day": "MON", "opens": "05:00", "closes": "11:00"}]}
     return [
         # Another buyer: the order and its delivery.
         ("buyer", mutation("cancelOrder", "CancelOrderInput"), {"orderId": ids["order"], **reason}),
@@ -135,6 +136,11 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("admin", statement, {"s": ids["stall"], "d": day}),
         ("admin", mutation("recordPayout", "RecordPayoutInput"), payout),
         ("admin", mutation("recordCodRemittance", "RecordCodRemittanceInput"), remittance),
+        ("admin", mutation("setMarketHours", "SetMarketHoursInput"), {"marketId": ids["market"], **hours}),
+        ("admin", "query($id: ID!) { stallApplications(marketId: $id) { edges { cursor } } }", {"id": ids["market"]}),
+        ("trader", mutation("setMarketHours", "SetMarketHoursInput"), {"marketId": ids["market"], **hours}),
+        ("buyer", mutation("setStallHours", "SetStallHoursInput"), hours),
+        ("courier", "query($id: ID!) { stallApplications(marketId: $id) { edges { cursor } } }", {"id": ids["market"]}),
         # The other courier of the same market: the first courier's delivery and day.
         ("courier", mutation("acceptDelivery", "AssignmentInput"), {"assignmentId": ids["assignment"]}),
         ("courier", mutation("declineDelivery", "AssignmentReasonInput"),
