@@ -263,6 +263,9 @@ async def test_bad_hours_are_named_field_by_field_and_change_nothing(
     many = {"hours": [], "closedDates": [(tomorrow + timedelta(days=n)).isoformat() for n in range(101)]}
     errors = (await gql(SET_STALL, {"input": many}))["setStallHours"]["errors"]
     assert errors == [{"field": "input.closedDates", "code": "INVALID_INPUT", "message": "At most 100 dates."}]
+    eight = {"hours": [{"day": "MON", "opens": "05:00", "closes": "11:00"}] * 8}
+    errors = (await gql(SET_STALL, {"input": eight}))["setStallHours"]["errors"]
+    assert errors == [{"field": "input.hours", "code": "INVALID_INPUT", "message": "At most 7 days, one entry a day."}]
     assert (await Stall.get(id=stall.id)).opening_schedule is None
 
 

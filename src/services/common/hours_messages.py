@@ -21,6 +21,10 @@ HOURS_MESSAGES: dict[str, dict[str, str]] = {
         "id": "Jam tutup harus sesudah jam buka.",
         "en": "The closing time must be after the opening time.",
     },
+    "TOO_MANY_DAYS": {
+        "id": "Paling banyak {max} hari, satu jam buka per hari.",
+        "en": "At most {max} days, one entry a day.",
+    },
     "DUPLICATE_DAY": {"id": "Hari ini sudah ada di jadwal.", "en": "This day is already in the hours."},
     "DUPLICATE_DATE": {"id": "Tanggal ini sudah ada di daftar.", "en": "This date is already in the list."},
     "DATE_IN_PAST": {"id": "Tanggal ini sudah lewat.", "en": "This date is in the past."},

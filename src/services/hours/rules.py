@@ -37,6 +37,9 @@ def _time(text: str, field: str, errors: ErrorCollector) -> time | None:
 
 
 def _check_hours(hours: list[HoursInput], errors: ErrorCollector) -> list[dict[str, str]]:
+    if len(hours) > len(Weekday):  # one entry a day at most: a longer list is refused before its entries are read
+        errors.add(invalid("hours", "TOO_MANY_DAYS", max=len(Weekday)))
+        return []
     seen: set[Weekday] = set()
     kept = []
     for n, entry in enumerate(hours):
