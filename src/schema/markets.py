@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -14,6 +14,7 @@ from src.schema import hours as hours_types
 from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
+from src.schema.lazy import lazy_class
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.payments.types import PaymentSettingsType
 from src.schema.permissions import current_user
@@ -22,6 +23,8 @@ from src.services import markets as markets_service
 from src.services import payments as payments_service
 from src.services.common.errors import DomainError
 from src.services.permissions import may_review
+
+LazyUser = Annotated["UserType", strawberry.lazy("src.schema.accounts")]  # type: ignore[name-defined]  # noqa: F821
 
 StallStatusEnum = strawberry.enum(StallStatus, name="StallStatus")
 StallDecisionEnum = strawberry.enum(markets_service.StallDecision, name="StallDecision")
@@ -185,6 +188,17 @@ class StallType(relay.Node):
         viewer = await info.context.get_user()
         stall = Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id)
         return self.reason if may_review(viewer, stall) else None
+
+    @strawberry.field(
+        description="Who runs the stall (who applied for it): for its trader and the market's admins; null for others.",
+        graphql_type=LazyUser | None,
+    )
+    async def trader(self, info: Info) -> Any:
+        viewer = await info.context.get_user()
+        if not may_review(viewer, Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id)):
+            return None
+        user = await info.context.loaders.user_by_id.load(self.trader_id)
+        return lazy_class(LazyUser).from_model(user) if user is not None else None
 
     @strawberry.field(description="The stall's own payment settings: for its trader and the market's admins.")
     async def payment_settings(self, info: Info) -> PaymentSettingsType | None:

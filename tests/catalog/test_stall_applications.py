@@ -22,7 +22,7 @@ from tests.support.graphql import GraphQLClient
 
 QUEUE = """query($market: ID, $status: StallStatus, $first: Int, $after: String) {
   stallApplications(marketId: $market, status: $status, first: $first, after: $after) {
-    edges { node { name stallNumber status statusReason market { name } } }
+    edges { node { name stallNumber status statusReason market { name } trader { name phone } } }
     pageInfo { hasNextPage endCursor } } }"""
 APPLY = """mutation($input: ApplyForStallInput!) { applyForStall(input: $input) { stall { id status }
   errors { field code } } }"""
@@ -59,9 +59,21 @@ async def test_an_admin_reads_their_markets_queue_oldest_first_a_page_at_a_time(
     rejected = await gql(QUEUE, {"market": to_base64("Market", besar.id), "status": "REJECTED"})
     assert rejected["stallApplications"]["edges"][0]["node"]["statusReason"] == "Nomor salah"
 
+    first_applicant = await (await Stall.get(name="Besar 0")).trader
+    node = first["stallApplications"]["edges"][0]["node"]
+    assert node["trader"] == {"name": first_applicant.name, "phone": first_applicant.phone}  # who applied
+
     gql.token = token_for(await make_user(Role.MARKET_ADMIN), settings)  # the trade office
     assert _names(await gql(QUEUE)) == ["Besar 0", "Besar 1", "Besar 2", "Dinoyo 0"]
     assert _names(await gql(QUEUE, {"market": to_base64("Market", dinoyo.id)})) == ["Dinoyo 0"]
+    # Anybody else reading the stall sees no trader.
+    gql.token = token_for(await make_user(Role.BUYER), settings)
+    approved = await Stall.get(name="Besar disetujui")
+    stall_node = "query($id: ID!) { node(id: $id) { ... on Stall { name trader { name } } } }"
+    assert (await gql(stall_node, {"id": to_base64("Stall", approved.id)}))["node"] == {
+        "name": "Besar disetujui",
+        "trader": None,
+    }
 
 
 async def test_nobody_else_reads_a_markets_queue(

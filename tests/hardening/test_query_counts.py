@@ -255,7 +255,8 @@ CASES = [
          lambda data: len(data["market"]["stalls"]["edges"])),
     Case("stallApplications", """query($market: ID!) { stallApplications(marketId: $market, first: 20) { edges {
          node { name stallNumber status statusReason openNow nextOpening hours { day opens closes } closedDates
-         openDates hoursFromMarket market { name hours { day } } } } } }""", _admin, _applications, _market,
+         openDates hoursFromMarket trader { name } market { name hours { day } } } } } }""", _admin, _applications,
+         _market,
          _edges("stallApplications")),
     Case("products", """{ products(first: 20) { edges { node { name price { amount } category { name }
          stall { name market { name } } priceTiers { price { amount } } photos { id } thumbnail } } } }""", _buyer,
