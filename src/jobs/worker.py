@@ -12,6 +12,7 @@ from arq.worker import Worker, func
 
 from src import db
 from src.jobs.delivery import assign_courier, expire_delivery_offer, sweep_delivery_offers
+from src.jobs.hours import open_and_close_stalls
 from src.jobs.notifications import MAX_TRIES as NOTIFICATION_MAX_TRIES
 from src.jobs.notifications import (
     deliver_outbox_event,
@@ -90,6 +91,10 @@ CRON_JOBS = [
     ),
     cron(_hands_over(expire_unpaid_orders), name=Job.EXPIRE_UNPAID_ORDERS, minute=None, second=41, unique=True),
     cron(_hands_over(sweep_delivery_offers), name=Job.SWEEP_DELIVERY_OFFERS, second={5, 35}, unique=True),
+    # Hours are whole minutes: a stall opens or closes within seconds of its time.
+    cron(
+        _hands_over(open_and_close_stalls), name=Job.OPEN_AND_CLOSE_STALLS, second=2, unique=True, run_at_startup=True
+    ),
     cron(_hands_over(sweep_stale_exports), name=Job.SWEEP_STALE_EXPORTS, minute={23, 53}, second=29, unique=True),
     cron(
         _hands_over(relay_outbox),

@@ -1,6 +1,7 @@
 """Markets (pasar) and the stalls traders run in them."""
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -21,6 +22,11 @@ class Market(Model):
     base_delivery_fee = fields.IntField(default=5000, description="rupiah")
     per_km_fee = fields.IntField(default=2000, description="rupiah per km")
     is_active = fields.BooleanField(default=True)
+    # {"hours": [{"day": "MON", "opens": "05:00", "closes": "11:00"}, ...], "closed": [dates], "open": [dates]}
+    # in WIB, as services.hours keeps it (null: no hours set)
+    opening_schedule: fields.Field[dict[str, Any] | None] = fields.JSONField(
+        null=True, description="weekly hours, closed dates, holidays open"
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -59,6 +65,13 @@ class Stall(Model):
     status = fields.CharEnumField(StallStatus, max_length=12, default=StallStatus.PENDING, db_index=True)
     status_reason = fields.CharField(max_length=500, null=True)
     is_open = fields.BooleanField(default=False)
+    # The stall's own hours (null hours: it follows its market's), as Market.opening_schedule
+    opening_schedule: fields.Field[dict[str, Any] | None] = fields.JSONField(
+        null=True, description="own weekly hours, closed dates, holidays open"
+    )
+    # What the hours last set is_open to (null: not yet): the job changes is_open only when this changes,
+    # so a stall closed by hand stays closed until its next opening
+    scheduled_open = fields.BooleanField(null=True)
     reviewed_by: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
         "models.User", related_name="reviewed_stalls", null=True, on_delete=fields.SET_NULL
     )

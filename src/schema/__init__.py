@@ -34,6 +34,7 @@ from src.schema.delivery import DeliveryMutation, DeliveryQuery, DeliverySubscri
 from src.schema.fastpath import CatalogFastPath
 from src.schema.handover import HandOverWritten
 from src.schema.limits import LimitErrors, coded_limit_error
+from src.schema.market_day import MarketDayMutation, MarketDayQuery
 from src.schema.markets import MarketsMutation, MarketsQuery
 from src.schema.morning import MorningMutation, MorningQuery
 from src.schema.notifications import NotificationsMutation, NotificationsQuery
@@ -59,6 +60,7 @@ class Query(
     SystemQuery,
     AccountsQuery,
     MarketsQuery,
+    MarketDayQuery,
     CatalogQuery,
     MorningQuery,
     OrdersQuery,
@@ -76,6 +78,7 @@ class Mutation(
     SystemMutation,
     AccountsMutation,
     MarketsMutation,
+    MarketDayMutation,
     CatalogMutation,
     MorningMutation,
     PhotosMutation,

@@ -135,6 +135,7 @@ class ProductType(relay.Node):
                 market_id=row["market_id"],
                 trader_id=row["stall_trader_id"],
                 reason=None,
+                schedule=row["stall_schedule"],
                 market_node=MarketType.from_values(
                     id=row["market_id"],
                     name=row["market_name"],
@@ -145,6 +146,7 @@ class ProductType(relay.Node):
                     delivery_radius_km=row["market_delivery_radius_km"],
                     base_delivery_fee=row["market_base_delivery_fee"],
                     per_km_fee=row["market_per_km_fee"],
+                    schedule=row["market_schedule"],
                 ),
             ),
         )

@@ -1,17 +1,20 @@
 """Markets and stalls: browsing markets, applying for a stall, reviewing it, opening and closing it."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
 
 from src.models.accounts import Role
 from src.models.markets import Market, Stall, StallStatus
+from src.schema import hours as hours_types
 from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
+from src.schema.lazy import lazy_class
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.payments.types import PaymentSettingsType
 from src.schema.permissions import current_user
@@ -19,6 +22,8 @@ from src.schema.scalars import Money, decimal_value, money
 from src.services import markets as markets_service
 from src.services import payments as payments_service
 from src.services.common.errors import DomainError
+
+LazyUser = Annotated["UserType", strawberry.lazy("src.schema.accounts")]  # type: ignore[name-defined]  # noqa: F821
 
 StallStatusEnum = strawberry.enum(StallStatus, name="StallStatus")
 StallDecisionEnum = strawberry.enum(markets_service.StallDecision, name="StallDecision")
@@ -40,6 +45,19 @@ class MarketType(relay.Node):
     delivery_radius_km: Decimal
     base_delivery_fee: Money
     per_km_fee: Money
+    schedule: strawberry.Private[Any] = None  # Market.opening_schedule as stored
+
+    @strawberry.field(description="The market's weekly hours (WIB), which its stalls without their own follow.")
+    def hours(self) -> list[hours_types.OpeningHoursType]:
+        return hours_types.weekly_hours(self.schedule)
+
+    @strawberry.field(description="Dates from today on when the whole market is closed.")
+    def closed_dates(self) -> list[date]:
+        return hours_types.upcoming(self.schedule, "closed")
+
+    @strawberry.field(description="Public holidays from today on when the market opens by its weekly hours.")
+    def open_dates(self) -> list[date]:
+        return hours_types.upcoming(self.schedule, "open")
 
     @strawberry.field(description="Where the market's orders are paid: for its admins (null for others).")
     async def payment_settings(self, info: Info) -> PaymentSettingsType | None:
@@ -68,6 +86,7 @@ class MarketType(relay.Node):
             delivery_radius_km=market.delivery_radius_km,
             base_delivery_fee=market.base_delivery_fee,
             per_km_fee=market.per_km_fee,
+            schedule=market.opening_schedule,
         )
 
     @classmethod
@@ -83,6 +102,7 @@ class MarketType(relay.Node):
         delivery_radius_km: Any,
         base_delivery_fee: int,
         per_km_fee: int,
+        schedule: Any = None,
     ) -> "MarketType":
         return cls(
             id=id,
@@ -93,6 +113,7 @@ class MarketType(relay.Node):
             delivery_radius_km=decimal_value(delivery_radius_km),
             base_delivery_fee=money(base_delivery_fee),
             per_km_fee=money(per_km_fee),
+            schedule=schedule,
         )
 
     @classmethod
@@ -115,12 +136,70 @@ class StallType(relay.Node):
     trader_id: strawberry.Private[int]
     reason: strawberry.Private[str | None]
     market_node: strawberry.Private[MarketType | None] = None
+    schedule: strawberry.Private[Any] = None  # Stall.opening_schedule as stored
+
+    @strawberry.field(description="Taking orders now: approved, and open by its hours or by its trader's hand.")
+    def open_now(self) -> bool:
+        return hours_types.open_now(self.status, self.is_open)
+
+    @strawberry.field(
+        description="When the stall, closed now, next opens by its hours (WIB); null while open or without hours.",
+        graphql_type=datetime | None,
+    )
+    def next_opening(self, info: Info) -> Any:
+        return self._with_market_schedule(
+            info, lambda market: hours_types.next_opening(self.status, self.is_open, self.schedule, market)
+        )
+
+    @strawberry.field(
+        description="Weekly hours (WIB): the stall's own, or its market's when it has none.",
+        graphql_type=list[hours_types.OpeningHoursType],
+    )
+    def hours(self, info: Info) -> Any:
+        return self._with_market_schedule(info, lambda market: hours_types.stall_hours(self.schedule, market))
+
+    @strawberry.field(description="Whether the stall follows its market's weekly hours (it has none of its own).")
+    def hours_from_market(self) -> bool:
+        return not hours_types.weekly_hours(self.schedule)
+
+    @strawberry.field(description="Dates from today on when the stall is closed (its own and its market's).",
+                      graphql_type=list[date])  # fmt: skip
+    def closed_dates(self, info: Info) -> Any:
+        return self._with_market_schedule(info, lambda market: hours_types.upcoming(self.schedule, "closed", market))
+
+    @strawberry.field(description="Public holidays from today on when the stall opens by its weekly hours.",
+                      graphql_type=list[date])  # fmt: skip
+    def open_dates(self, info: Info) -> Any:
+        return self._with_market_schedule(info, lambda market: hours_types.upcoming(self.schedule, "open", market))
+
+    def _with_market_schedule(self, info: Info, use: Callable[[Any], Any]) -> Any:
+        # A plain value when the catalog query already read the market with the stall.
+        if self.market_node is not None:
+            return use(self.market_node.schedule)
+        return self._load_market_schedule(info, use)
+
+    async def _load_market_schedule(self, info: Info, use: Callable[[Any], Any]) -> Any:
+        market = await info.context.loaders.market_by_id.load(self.market_id)
+        return use(market.opening_schedule if market is not None else None)
 
     @strawberry.field(description="Why the stall was rejected or suspended; its trader and admins only.")
     async def status_reason(self, info: Info) -> str | None:
         viewer = await info.context.get_user()
         stall = Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id, status_reason=self.reason)
         return markets_service.status_reason_seen(viewer, stall)
+
+    @strawberry.field(
+        description="Who runs the stall (who applied for it): for its trader and the market's admins; null for others.",
+        graphql_type=LazyUser | None,
+    )
+    async def trader(self, info: Info) -> Any:
+        viewer = await info.context.get_user()
+        if not markets_service.sees_trader(
+            viewer, Stall(id=self.id, market_id=self.market_id, trader_id=self.trader_id)
+        ):
+            return None
+        user = await info.context.loaders.user_by_id.load(self.trader_id)
+        return lazy_class(LazyUser).from_model(user) if user is not None else None
 
     @strawberry.field(description="The stall's own payment settings: for its trader and the market's admins.")
     async def payment_settings(self, info: Info) -> PaymentSettingsType | None:
@@ -147,6 +226,7 @@ class StallType(relay.Node):
             market_id=stall.market_id,
             trader_id=stall.trader_id,
             reason=stall.status_reason,
+            schedule=stall.opening_schedule,
         )
 
     @classmethod

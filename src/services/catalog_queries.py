@@ -63,11 +63,11 @@ _COLUMNS = """
     p.is_weighed, p.status, p.created_at,
     c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
     s.id AS stall_id, s.name AS stall_name, s.stall_number, s.status AS stall_status, s.is_open AS stall_is_open,
-    s.description AS stall_description, s.trader_id AS stall_trader_id,
+    s.description AS stall_description, s.trader_id AS stall_trader_id, s.opening_schedule AS stall_schedule,
     m.id AS market_id, m.name AS market_name, m.address AS market_address, m.latitude AS market_latitude,
     m.longitude AS market_longitude, m.opening_hours AS market_opening_hours,
     m.delivery_radius_km AS market_delivery_radius_km, m.base_delivery_fee AS market_base_delivery_fee,
-    m.per_km_fee AS market_per_km_fee, m.is_active AS market_is_active
+    m.per_km_fee AS market_per_km_fee, m.is_active AS market_is_active, m.opening_schedule AS market_schedule
 """
 _FROM = """
     FROM product p
@@ -117,12 +117,12 @@ async def _may_see_unlisted(viewer: User | None, stall_id: int | None) -> bool:
     return stall is not None and may_review(viewer, stall)
 
 
-def is_listed(row: dict[str, Any]) -> bool:
-    """What buyers see: an active product of an approved, open stall in an active market."""
+def is_shown(row: dict[str, Any]) -> bool:
+    """What buyers see on a product's page: an active product of an approved stall, open or closed (the page
+    says which), in an active market."""
     return (
         row["status"] == ProductStatus.ACTIVE.value
         and row["stall_status"] == StallStatus.APPROVED.value
-        and bool(row["stall_is_open"])
         and bool(row["market_is_active"])
     )
 
@@ -306,7 +306,8 @@ def _ordering(sort: ProductSort, score: str | None, after: tuple[Any, int] | Non
 
 
 async def product_rows(*, viewer: User | None, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Products by id with the same columns as a page; unlisted ones only for who may review their stall."""
+    """Products by id with the same columns as a page: those buyers see (a closed stall's too), the others only
+    for who may review their stall."""
     if not ids:
         return {}
     connection = get_connection("default")
@@ -316,7 +317,7 @@ async def product_rows(*, viewer: User | None, ids: list[int]) -> dict[int, dict
     return {
         row["id"]: row
         for row in rows
-        if is_listed(row)
+        if is_shown(row)
         or may_review(viewer, Stall(id=row["stall_id"], market_id=row["market_id"], trader_id=row["stall_trader_id"]))
     }
 

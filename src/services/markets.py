@@ -13,11 +13,14 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
 from src.models.markets import Market, Stall, StallStatus
+from src.models.outbox import OutboxEvent
+from src.services import hours
+from src.services.common import outbox
 from src.services.common.errors import DomainError, ErrorCode, ErrorCollector
 from src.services.common.quantities import check_quantity
 from src.services.common.sql import Sql
 from src.services.common.text import clean_text
-from src.services.permissions import Action, authorize, may_review, require_role
+from src.services.permissions import Action, authorize, is_trade_office, may_review, require_role
 
 REASON_MAX = 500
 MIN_RADIUS_KM = Decimal("0.5")
@@ -37,6 +40,11 @@ STALL_TRANSITIONS: dict[tuple[StallStatus, StallDecision], StallStatus] = {
     (StallStatus.APPROVED, StallDecision.SUSPEND): StallStatus.SUSPENDED,
     (StallStatus.SUSPENDED, StallDecision.APPROVE): StallStatus.APPROVED,
 }
+
+
+def sees_trader(viewer: User | None, stall: Stall) -> bool:
+    """Who runs a stall (who applied for it) is shown to its trader and the market's admins."""
+    return may_review(viewer, stall)
 
 
 def status_reason_seen(viewer: User | None, stall: Stall) -> str | None:
@@ -156,29 +164,51 @@ async def apply_for_stall(
     if taken:
         raise DomainError(ErrorCode.ALREADY_EXISTS, field="stallNumber", message_key="STALL_NUMBER_TAKEN")
     try:
-        if existing is not None:
-            existing.update_from_dict(
-                {
-                    "market_id": market.id,
-                    "name": cleaned_name,
-                    "stall_number": number,
-                    "description": text,
-                    "status": StallStatus.PENDING,
-                    "status_reason": None,
-                    "reviewed_at": None,
-                    "reviewed_by_id": None,
-                    "is_open": False,
-                }
-            )
-            await existing.save()
-            return existing
-        return await Stall.create(
-            market=market, trader=trader, name=cleaned_name, stall_number=number, description=text
-        )
+        async with in_transaction():
+            if existing is not None:
+                existing.update_from_dict(
+                    {
+                        "market_id": market.id,
+                        "name": cleaned_name,
+                        "stall_number": number,
+                        "description": text,
+                        "status": StallStatus.PENDING,
+                        "status_reason": None,
+                        "reviewed_at": None,
+                        "reviewed_by_id": None,
+                        "is_open": False,
+                        "scheduled_open": None,
+                    }
+                )
+                await existing.save()
+                stall = existing
+            else:
+                stall = await Stall.create(
+                    market=market, trader=trader, name=cleaned_name, stall_number=number, description=text
+                )
+            await _stall_event("stall.applied", stall, market=market, trader=trader)
+            return stall
     except IntegrityError as exc:  # a race: this trader applying twice at once, or two traders for one number
         if existing is None and await Stall.exists(trader_id=trader.id):
             raise DomainError(ErrorCode.ALREADY_EXISTS, message_key="ALREADY_HAS_STALL") from exc
         raise DomainError(ErrorCode.ALREADY_EXISTS, field="stallNumber", message_key="STALL_NUMBER_TAKEN") from exc
+
+
+async def _stall_event(topic: str, stall: Stall, *, market: Market, trader: User, **extra: object) -> None:
+    """An application or a decision, for the outbox (in the caller's transaction): the stall as it is now, so a
+    late notification tells what was true then."""
+    payload = {
+        "stall_id": stall.id,
+        "market_id": market.id,
+        "trader_id": trader.id,
+        "stall": stall.name,
+        "stall_number": stall.stall_number,
+        "market": market.name,
+        "trader": trader.name,
+        **extra,
+    }
+    event = await OutboxEvent.create(topic=topic, payload=payload)
+    outbox.note(event.id)
 
 
 async def get_stall(stall_id: int, *, field: str = "stallId") -> Stall:
@@ -210,7 +240,16 @@ async def review_stall(*, actor: User | None, stall_id: int, decision: StallDeci
         stall.reviewed_at = now()
         if target != StallStatus.APPROVED:
             stall.is_open = False  # a suspended stall's products leave the catalog at once
+        stall.scheduled_open = None  # an approved stall opens by its hours from now on
         await stall.save()
+        if target == StallStatus.APPROVED:
+            await hours.apply_hours(at=now(), stall_id=stall.id)
+            await stall.refresh_from_db()
+        market = await Market.get(id=stall.market_id)
+        trader = await User.get(id=stall.trader_id)
+        await _stall_event(
+            "stall.reviewed", stall, market=market, trader=trader, decision=decision.value, reason=cleaned
+        )
     return stall
 
 
@@ -290,3 +329,23 @@ async def visible_stalls(*, viewer: User | None, ids: list[int]) -> list[Stall |
         s if s is not None and (s.status == StallStatus.APPROVED or may_review(viewer, s)) else None
         for s in (found.get(i) for i in ids)
     ]
+
+
+async def stall_applications(
+    *, actor: User | None, market_id: int | None, status: StallStatus, after_id: int | None, limit: int
+) -> list[Stall]:
+    """The admin's queue: a market's stalls in a status (PENDING: the applications to review), oldest first.
+    A market admin sees their own market (the default); the trade office any market, or all of them."""
+    if actor is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED)
+    if market_id is None and not is_trade_office(actor):
+        if actor.role != Role.MARKET_ADMIN:
+            raise DomainError(ErrorCode.PERMISSION_DENIED)
+        market_id = actor.market_id
+    query = Stall.filter(status=status)
+    if market_id is not None:
+        authorize(actor, Action.ADMINISTER, await get_market(market_id))
+        query = query.filter(market_id=market_id)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    return await query.order_by("id").limit(limit)

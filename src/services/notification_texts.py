@@ -162,6 +162,30 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Refund {amount} to the buyer", "Order {number}: {reason}. Send {amount} to the buyer, then record "
                "its reference."),
     },
+    "stall_applied_admin": {
+        "id": ("Pengajuan lapak {stall_number}", "{trader} mengajukan lapak {stall} ({stall_number}) di {market}. "
+               "Setujui atau tolak di daftar pengajuan."),
+        "en": ("Stall application {stall_number}", "{trader} applied for the stall {stall} ({stall_number}) at "
+               "{market}. Approve or reject it in the applications list."),
+    },
+    "stall_approved_trader": {
+        "id": ("Lapak {stall} disetujui", "Lapak {stall} ({stall_number}) di {market} sudah disetujui. "
+               "Atur jam buka dan mulai berjualan."),
+        "en": ("Stall {stall} approved", "Your stall {stall} ({stall_number}) at {market} is approved. "
+               "Set its opening hours and start selling."),
+    },
+    "stall_rejected_trader": {
+        "id": ("Pengajuan lapak {stall} ditolak", "Pengajuan lapak {stall} ({stall_number}) di {market} ditolak: "
+               "{reason}. Anda dapat mengajukan lagi."),
+        "en": ("Stall application {stall} rejected", "Your application for {stall} ({stall_number}) at {market} "
+               "was rejected: {reason}. You may apply again."),
+    },
+    "stall_suspended_trader": {
+        "id": ("Lapak {stall} dibekukan", "Lapak {stall} ({stall_number}) di {market} dibekukan: {reason}. "
+               "Hubungi pengelola pasar."),
+        "en": ("Stall {stall} suspended", "Your stall {stall} ({stall_number}) at {market} is suspended: "
+               "{reason}. Contact the market admin."),
+    },
     "report_ready": {
         "id": ("Laporan {scope} siap", "Laporan {from} s.d. {to} ({rows} baris) siap diunduh selama satu jam."),
         "en": ("Report for {scope} ready", "The report {from} to {to} ({rows} rows) can be downloaded for an hour."),

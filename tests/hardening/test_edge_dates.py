@@ -9,6 +9,7 @@ from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQL
 from strawberry.relay import to_base64
 
 from src.models.delivery import DeliveryAssignment
+from src.models.markets import Market, Stall
 from src.models.orders import Order
 from src.models.outbox import OutboxEvent
 from src.models.reports import ExportStatus, ReportExport
@@ -50,6 +51,10 @@ COVERED = {
     "ExportMarketReportInput.to": "mutations",
     "MarkCashRemittedInput.date": "mutations",
     "DeliverySlotInput.date": "mutations",
+    "SetStallHoursInput.closedDates": "hours",
+    "SetStallHoursInput.openDates": "hours",
+    "SetMarketHoursInput.closedDates": "hours",
+    "SetMarketHoursInput.openDates": "hours",
 }
 
 
@@ -226,3 +231,26 @@ async def test_an_export_whose_job_crashes_ends_failed_with_a_reason(
     gql.token = token_for(world.admin, settings)
     node = (await gql(EXPORT_NODE, {"id": to_base64("ReportExport", export.id)}))["node"]
     assert node == {"status": "FAILED", "error": "Ekspor laporan gagal dibuat. Silakan minta ekspor lagi."}
+
+
+SET_STALL_HOURS = """mutation($input: SetStallHoursInput!) { setStallHours(input: $input) {
+  stall { id } errors { field code } } }"""
+SET_MARKET_HOURS = """mutation($input: SetMarketHoursInput!) { setMarketHours(input: $input) {
+  market { id } errors { field code } } }"""
+
+
+async def test_edge_dates_in_hours_are_refused_and_change_nothing(
+    world: World, gql: GraphQLClient, settings: Settings
+) -> None:
+    hours = [{"day": "MON", "opens": "05:00", "closes": "11:00"}]
+    market = {"marketId": to_base64("Market", world.market.id)}
+    for edge in EDGES:
+        for key in ("closedDates", "openDates"):
+            gql.token = token_for(world.trader, settings)
+            payload = (await gql(SET_STALL_HOURS, {"input": {"hours": hours, key: [edge]}}))["setStallHours"]
+            assert payload["errors"] == [{"field": f"input.{key}.0", "code": "INVALID_INPUT"}], (edge, key)
+            gql.token = token_for(world.admin, settings)
+            payload = await gql(SET_MARKET_HOURS, {"input": {**market, "hours": hours, key: [edge]}})
+            assert payload["setMarketHours"]["errors"] == [{"field": f"input.{key}.0", "code": "INVALID_INPUT"}]
+    assert (await Stall.get(id=world.stall.id)).opening_schedule is None
+    assert (await Market.get(id=world.market.id)).opening_schedule is None

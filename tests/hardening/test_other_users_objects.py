@@ -89,6 +89,7 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
     paid_back = {"refundId": ids["refund"], "reference": "TRF-9"}
     refunds = "query($m: ID!) { refunds(marketId: $m) { edges { node { id } } } }"
     node = "query($id: ID!) { node(id: $id) { id } }"
+    hours = {"hours": [{"day": "MON", "opens": "05:00", "closes": "11:00"}]}
     return [
         *(
             (who, document, variables)
@@ -155,6 +156,11 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("admin", statement, {"s": ids["stall"], "d": day}),
         ("admin", mutation("recordPayout", "RecordPayoutInput"), payout),
         ("admin", mutation("recordCodRemittance", "RecordCodRemittanceInput"), remittance),
+        ("admin", mutation("setMarketHours", "SetMarketHoursInput"), {"marketId": ids["market"], **hours}),
+        ("admin", "query($id: ID!) { stallApplications(marketId: $id) { edges { cursor } } }", {"id": ids["market"]}),
+        ("trader", mutation("setMarketHours", "SetMarketHoursInput"), {"marketId": ids["market"], **hours}),
+        ("buyer", mutation("setStallHours", "SetStallHoursInput"), hours),
+        ("courier", "query($id: ID!) { stallApplications(marketId: $id) { edges { cursor } } }", {"id": ids["market"]}),
         # The other courier of the same market: the first courier's delivery and day.
         ("courier", mutation("acceptDelivery", "AssignmentInput"), {"assignmentId": ids["assignment"]}),
         ("courier", mutation("declineDelivery", "AssignmentReasonInput"),

@@ -10,6 +10,7 @@ import pytest
 from strawberry import relay
 
 from src.models.accounts import Role, User
+from src.models.markets import Stall, StallStatus
 from src.models.notifications import Notification
 from src.models.orders import PaymentMethod
 from src.models.outbox import OutboxEvent
@@ -217,6 +218,17 @@ def _after_cursor(world: World) -> dict[str, Any]:
     }
 
 
+async def _applications(world: World, n: int) -> None:
+    """n stalls applying to the world's market, with hours of their own for one in two."""
+    state = _state(world)
+    while state["n"] < n:
+        state["n"] += 1
+        stall = await make_stall(market=world.market, status=StallStatus.PENDING, is_open=False)
+        if state["n"] % 2:
+            hours = [{"day": "MON", "opens": "05:00", "closes": "11:00"}]
+            await Stall.filter(id=stall.id).update(opening_schedule={"hours": hours, "closed": [], "open": []})
+
+
 async def _products(world: World, n: int) -> None:
     state = _state(world)
     while state["n"] < n - len(world.products):
@@ -281,7 +293,8 @@ CASES = [
          stalls(first: 5) { edges { node { name market { name } } } } } } } }""", _buyer, _markets, _no_variables,
          _edges("markets")),
     Case("stalls", """query($market: ID!) { market(id: $market) { stalls(first: 20) { edges { node { name
-         stallNumber isOpen market { name } } } } } }""", _buyer, _stalls,
+         stallNumber isOpen openNow nextOpening hours { day opens } closedDates market { name } } } } } }""", _buyer,
+         _stalls,
          lambda world: {"market": gid("Market", _state(world)["market"].id)},
          lambda data: len(data["market"]["stalls"]["edges"])),
     Case("stalls (a later page)", """query($market: ID!, $after: String) { market(id: $market) {
@@ -291,6 +304,11 @@ CASES = [
          stalls(first: 5, after: $after) { edges { node { name market { name } } } } } } } }""", _buyer,
          _markets_after_a_stall, _after_cursor,
          lambda data: sum(len(e["node"]["stalls"]["edges"]) for e in data["markets"]["edges"])),
+    Case("stallApplications", """query($market: ID!) { stallApplications(marketId: $market, first: 20) { edges {
+         node { name stallNumber status statusReason openNow nextOpening hours { day opens closes } closedDates
+         openDates hoursFromMarket trader { name } market { name hours { day } } } } } }""", _admin, _applications,
+         _market,
+         _edges("stallApplications")),
     Case("products", """{ products(first: 20) { edges { node { name price { amount } category { name }
          stall { name market { name } } priceTiers { price { amount } } photos { id } thumbnail } } } }""", _buyer,
          _products, _no_variables, _edges("products")),

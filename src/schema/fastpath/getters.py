@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from src.models.catalog import ProductStatus
+from src.schema import hours
 from src.schema.photos import variant_url
 from src.schema.scalars import CURRENCY, decimal_value
 
@@ -36,6 +37,17 @@ def _thumbnail(photos: list[dict[str, Any]], args: dict[str, Any], context: Any)
 def _global_id(type_name: str, node_id: int) -> str:
     # strawberry.relay.to_base64 without its type checks: this runs for every id of every page.
     return b2a_base64(f"{type_name}:{node_id}".encode(), newline=False).decode()
+
+
+def _next_opening(row: dict[str, Any]) -> str | None:
+    moment = hours.next_opening(
+        row["stall_status"], row["stall_is_open"], row["stall_schedule"], row["market_schedule"]
+    )
+    return moment.isoformat() if moment is not None else None
+
+
+def _dates(raw: Any, key: str, market_raw: Any = None) -> list[str]:
+    return [d.isoformat() for d in hours.upcoming(raw, key, market_raw)]
 
 
 def _photo_url(photo: dict[str, Any], args: dict[str, Any], context: Any) -> str | None:
@@ -103,6 +115,17 @@ TYPES: dict[str, dict[str, Getter]] = {
         "status": Getter("v['stall_status']"),
         "isOpen": Getter("bool(v['stall_is_open'])"),
         "market": Getter("v", "Market"),
+        "openNow": Getter("open_now(v['stall_status'], v['stall_is_open'])"),
+        "nextOpening": Getter("next_opening(v)"),
+        "hours": Getter("stall_hours(v['stall_schedule'], v['market_schedule'])", "OpeningHours", is_list=True),
+        "hoursFromMarket": Getter("(not weekly_hours(v['stall_schedule']))"),
+        "closedDates": Getter("dates(v['stall_schedule'], 'closed', v['market_schedule'])"),
+        "openDates": Getter("dates(v['stall_schedule'], 'open', v['market_schedule'])"),
+    },
+    "OpeningHours": {
+        "day": Getter("v.day.value"),
+        "opens": Getter("v.opens"),
+        "closes": Getter("v.closes"),
     },
     "Market": {
         "id": Getter("to_base64('Market', v['market_id'])"),
@@ -113,6 +136,9 @@ TYPES: dict[str, dict[str, Getter]] = {
         "deliveryRadiusKm": Getter("decimal(v['market_delivery_radius_km'])"),
         "baseDeliveryFee": Getter("v['market_base_delivery_fee']", "Money"),
         "perKmFee": Getter("v['market_per_km_fee']", "Money"),
+        "hours": Getter("weekly_hours(v['market_schedule'])", "OpeningHours", is_list=True),
+        "closedDates": Getter("dates(v['market_schedule'], 'closed')"),
+        "openDates": Getter("dates(v['market_schedule'], 'open')"),
     },
     "Location": {
         "lat": Getter("float(v['market_latitude'])"),
@@ -138,6 +164,11 @@ NAMESPACE: dict[str, Any] = {
     "decimal": _decimal,
     "photo_url": _photo_url,
     "thumbnail": _thumbnail,
+    "open_now": hours.open_now,
+    "next_opening": _next_opening,
+    "stall_hours": hours.stall_hours,
+    "weekly_hours": hours.weekly_hours,
+    "dates": _dates,
     "CURRENCY": CURRENCY,
     "ARCHIVED": ProductStatus.ARCHIVED.value,
     "ACTIVE": ProductStatus.ACTIVE.value,

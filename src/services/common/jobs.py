@@ -22,3 +22,4 @@ class Job(StrEnum):
     SWEEP_DELIVERY_OFFERS = "sweep_delivery_offers"
     SWEEP_STALE_EXPORTS = "sweep_stale_exports"
     RELAY_OUTBOX = "relay_outbox"
+    OPEN_AND_CLOSE_STALLS = "open_and_close_stalls"

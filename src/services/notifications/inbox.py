@@ -40,6 +40,7 @@ async def create_notifications(*, event_id: int, settings: Settings) -> list[Not
                     **({"stallOrderId": message.stall_order_id} if message.stall_order_id else {}),
                     **({"exportId": event.payload["export_id"]} if "export_id" in event.payload else {}),
                     **({"refundId": event.payload["refund_id"]} if "refund_id" in event.payload else {}),
+                    **({"stallId": event.payload["stall_id"]} if "stall_id" in event.payload else {}),
                 },
                 email_status=email,
                 webhook_status=webhook,

@@ -259,6 +259,33 @@ async def _report_ready(event: OutboxEvent) -> list[Message]:
     return [Message(user, "report_ready", params | {"rows": export.row_count})]
 
 
+async def _stall_applied(event: OutboxEvent) -> list[Message]:
+    """A stall application, told to its market's admins (the trade office when the market has none)."""
+    payload: dict[str, Any] = event.payload
+    admins = await User.filter(role=Role.MARKET_ADMIN, market_id=payload["market_id"], is_active=True)
+    if not admins:
+        admins = await User.filter(role=Role.MARKET_ADMIN, market_id=None, is_active=True)
+    params = {k: payload[k] for k in ("stall", "stall_number", "market", "trader")}
+    return [Message(admin, "stall_applied_admin", params) for admin in admins]
+
+
+_DECISIONS = {
+    "APPROVE": "stall_approved_trader",
+    "REJECT": "stall_rejected_trader",
+    "SUSPEND": "stall_suspended_trader",
+}
+
+
+async def _stall_reviewed(event: OutboxEvent) -> list[Message]:
+    """The market admin's decision on a stall, with the reason, told to its trader."""
+    payload: dict[str, Any] = event.payload
+    trader = await User.get_or_none(id=payload["trader_id"])
+    if trader is None:
+        return []
+    params = {k: payload[k] for k in ("stall", "stall_number", "market")} | {"reason": payload.get("reason") or ""}
+    return [Message(trader, _DECISIONS[payload["decision"]], params)]
+
+
 Recipients = Callable[[OutboxEvent], Awaitable[list[Message]]]
 
 
@@ -294,6 +321,8 @@ RECIPIENTS: dict[str, Recipients] = {
     "refund.created": _on_order(_refund_created),
     "refund.paid": _on_order(_refund_paid),
     "report.ready": _report_ready,
+    "stall.applied": _stall_applied,
+    "stall.reviewed": _stall_reviewed,
 }
 
 

@@ -2,13 +2,14 @@
 
 from decimal import Decimal
 
+from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import Role, User
 from src.models.orders import CartItem
-from src.services import catalog
+from src.services import catalog, hours
 from src.services.common.errors import DomainError, ErrorCode
-from src.services.orders.pricing import check_item_quantity, check_line_count, listed
+from src.services.orders.pricing import check_item_quantity, check_line_count, shown
 from src.services.permissions import require_role
 from src.settings import Settings, get_settings
 
@@ -32,8 +33,11 @@ async def add_to_cart(
     buyer = require_role(actor, Role.BUYER)
     settings = settings or get_settings()
     product = await catalog.product_with_market(product_id)
-    if product is None or not listed(product):
+    if product is None or not shown(product):
         raise DomainError(ErrorCode.NOT_FOUND, field="productId")
+    if (closed := hours.closed_for(product.stall, product.stall.market, slot_date=None, at=now())) is not None:
+        closed.field = "productId"
+        raise closed
     async with in_transaction():
         # One change at a time to a buyer's cart (their phone and laptop may add at the same moment, and
         # each add must count once): the buyer's row is the lock, NO KEY UPDATE so that rows merely

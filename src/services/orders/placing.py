@@ -29,7 +29,7 @@ from src.models.orders import (
     SlotWindow,
     StallOrder,
 )
-from src.services import catalog, payments
+from src.services import catalog, hours, payments
 from src.services import markets as markets_service
 from src.services.common import dates, money
 from src.services.common.dates import WIB
@@ -37,7 +37,7 @@ from src.services.common.errors import DomainError, ErrorCode, ErrorCollector, i
 from src.services.common.phones import normalize_phone
 from src.services.common.quantities import check_quantity
 from src.services.orders.numbers import ensure_counter, next_number, order_day
-from src.services.orders.pricing import check_item_quantity, check_line_count, listed, quote_delivery, unit_price
+from src.services.orders.pricing import check_item_quantity, check_line_count, quote_delivery, shown, unit_price
 from src.services.orders.timeline import record_event
 from src.services.permissions import require_role
 from src.settings import Settings
@@ -188,8 +188,14 @@ async def _place(
         for index, item in enumerate(items):
             where = f"items.{index}"
             product = products.get(item.product_id)
-            if product is None or not listed(product):
+            if product is None or not shown(product):
                 errors.add(DomainError(ErrorCode.NOT_FOUND, field=f"{where}.productId"))
+                continue
+            # Closed now, or not open on the slot's day: named with the stall's next opening (WIB).
+            closed = hours.closed_for(product.stall, product.stall.market, slot_date=request.slot.date, at=now())
+            if closed is not None:
+                closed.field = f"{where}.productId"
+                errors.add(closed)
                 continue
             if market is None:
                 market = product.stall.market

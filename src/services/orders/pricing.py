@@ -29,14 +29,14 @@ def unit_price(price: int, tiers: list[PriceTier], quantity: Decimal) -> int:
 
 def listed(product: Product) -> bool:
     """Whether a product (with its stall and market loaded) can be bought now."""
+    return shown(product) and product.stall.is_open
+
+
+def shown(product: Product) -> bool:
+    """Whether buyers see a product (with its stall and market loaded), its stall open or closed."""
     stall: Stall = product.stall
     market: Market = stall.market
-    return (
-        product.status == ProductStatus.ACTIVE
-        and stall.status == StallStatus.APPROVED
-        and stall.is_open
-        and market.is_active
-    )
+    return product.status == ProductStatus.ACTIVE and stall.status == StallStatus.APPROVED and market.is_active
 
 
 def check_item_quantity(product: Product, quantity: Decimal, field: str) -> Decimal:
