@@ -8,6 +8,7 @@ from typing import Any
 from src.models.catalog import ProductStatus
 from src.schema.photos import variant_url
 from src.schema.scalars import CURRENCY, decimal_value
+from src.services.habits import average_stars
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ TYPES: dict[str, dict[str, Getter]] = {
         "status": Getter("v['stall_status']"),
         "isOpen": Getter("bool(v['stall_is_open'])"),
         "market": Getter("v", "Market"),
+        "rating": Getter("v", "StallRating"),
+    },
+    "StallRating": {
+        "average": Getter("average_stars(v['stall_rating_count'], v['stall_stars_total'])"),
+        "count": Getter("v['stall_rating_count']"),
     },
     "Market": {
         "id": Getter("to_base64('Market', v['market_id'])"),
@@ -138,6 +144,7 @@ NAMESPACE: dict[str, Any] = {
     "decimal": _decimal,
     "photo_url": _photo_url,
     "thumbnail": _thumbnail,
+    "average_stars": average_stars,
     "CURRENCY": CURRENCY,
     "ARCHIVED": ProductStatus.ARCHIVED.value,
     "ACTIVE": ProductStatus.ACTIVE.value,

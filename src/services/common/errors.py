@@ -38,6 +38,7 @@ class ErrorCode(Enum):
     NOT_WEIGHED = "NOT_WEIGHED"
     UPLOAD_MISSING = "UPLOAD_MISSING"
     INVALID_QRIS = "INVALID_QRIS"  # a QRIS payload that is not one (its message names what is wrong)
+    STALL_CLOSED = "STALL_CLOSED"  # the stall takes no orders now (a reorder names the items it left out)
 
 
 class DomainError(Exception):
