@@ -22,7 +22,8 @@ DELETE = f"""mutation($id: ID!) {{ deleteAddress(input: {{addressId: $id}}) {{
   address {{ {ADDRESS_FIELDS} }} errors {{ field code }} }} }}"""
 MINE = f"{{ myAddresses {{ {ADDRESS_FIELDS} }} }}"
 PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
-  order { id number deliveryFee { amount } address { id label line area recipientName recipientPhone location { lat lng } } }
+  order { id number deliveryFee { amount }
+    address { id label line area recipientName recipientPhone location { lat lng } } }
   errors { field code message } } }"""
 ORDER_ADDRESS = "query($id: ID!) { order(id: $id) { address { line recipientName recipientPhone location { lat } } } }"
 
@@ -152,7 +153,7 @@ async def test_bad_entries_are_named_and_change_nothing(world: World, gql: Graph
         placed = (await gql(PLACE, {"input": _order_input(world, "k", **both_or_none)}))["placeOrder"]
         assert [(e["field"], e["code"]) for e in placed["errors"]] == [("input.addressId", "INVALID_INPUT")]
         assert placed["errors"][0]["message"] == "Give an address or choose a saved one (one of the two)."
-    unknown = (await gql(PLACE, {"input": _order_input(world, "k", addressId=to_base64("Address", 99999))}))
+    unknown = await gql(PLACE, {"input": _order_input(world, "k", addressId=to_base64("Address", 99999))})
     assert unknown["placeOrder"]["errors"][0]["field"] == "input.addressId"
     assert await snapshot() == before
 

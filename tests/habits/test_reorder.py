@@ -32,9 +32,10 @@ GOODS = [
 
 
 async def _ordered(shop: Shop, settings: Settings, quantities: list[str], note: str = "") -> Order:
+    items = [orders_service.ItemInput(p.id, Decimal(q), note) for p, q in zip(shop.products, quantities, strict=True)]
     request = orders_service.OrderRequest(
-        items=[orders_service.ItemInput(p.id, Decimal(q), note) for p, q in zip(shop.products, quantities, strict=True)],
-        address=orders_service.AddressInput(line="Jl. Ijen 1", recipient_name="Bu Sri", recipient_phone="0812-3456-7890",
+        items=items,
+        address=orders_service.AddressInput(line="Jl. Ijen 1", recipient_name="Bu", recipient_phone="0812-3456-7890",
                                             lat=float(shop.market.latitude) + KM, lng=float(shop.market.longitude)),
         slot=orders_service.SlotInput(date=tomorrow(), window=SlotWindow.AFTERNOON), payment_method=PaymentMethod.COD,
         note="", idempotency_key=f"r-{len(quantities)}-{note}",
@@ -65,7 +66,11 @@ async def test_what_is_still_listed_comes_back_at_todays_prices(
         ("items.2", "NOT_FOUND", "Telur sedang tidak dijual."),
         ("items.3", "STALL_CLOSED", "Lapak penjual Tempe sedang tutup."),
         ("items.4", "OUT_OF_STOCK", "Stok Ikan tongkol tidak cukup (tersisa 3,5)."),
-        ("items.5", "INVALID_INPUT", "Bawang merah: jumlah minimal 2, dengan kelipatan 1; ubah jumlahnya di keranjang."),
+        (
+            "items.5",
+            "INVALID_INPUT",
+            "Bawang merah: jumlah minimal 2, dengan kelipatan 1; ubah jumlahnya di keranjang.",
+        ),
         ("items.6", "NOT_FOUND", "Gula pasir tidak dijual lagi."),
     ]
     # The cabai already in the cart and the cabai of the order, at today's price.
@@ -96,7 +101,11 @@ async def test_only_the_buyer_reorders_and_one_market_at_a_time(
     elsewhere = await make_product(await make_stall(), name="Dari pasar lain")
     await orders_service.add_to_cart(actor=other, product_id=elsewhere.id, quantity=Decimal(1), note="")
     before = await snapshot()
-    for intruder, code in ((other, "NOT_FOUND"), (world.trader, "PERMISSION_DENIED"), (world.admin, "PERMISSION_DENIED")):
+    for intruder, code in (
+        (other, "NOT_FOUND"),
+        (world.trader, "PERMISSION_DENIED"),
+        (world.admin, "PERMISSION_DENIED"),
+    ):
         gql.token = token_for(intruder, settings)
         refused = (await gql(REORDER, {"id": to_base64("Order", order.id)}))["reorder"]
         assert refused["cart"] is None
