@@ -62,6 +62,8 @@ async def test_a_saved_address_places_an_order_which_keeps_its_copy(
     office = (await _save(gql, _entry(world, "Kantor", km_north=2.0, area=None)))["address"]
     assert office["area"] == ""
     assert [a["label"] for a in (await gql(MINE))["myAddresses"]] == ["Rumah", "Kantor"]
+    # An entry is no node of the graph: asked as one, it is null, not an error.
+    assert (await gql("query($id: ID!) { node(id: $id) { id } }", {"id": office["id"]})) == {"node": None}
 
     placed = (await gql(PLACE, {"input": _order_input(world, "a1", addressId=home["address"]["id"])}))["placeOrder"]
     assert placed["errors"] == []
