@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "src.models.delivery",
     "src.models.reports",
     "src.models.payments",
+    "src.models.habits",
 ]
 MIGRATIONS_MODULE = "migrations"
 

@@ -32,6 +32,8 @@ from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
 from src.schema.delivery import DeliveryMutation, DeliveryQuery, DeliverySubscription
 from src.schema.fastpath import CatalogFastPath
+from src.schema.habits.mutations import HabitsMutation
+from src.schema.habits.queries import HabitsQuery
 from src.schema.handover import HandOverWritten
 from src.schema.limits import LimitErrors, coded_limit_error
 from src.schema.market_day import MarketDayMutation, MarketDayQuery
@@ -64,6 +66,7 @@ class Query(
     CatalogQuery,
     MorningQuery,
     OrdersQuery,
+    HabitsQuery,
     DeliveryQuery,
     NotificationsQuery,
     ReportsQuery,
@@ -83,6 +86,7 @@ class Mutation(
     MorningMutation,
     PhotosMutation,
     OrdersMutation,
+    HabitsMutation,
     PaymentsMutation,
     LedgerMutation,
     RefundsMutation,

@@ -12,6 +12,7 @@ from src.models.catalog import Product, ProductStatus, Unit
 from src.models.markets import StallStatus
 from src.schema.context import Context, Info
 from src.schema.errors import UserError, payload_mutation, query_errors
+from src.schema.habits.types import StallRatingType
 from src.schema.ids import db_ids, decode_id
 from src.schema.markets import MarketType, StallType
 from src.schema.pagination import build_connection
@@ -136,6 +137,7 @@ class ProductType(relay.Node):
                 trader_id=row["stall_trader_id"],
                 reason=None,
                 schedule=row["stall_schedule"],
+                rating_node=StallRatingType.of(row["stall_rating_count"], row["stall_stars_total"]),
                 market_node=MarketType.from_values(
                     id=row["market_id"],
                     name=row["market_name"],

@@ -128,6 +128,18 @@ async def _stall_pages(keys: list[tuple[int, int | None, int]]) -> list[list[Sta
     return [pages[k] for k in keys]
 
 
+async def _ratings_by_stall(stall_ids: list[int]) -> list[Any]:
+    from src.services.habits import summaries_for
+
+    return await summaries_for(stall_ids)
+
+
+async def _ratings_by_part(part_ids: list[int]) -> list[Any]:
+    from src.services.habits import ratings_of_parts
+
+    return await ratings_of_parts(part_ids)
+
+
 async def _payments(order_ids: list[int]) -> list[Any]:
     from src.services.payments import payments_of
 
@@ -175,6 +187,9 @@ class Loaders:
         self.stall_by_trader = _loader(_stalls_by_trader)
         self.stall_by_id = _loader(_stalls)
         self.stall_page_by_market = _loader(_stall_pages)
+        # A stall's rating summary, and a delivered part's rating: read afresh, rateStallOrder changes them.
+        self.rating_by_stall: DataLoader[int, Any] = DataLoader(load_fn=_ratings_by_stall, cache=False)
+        self.rating_by_part: DataLoader[int, Any] = DataLoader(load_fn=_ratings_by_part, cache=False)
         self.items_by_part = _loader(_items_by_part)
         self.events_by_order = _loader(_events_by_order)
         self.delivery_by_order = _loader(_deliveries)

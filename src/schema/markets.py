@@ -13,6 +13,7 @@ from src.models.markets import Market, Stall, StallStatus
 from src.schema import hours as hours_types
 from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
+from src.schema.habits.types import StallRatingType
 from src.schema.ids import db_ids, decode_id
 from src.schema.lazy import lazy_class
 from src.schema.pagination import after_id, id_page, limit_or_error
@@ -182,6 +183,8 @@ class StallType(relay.Node):
         market = await info.context.loaders.market_by_id.load(self.market_id)
         return use(market.opening_schedule if market is not None else None)
 
+    rating_node: strawberry.Private[StallRatingType | None] = None
+
     @strawberry.field(description="Why the stall was rejected or suspended; its trader and admins only.")
     async def status_reason(self, info: Info) -> str | None:
         viewer = await info.context.get_user()
@@ -213,6 +216,15 @@ class StallType(relay.Node):
 
     async def _load_market(self, info: Info) -> MarketType:
         return MarketType.from_model(await info.context.loaders.market_by_id.load(self.market_id))
+
+    @strawberry.field(graphql_type=StallRatingType, description="Buyers' stars for its delivered orders.")
+    def rating(self, info: Info) -> Any:
+        # A plain value when the catalog query already read the rating with the stall.
+        return self.rating_node if self.rating_node is not None else self._load_rating(info)
+
+    async def _load_rating(self, info: Info) -> StallRatingType:
+        summary = await info.context.loaders.rating_by_stall.load(self.id)
+        return StallRatingType.of(summary.count, summary.stars_total)
 
     @classmethod
     def from_model(cls, stall: Stall) -> "StallType":

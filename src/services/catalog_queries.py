@@ -67,13 +67,16 @@ _COLUMNS = """
     m.id AS market_id, m.name AS market_name, m.address AS market_address, m.latitude AS market_latitude,
     m.longitude AS market_longitude, m.opening_hours AS market_opening_hours,
     m.delivery_radius_km AS market_delivery_radius_km, m.base_delivery_fee AS market_base_delivery_fee,
-    m.per_km_fee AS market_per_km_fee, m.is_active AS market_is_active, m.opening_schedule AS market_schedule
+    m.per_km_fee AS market_per_km_fee, m.is_active AS market_is_active, m.opening_schedule AS market_schedule,
+    COALESCE(sr.rating_count, 0) AS stall_rating_count, COALESCE(sr.stars_total, 0) AS stall_stars_total
 """
+# The stall's rating comes from its one summary row (src/services/habits/ratings.py), not from its ratings.
 _FROM = """
     FROM product p
     JOIN stall s ON s.id = p.stall_id
     JOIN market m ON m.id = s.market_id
     JOIN category c ON c.id = p.category_id
+    LEFT JOIN stall_rating_summary sr ON sr.stall_id = s.id
 """
 
 

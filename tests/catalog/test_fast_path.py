@@ -11,6 +11,7 @@ from strawberry.relay import to_base64
 
 from src.app import create_app
 from src.models.accounts import Role
+from src.models.habits import StallRatingSummary
 from src.models.media import PhotoStatus, ProductPhoto
 from src.schema import build_schema
 from src.schema.fastpath.plan import Unsupported, compile_plan
@@ -27,7 +28,7 @@ query Catalog($first: Int, $after: String, $filter: ProductFilterInput, $sort: P
       price { amount currency __typename }
       priceTiers { minQuantity price { amount } }
       category { id name slug }
-      stall { id name stallNumber description status isOpen
+      stall { id name stallNumber description status isOpen rating { average count __typename }
         market { id name address location { lat lng } openingHours deliveryRadiusKm
                  baseDeliveryFee { amount currency } perKmFee { amount } } }
       photos { id status width height url thumb: url(size: THUMB, format: JPEG) sized: url(size: $size) }
@@ -78,6 +79,8 @@ async def _catalog() -> None:
         market = await make_market(delivery_radius_km=Decimal("6.50"), per_km_fee=2500)
         for stall_index in range(2):
             stall = await make_stall(market=market, description=f"Lapak {market_index}-{stall_index}")
+            if stall_index == 0:  # rated three times (4.67 stars); the other stall not yet
+                await StallRatingSummary.create(stall=stall, rating_count=3, stars_total=14 - market_index)
             for i, (name, price) in enumerate([("Cabe rawit", 62000), ("Kangkung", 3000), ("Tomat", 14000)]):
                 product = await make_product(
                     stall,

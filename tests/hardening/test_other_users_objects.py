@@ -114,6 +114,8 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("buyer", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["item"]}),
         ("buyer", statement, {"s": ids["stall"], "d": day}),
         ("buyer", mutation("recordPayout", "RecordPayoutInput"), payout),
+        ("buyer", mutation("reorder", "ReorderInput"), {"orderId": ids["order"]}),
+        ("buyer", mutation("rateStallOrder", "RateStallOrderInput"), {"stallOrderId": ids["part"], "stars": 1}),
         # The other stall's trader: the first stall's product, photo, part of the order and its item.
         ("trader", mutation("updateProduct", "UpdateProductInput"), {"id": ids["product"], "name": "Milik saya"}),
         ("trader", mutation("archiveProduct", "ArchiveProductInput"), {"id": ids["product"]}),
@@ -131,6 +133,7 @@ def _corpus(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("trader", "query($id: ID!) { node(id: $id) { id } }", {"id": ids["export"]}),
         ("trader", statement, {"s": ids["stall"], "d": day}),
         ("trader", mutation("recordPayout", "RecordPayoutInput"), payout),
+        ("trader", mutation("rateStallOrder", "RateStallOrderInput"), {"stallOrderId": ids["part"], "stars": 5}),
         # Another market's admin: this market, its stall, order, couriers and reports.
         ("admin", mutation("updateMarket", "UpdateMarketInput"), {"id": ids["market"], "perKmFee": 1}),
         ("admin", mutation("reviewStall", "ReviewStallInput"), {"stallId": ids["stall"], "decision": "SUSPEND"}),

@@ -10,11 +10,12 @@ import pytest
 from strawberry import relay
 
 from src.models.accounts import Role, User
+from src.models.habits import StallRatingSummary
 from src.models.markets import Stall, StallStatus
 from src.models.notifications import Notification
 from src.models.orders import PaymentMethod
 from src.models.outbox import OutboxEvent
-from src.services import delivery
+from src.services import addresses, delivery, habits
 from src.services import orders as orders_service
 from src.services.common import dates
 from src.services.common.dates import WIB
@@ -26,7 +27,8 @@ from tests.support.queries import count_queries
 from tests.support.world import Goods, World, make_shop
 
 ORDER_FIELDS = """number status total { amount } buyer { name } market { name } refunds { amount { amount } reason }
-  stallOrders { status stall { name market { name } } items { productName quantity } }
+  stallOrders { status stall { name market { name } rating { average count } } items { productName quantity }
+    rating { stars } }
   timeline { type actor } delivery { status courier { name phone } order { number } pickups { stall { name } } }"""
 
 
@@ -237,6 +239,27 @@ async def _products(world: World, n: int) -> None:
         await make_product(stall, tiers=(("5", 9_000),))
 
 
+async def _addresses(world: World, n: int) -> None:
+    state = _state(world)
+    while state["n"] < n:
+        state["n"] += 1
+        await addresses.save_address(actor=world.buyer, address_id=None, fields=addresses.AddressFields(
+            label=f"Alamat {state['n']}", line="Jl. Ijen", recipient_name="Bu Sri", recipient_phone="0812-3456-7890",
+            lat=float(world.market.latitude), lng=float(world.market.longitude)))  # fmt: skip
+
+
+async def _favourites(world: World, n: int) -> None:
+    """n favourite products (each of its own stall, rated once) and n favourite stalls."""
+    state = _state(world)
+    while state["n"] < n:
+        state["n"] += 1
+        stall = await make_stall(market=world.market)
+        product = await make_product(stall, tiers=(("5", 9_000),))
+        await StallRatingSummary.create(stall=stall, rating_count=state["n"], stars_total=4 * state["n"])
+        await habits.set_favourite(actor=world.buyer, product_id=product.id, stall_id=None, favourite=True)
+        await habits.set_favourite(actor=world.buyer, product_id=None, stall_id=stall.id, favourite=True)
+
+
 def _edges(field: str) -> Callable[[dict[str, Any]], int]:
     return lambda data: len(data[field]["edges"])
 
@@ -293,7 +316,8 @@ CASES = [
          stalls(first: 5) { edges { node { name market { name } } } } } } } }""", _buyer, _markets, _no_variables,
          _edges("markets")),
     Case("stalls", """query($market: ID!) { market(id: $market) { stalls(first: 20) { edges { node { name
-         stallNumber isOpen openNow nextOpening hours { day opens } closedDates market { name } } } } } }""", _buyer,
+         stallNumber isOpen openNow nextOpening hours { day opens } closedDates market { name }
+         rating { average count } } } } } }""", _buyer,
          _stalls,
          lambda world: {"market": gid("Market", _state(world)["market"].id)},
          lambda data: len(data["market"]["stalls"]["edges"])),
@@ -310,8 +334,14 @@ CASES = [
          _market,
          _edges("stallApplications")),
     Case("products", """{ products(first: 20) { edges { node { name price { amount } category { name }
-         stall { name market { name } } priceTiers { price { amount } } photos { id } thumbnail } } } }""", _buyer,
-         _products, _no_variables, _edges("products")),
+         stall { name market { name } rating { average count } } priceTiers { price { amount } } photos { id }
+         thumbnail } } } }""", _buyer, _products, _no_variables, _edges("products")),
+    Case("myAddresses", "{ myAddresses { id label line recipientPhone location { lat lng } } }", _buyer, _addresses,
+         _no_variables, _items("myAddresses")),
+    Case("myFavourites", """{ myFavourites { products { name price { amount } category { name }
+         stall { name market { name } rating { average count } } priceTiers { price { amount } } photos { id }
+         thumbnail } stalls { name isOpen market { name } rating { average count } } } }""", _buyer, _favourites,
+         _no_variables, lambda data: min(len(data["myFavourites"]["products"]), len(data["myFavourites"]["stalls"]))),
 ]  # fmt: skip
 
 

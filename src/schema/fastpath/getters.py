@@ -9,6 +9,7 @@ from src.models.catalog import ProductStatus
 from src.schema import hours
 from src.schema.photos import variant_url
 from src.schema.scalars import CURRENCY, decimal_value
+from src.services.habits import average_stars
 
 
 @dataclass(frozen=True)
@@ -121,11 +122,16 @@ TYPES: dict[str, dict[str, Getter]] = {
         "hoursFromMarket": Getter("(not weekly_hours(v['stall_schedule']))"),
         "closedDates": Getter("dates(v['stall_schedule'], 'closed', v['market_schedule'])"),
         "openDates": Getter("dates(v['stall_schedule'], 'open', v['market_schedule'])"),
+        "rating": Getter("v", "StallRating"),
     },
     "OpeningHours": {
         "day": Getter("v.day.value"),
         "opens": Getter("v.opens"),
         "closes": Getter("v.closes"),
+    },
+    "StallRating": {
+        "average": Getter("average_stars(v['stall_rating_count'], v['stall_stars_total'])"),
+        "count": Getter("v['stall_rating_count']"),
     },
     "Market": {
         "id": Getter("to_base64('Market', v['market_id'])"),
@@ -169,6 +175,7 @@ NAMESPACE: dict[str, Any] = {
     "stall_hours": hours.stall_hours,
     "weekly_hours": hours.weekly_hours,
     "dates": _dates,
+    "average_stars": average_stars,
     "CURRENCY": CURRENCY,
     "ARCHIVED": ProductStatus.ARCHIVED.value,
     "ACTIVE": ProductStatus.ACTIVE.value,

@@ -51,10 +51,13 @@ class DeliverySlotInput:
 
 @strawberry.input
 class PlaceOrderInput:
-    address: AddressInput
     delivery_slot: DeliverySlotInput
     payment_method: PaymentMethod
     idempotency_key: str
+    address: AddressInput | None = strawberry.field(default=None, description="Or `addressId`: one of the two.")
+    address_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="An entry of the buyer's address book (the order keeps a copy)."
+    )
     items: list[OrderItemInput] | None = None
     note: str | None = None
 

@@ -70,16 +70,20 @@ def _order_request(input: PlaceOrderInput) -> orders_service.OrderRequest:
             )
             for n, i in enumerate(input.items)
         ]
+    given = input.address
     return orders_service.OrderRequest(
         items=items,
         address=orders_service.AddressInput(
-            line=input.address.line,
-            recipient_name=input.address.recipient_name,
-            recipient_phone=input.address.recipient_phone,
-            lat=input.address.location.lat,
-            lng=input.address.location.lng,
-            area=input.address.area or "",
-        ),
+            line=given.line,
+            recipient_name=given.recipient_name,
+            recipient_phone=given.recipient_phone,
+            lat=given.location.lat,
+            lng=given.location.lng,
+            area=given.area or "",
+        )
+        if given is not None
+        else None,
+        address_id=decode_id(input.address_id, "Address", field="addressId") if input.address_id else None,
         slot=orders_service.SlotInput(date=input.delivery_slot.date, window=input.delivery_slot.window),
         payment_method=input.payment_method,
         note=input.note or "",

@@ -19,6 +19,7 @@ from src.models.orders import (
     StallOrderStatus,
 )
 from src.schema.context import Info
+from src.schema.habits.types import StallOrderRatingType
 from src.schema.ids import db_ids, visible_nodes
 from src.schema.lazy import lazy_class
 from src.schema.markets import Location, MarketType, StallType
@@ -45,13 +46,19 @@ class DeliverySlot:
     window: SlotWindow
 
 
-@strawberry.type
+@strawberry.type(description="Where an order goes, or an entry of the buyer's address book (with its id and label).")
 class Address:
     line: str
     area: str
     recipient_name: str
     recipient_phone: str
     location: Location
+    id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The address book entry's id; null on an order, which keeps a copy of it."
+    )
+    label: str | None = strawberry.field(
+        default=None, description="The entry's name (Rumah, Kantor); null on an order."
+    )
 
 
 @strawberry.type
@@ -118,6 +125,11 @@ class StallOrderType(relay.Node):
     @strawberry.field
     async def items(self, info: Info) -> list[OrderItemType]:
         return [OrderItemType.from_model(i) for i in await info.context.loaders.items_by_part.load(self.id)]
+
+    @strawberry.field(description="The buyer's rating of this part once delivered and rated (else null).")
+    async def rating(self, info: Info) -> StallOrderRatingType | None:
+        found = await info.context.loaders.rating_by_part.load(self.id)
+        return StallOrderRatingType.from_model(found) if found is not None else None
 
     @strawberry.field(description="The order this part belongs to (its trader sees only this part of it).")
     async def order(self, info: Info) -> "OrderType | None":

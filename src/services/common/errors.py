@@ -38,7 +38,7 @@ class ErrorCode(Enum):
     NOT_WEIGHED = "NOT_WEIGHED"
     UPLOAD_MISSING = "UPLOAD_MISSING"
     INVALID_QRIS = "INVALID_QRIS"  # a QRIS payload that is not one (its message names what is wrong)
-    STALL_CLOSED = "STALL_CLOSED"  # its message names the stall's next opening in WIB
+    STALL_CLOSED = "STALL_CLOSED"  # its message names the stall's next opening in WIB (a reorder: the items left out)
 
 
 class DomainError(Exception):

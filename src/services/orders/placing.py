@@ -8,7 +8,7 @@ The same idempotency key and request give the same order, even racing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
@@ -29,7 +29,7 @@ from src.models.orders import (
     SlotWindow,
     StallOrder,
 )
-from src.services import catalog, hours, payments
+from src.services import addresses, catalog, hours, payments
 from src.services import markets as markets_service
 from src.services.common import dates, money
 from src.services.common.dates import WIB
@@ -44,6 +44,7 @@ from src.settings import Settings
 
 if TYPE_CHECKING:
     from src.models.catalog import Product
+    from src.models.habits import Address
     from src.models.markets import Market
 
 
@@ -73,19 +74,23 @@ class SlotInput:
 @dataclass(frozen=True)
 class OrderRequest:
     items: list[ItemInput] | None  # None: the cart
-    address: AddressInput
+    address: AddressInput | None  # None: the saved address `address_id` (exactly one of the two)
     slot: SlotInput
     payment_method: PaymentMethod
     note: str
     idempotency_key: str
+    address_id: int | None = None
 
 
 def _request_hash(request: OrderRequest, items: list[ItemInput] | None) -> str:
     listed_items = None if items is None else sorted([i.product_id, str(i.quantity.normalize()), i.note] for i in items)
+    address = request.address
     canonical = {
         "items": "cart" if listed_items is None else listed_items,
-        "address": [request.address.line, request.address.area, request.address.recipient_name,
-                    request.address.recipient_phone, round(request.address.lat, 6), round(request.address.lng, 6)],
+        # A saved address by its id: a retry after the entry was edited is still the same request.
+        "address": ["saved", request.address_id] if address is None else
+                   [address.line, address.area, address.recipient_name, address.recipient_phone,
+                    round(address.lat, 6), round(address.lng, 6)],
         "slot": [request.slot.date.isoformat(), request.slot.window.value],
         "payment": request.payment_method.value,
         "note": request.note,
@@ -114,6 +119,17 @@ def _check_slot(slot: SlotInput, settings: Settings, errors: ErrorCollector) -> 
         errors.add(DomainError(ErrorCode.SLOT_UNAVAILABLE, field="deliverySlot.window", days=settings.slot_days_ahead))
 
 
+def _address_of(saved: Address) -> AddressInput:
+    return AddressInput(
+        line=saved.line,
+        recipient_name=saved.recipient_name,
+        recipient_phone=saved.recipient_phone,
+        lat=float(saved.latitude),
+        lng=float(saved.longitude),
+        area=saved.area,
+    )
+
+
 def _check_address(address: AddressInput, errors: ErrorCollector) -> str | None:
     if not address.line.strip() or len(address.line) > 255:
         errors.add(invalid("address.line", "REQUIRED"))
@@ -130,6 +146,8 @@ async def place_order(*, actor: User | None, request: OrderRequest, settings: Se
     key = request.idempotency_key.strip()
     if not 1 <= len(key) <= 100:
         raise invalid("idempotencyKey", "REQUIRED")
+    if (request.address is None) == (request.address_id is None):
+        raise invalid("addressId", "ADDRESS_OR_SAVED_ADDRESS")
     from_cart = request.items is None
     # The request as sent: "the cart" (which the first success empties), not what the cart holds now.
     request_hash = _request_hash(request, request.items)
@@ -137,6 +155,10 @@ async def place_order(*, actor: User | None, request: OrderRequest, settings: Se
         check_line_count(len(request.items), settings, "items")
     if (existing := await _replay(buyer, key, request_hash)) is not None:
         return existing
+    if request.address_id is not None:  # the order keeps a copy: a later edit of the entry leaves it as placed
+        request = replace(
+            request, address=_address_of(await addresses.saved_address(buyer=buyer, address_id=request.address_id))
+        )
     items = request.items
     if items is None:
         items = [ItemInput(c.product_id, c.quantity, c.note) for c in await CartItem.filter(buyer_id=buyer.id)]
@@ -145,6 +167,7 @@ async def place_order(*, actor: User | None, request: OrderRequest, settings: Se
     check_line_count(len(items), settings, "items")
 
     errors = ErrorCollector()
+    assert request.address is not None
     phone = _check_address(request.address, errors)
     _check_slot(request.slot, settings, errors)
     if len(request.note) > 500:
@@ -171,6 +194,8 @@ async def _place(
     settings: Settings,
     from_cart: bool,
 ) -> Order:
+    address = request.address
+    assert address is not None
     ids = sorted({i.product_id for i in items})
     day = order_day()
     await ensure_counter(day)
@@ -226,8 +251,10 @@ async def _place(
         distance, fee = Decimal(0), 0
         if market is not None:
             try:
-                distance, fee = quote_delivery(market, request.address.lat, request.address.lng)
+                distance, fee = quote_delivery(market, address.lat, address.lng)
             except DomainError as exc:
+                if request.address_id is not None:  # the saved address is the input at fault
+                    exc.field = "addressId"
                 errors.add(exc)
 
         destination = None
@@ -257,12 +284,12 @@ async def _place(
             delivery_fee=fee,
             total=total,
             distance_km=distance,
-            address_line=request.address.line.strip(),
-            address_area=request.address.area.strip(),
-            recipient_name=request.address.recipient_name.strip(),
+            address_line=address.line.strip(),
+            address_area=address.area.strip(),
+            recipient_name=address.recipient_name.strip(),
             recipient_phone=phone,
-            latitude=Decimal(str(round(request.address.lat, 6))),
-            longitude=Decimal(str(round(request.address.lng, 6))),
+            latitude=Decimal(str(round(address.lat, 6))),
+            longitude=Decimal(str(round(address.lng, 6))),
             slot_date=request.slot.date,
             slot_window=request.slot.window,
             note=request.note.strip(),
