@@ -22,6 +22,8 @@ MODEL_MODULES = [
     "src.models.delivery",
     "src.models.reports",
     "src.models.payments",
+    "src.models.substitutions",
+    "src.models.complaints",
 ]
 MIGRATIONS_MODULE = "migrations"
 

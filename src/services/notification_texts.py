@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from src.services.aftercare_texts import AFTERCARE_TEMPLATES, AFTERCARE_TIMELINE, aftercare_timeline
 from src.services.common.money import rupiah
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -151,6 +152,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Report for {scope} ready", "The report {from} to {to} ({rows} rows) can be downloaded for an hour."),
     },
 }  # fmt: skip
+TEMPLATES.update(AFTERCARE_TEMPLATES)  # a missing item, its substitute, a complaint
 
 CITY = {"id": "Kota Malang", "en": "Malang city"}
 BUYERS_ADDRESS = {"id": "alamat pembeli", "en": "the buyer's address"}
@@ -244,6 +246,8 @@ def timeline_text(kind: str, message: str, params: dict[str, Any] | None, langua
     if params and kind == "WEIGHED":
         quantity = quantity_text(str(params.get("quantity", "")), str(params.get("unit", "")), lang)
         return TIMELINE[kind][lang].format(item=params.get("item", ""), quantity=quantity)
+    if params and kind in AFTERCARE_TIMELINE:
+        return aftercare_timeline(kind, message, params, lang, quantity_text)
     if params and kind == "COD_MISMATCH":
         amounts = {k: rupiah(int(params.get(k) or 0)) for k in ("expected", "collected")}
         return TIMELINE[kind][lang].format(**amounts)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from src.services.common.aftercare_messages import AFTERCARE_MESSAGES
 from src.services.common.money_messages import MONEY_MESSAGES
 from src.services.common.morning_messages import MORNING_MESSAGES
 from src.services.notification_texts import decimal_text
@@ -285,6 +286,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 MESSAGES.update(MONEY_MESSAGES)
 MESSAGES.update(MORNING_MESSAGES)
+MESSAGES.update(AFTERCARE_MESSAGES)
 
 
 def pick_language(accept_language: str | None, default: str = "id") -> str:

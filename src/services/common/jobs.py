@@ -12,11 +12,13 @@ class Job(StrEnum):
     SEND_NOTIFICATION_WEBHOOK = "send_notification_webhook"
     ASSIGN_COURIER = "assign_courier"
     EXPIRE_DELIVERY_OFFER = "expire_delivery_offer"
+    EXPIRE_SUBSTITUTION = "expire_substitution"
     EXPORT_MARKET_REPORT = "export_market_report"
     PROCESS_PRODUCT_PHOTO = "process_product_photo"
     # cron jobs
     SWEEP_PENDING_PHOTOS = "sweep_pending_photos"
     EXPIRE_UNPAID_ORDERS = "expire_unpaid_orders"
     SWEEP_DELIVERY_OFFERS = "sweep_delivery_offers"
+    SWEEP_SUBSTITUTIONS = "sweep_substitutions"
     SWEEP_STALE_EXPORTS = "sweep_stale_exports"
     RELAY_OUTBOX = "relay_outbox"

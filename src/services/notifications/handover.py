@@ -94,10 +94,22 @@ def _expire_offer(event: OutboxEvent) -> FollowUp | None:
     return Job.EXPIRE_DELIVERY_OFFER, assignment_id, f"offer-expiry:{assignment_id}", {"_defer_until": expires_at}
 
 
+def _expire_substitution(event: OutboxEvent) -> FollowUp | None:
+    substitution_id = event.payload["substitution_id"]  # silence declines it when its time runs out
+    expires_at = datetime.fromisoformat(str(event.payload["expires_at"]))
+    return (
+        Job.EXPIRE_SUBSTITUTION,
+        substitution_id,
+        f"substitution-expiry:{substitution_id}",
+        {"_defer_until": expires_at},
+    )
+
+
 FOLLOW_UPS: dict[str, Callable[[OutboxEvent], FollowUp | None]] = {
     "order.ready_for_pickup": _assign,
     "report.requested": _export,
     "delivery.offered": _expire_offer,
+    "order.substitution_proposed": _expire_substitution,
 }
 
 

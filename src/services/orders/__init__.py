@@ -23,8 +23,10 @@ from src.services.orders.pricing import quote_delivery, unit_price
 from src.services.orders.reading import (
     OrderView,
     Viewpoint,
+    delivered_at,
     get_order,
     my_orders,
+    order_or_none,
     orders_for,
     parts_of,
     sees_payment,
@@ -40,7 +42,9 @@ from src.services.orders.states import (
     move_order,
     move_stall_order,
 )
+from src.services.orders.substitution import expire_substitution, expired_substitution_ids, respond_to_substitution
 from src.services.orders.timeline import record_event, snapshot, snapshot_of
+from src.services.orders.unavailable import mark_item_unavailable
 
 __all__ = [
     "ORDER_TRANSITIONS",
@@ -61,13 +65,18 @@ __all__ = [
     "cancel_order",
     "clear_cart",
     "confirm_payment",
+    "delivered_at",
+    "expire_substitution",
     "expire_unpaid_orders",
+    "expired_substitution_ids",
     "get_cart",
     "get_order",
+    "mark_item_unavailable",
     "mark_stall_order_ready",
     "move_order",
     "move_stall_order",
     "my_orders",
+    "order_or_none",
     "orders_for",
     "parts_of",
     "picking_list",
@@ -78,6 +87,7 @@ __all__ = [
     "refund_overpaid",
     "reject_stall_order",
     "remove_from_cart",
+    "respond_to_substitution",
     "sees_payment",
     "set_fulfilled_quantity",
     "snapshot",

@@ -6,7 +6,15 @@ from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
 from src.models.catalog import Product
-from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
+from src.models.orders import (
+    ItemState,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    StallOrder,
+    StallOrderStatus,
+)
 from src.services import payments
 from src.services.common import money
 from src.services.common.errors import DomainError, ErrorCode, invalid
@@ -81,6 +89,8 @@ async def set_fulfilled_quantity(
     authorize(actor, Action.MANAGE, item.stall_order.stall)
     if not item.is_weighed:
         raise DomainError(ErrorCode.NOT_WEIGHED, field="orderItemId")
+    if item.state == ItemState.UNAVAILABLE:  # left the order: nothing to weigh
+        raise DomainError(ErrorCode.INVALID_STATE, field="orderItemId", message_key="ITEM_UNAVAILABLE")
     weighed = check_quantity(quantity, field="quantity")
     tolerance = item.quantity * Decimal(str(settings.weighed_tolerance))
     if abs(weighed - item.quantity) > tolerance:
@@ -125,6 +135,15 @@ async def mark_stall_order_ready(*, actor: User | None, stall_order_id: int) -> 
                 field="stallOrderId",
                 message_key="NOT_READY_UNWEIGHED",
                 item=unweighed.product_name,
+            )
+        # A substitute the buyer has not answered yet: the part's contents are not known.
+        waiting = await OrderItem.filter(stall_order_id=part.id, state=ItemState.SUBSTITUTION_PENDING).first()
+        if waiting is not None:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                field="stallOrderId",
+                message_key="NOT_READY_SUBSTITUTION",
+                item=waiting.product_name,
             )
         await part.save()
         await record_event(order, "STALL_READY", actor, part=part)

@@ -8,7 +8,8 @@ package reads no table of theirs.
 - `destinations`: payment settings of a market, or of a stall where the market allows it.
 - `dues`: what is due and how, opened at placement, following the total; `owed`.
 - `receipts`: money received, a transfer's proof, a payment voided.
-- `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`).
+- `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`);
+  `credits`: a complaint's refund, credited off what is owed and charged to the part's trader.
 - `qr_images`: the dynamic QRIS as a PNG in private storage.
 - `ledger`: what the market owes each trader and each courier owes it (a delivery's lines, a refund a trader
   bears, balances); `payouts`: payouts to traders and couriers' cash handed over; `statements`: a trader's
@@ -16,6 +17,7 @@ package reads no table of theirs.
 """
 
 from src.services.payments import qris, refunds
+from src.services.payments.credits import complaint_refundable, refund_complaint
 from src.services.payments.destinations import (
     SettingsChanges,
     destination_for,
@@ -66,6 +68,7 @@ __all__ = [
     "check_method",
     "cod_rounding",
     "commission",
+    "complaint_refundable",
     "courier_balances",
     "destination_for",
     "follow_total",
@@ -85,6 +88,7 @@ __all__ = [
     "record_proof",
     "record_received",
     "record_refund",
+    "refund_complaint",
     "refunds",
     "review_stall_payment_settings",
     "set_market_payment_settings",

@@ -30,10 +30,11 @@ def cod_rounding(total: int, step: int) -> int:
 
 
 def owed(order: Order, payment: Payment) -> int:
-    """What the buyer owes for the order now: its total with the transfer's code or the cash rounding."""
+    """What the buyer owes for the order now: its total with the transfer's code or the cash rounding, less
+    what a complaint's resolution credited them."""
     if order.status == OrderStatus.CANCELLED:
         return 0
-    return order.total + payment.unique_code + payment.cod_rounding
+    return order.total + payment.unique_code + payment.cod_rounding - payment.credited
 
 
 async def _unique_code(market_id: int, total: int, keep: int = 0) -> int:
