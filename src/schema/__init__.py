@@ -30,6 +30,7 @@ from tortoise.exceptions import DBConnectionError
 from src.schema import input_rules
 from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
+from src.schema.complaints import ComplaintsMutation, ComplaintsQuery
 from src.schema.delivery import DeliveryMutation, DeliveryQuery, DeliverySubscription
 from src.schema.fastpath import CatalogFastPath
 from src.schema.handover import HandOverWritten
@@ -44,6 +45,7 @@ from src.schema.payments.queries import PaymentsQuery
 from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import DECIMAL_SCALAR, Money
+from src.schema.substitution import SubstitutionMutation
 from src.schema.system import SystemMutation, SystemQuery
 from src.services.common.i18n import translate
 from src.settings import Settings, get_settings
@@ -65,6 +67,7 @@ class Query(
     NotificationsQuery,
     ReportsQuery,
     PaymentsQuery,
+    ComplaintsQuery,
 ):
     pass
 
@@ -78,11 +81,13 @@ class Mutation(
     MorningMutation,
     PhotosMutation,
     OrdersMutation,
+    SubstitutionMutation,
     PaymentsMutation,
     LedgerMutation,
     DeliveryMutation,
     NotificationsMutation,
     ReportsMutation,
+    ComplaintsMutation,
 ):
     pass
 
