@@ -148,7 +148,8 @@ async def test_a_rejected_complaint_gives_nothing_back(world: World) -> None:
     assert (resolved.status, resolved.amount, resolved.note) == (ComplaintStatus.REJECTED, None, "Foto tidak jelas")
     assert not await Refund.exists()
     told = await _told("order.complaint_resolved")
-    assert told[world.buyer.id][0] == f"Keluhan {order.number} ditolak" and "Foto tidak jelas" in told[world.buyer.id][1]
+    title, body = told[world.buyer.id]
+    assert title == f"Keluhan {order.number} ditolak" and "Foto tidak jelas" in body
 
 
 async def test_only_within_the_window_after_delivery_and_once(world: World) -> None:

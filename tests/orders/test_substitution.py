@@ -87,7 +87,8 @@ async def test_an_unavailable_item_leaves_a_cod_order(world: World) -> None:
     payment = await Payment.get(order_id=order.id)
     assert payment.amount_due == order.total + money_rounding(order.total)
     told = await _told("order.item_unavailable")
-    assert [(user, title) for user, title, _ in told] == [(world.buyer.id, f"Bawang merah tidak tersedia – pesanan {order.number}")]
+    title = f"Bawang merah tidak tersedia – pesanan {order.number}"
+    assert [(user, heading) for user, heading, _ in told] == [(world.buyer.id, title)]
     assert "habis di pasar induk" in told[0][2] and f"Total baru {money.rupiah(order.total)}" in told[0][2]
     # The part is ready without it; the picking list no longer names it.
     lines = await orders_service.picking_list(actor=world.trader, day=order.slot_date, window=None)
@@ -270,7 +271,7 @@ async def test_a_paid_order_takes_only_substitutes_within_what_was_paid(world: W
 
 async def test_who_may_mark_and_answer(world: World) -> None:
     _, bombay = await _goods(world)
-    order, _, item = await _accepted(world)
+    _, _, item = await _accepted(world)
     other_buyer = await make_user(name="Pak Budi")
     for actor in (world.second_trader, world.buyer, world.admin):
         with pytest.raises(DomainError) as caught:
@@ -363,7 +364,7 @@ async def test_through_the_api(world: World, gql: GraphQLClient, settings: Setti
     assert refused["orderItem"] is None and [e["code"] for e in refused["errors"]] == ["PERMISSION_DENIED"]
     marked = (await gql(MARK, variables, token=token_for(world.trader, settings)))["markItemUnavailable"]
     assert marked["errors"] == []
-    assert marked["orderItem"]["state"] == "SUBSTITUTION_PENDING" and marked["orderItem"]["unavailableReason"] == "habis"
+    assert (marked["orderItem"]["state"], marked["orderItem"]["unavailableReason"]) == ("SUBSTITUTION_PENDING", "habis")
     offer = marked["orderItem"]["substitution"]
     assert (offer["status"], offer["productName"], offer["quantity"], offer["lineTotal"]) == (
         "PENDING", "Bawang bombay", "1.5", {"amount": 45_000},
@@ -388,3 +389,22 @@ async def test_through_the_api(world: World, gql: GraphQLClient, settings: Setti
     ]
     seen = (await gql(ORDER, {"id": to_base64("Order", order.id)}, token=token_for(world.buyer, settings)))["order"]
     assert {"productName": "Bawang bombay", "state": "SUBSTITUTED"} in seen["stallOrders"][0]["items"]
+
+
+async def test_the_offer_is_told_in_the_buyers_language(world: World) -> None:
+    _, bombay = await _goods(world)
+    world.buyer.language = "en"
+    await world.buyer.save(update_fields=["language"])
+    order, _, item = await _accepted(world)
+    await orders_service.mark_item_unavailable(
+        actor=world.trader, order_item_id=item.id, reason="sold out", substitute_product_id=bombay.id,
+        substitute_quantity=Decimal("1.5"), settings=world.settings,
+    )  # fmt: skip
+    offer = await Substitution.get(order_item_id=item.id)
+    [(user, title, body)] = await _told("order.substitution_proposed")
+    until = texts.time_text(offer.expires_at)
+    assert (user, title) == (world.buyer.id, "A substitute for Bawang merah")
+    assert body == (
+        f"{world.stall.name} has no Bawang merah (sold out) and offers Bawang bombay 1.5 kg for Rp 45.000. "
+        f"Answer before {until} WIB; without an answer, Bawang merah leaves order {order.number}."
+    )

@@ -89,8 +89,6 @@ async def set_fulfilled_quantity(
     authorize(actor, Action.MANAGE, item.stall_order.stall)
     if not item.is_weighed:
         raise DomainError(ErrorCode.NOT_WEIGHED, field="orderItemId")
-    if item.state == ItemState.UNAVAILABLE:  # left the order: nothing to weigh
-        raise DomainError(ErrorCode.INVALID_STATE, field="orderItemId", message_key="ITEM_UNAVAILABLE")
     weighed = check_quantity(quantity, field="quantity")
     tolerance = item.quantity * Decimal(str(settings.weighed_tolerance))
     if abs(weighed - item.quantity) > tolerance:
@@ -101,6 +99,10 @@ async def set_fulfilled_quantity(
         if part.status != StallOrderStatus.ACCEPTED:
             raise part_state_error(part)
         item = await OrderItem.select_for_update().get(id=item.id)
+        # Left the order (nothing to weigh), or waiting for the buyer's answer to a substitute (offered against
+        # the line as it is).
+        if item.state in (ItemState.UNAVAILABLE, ItemState.SUBSTITUTION_PENDING):
+            raise DomainError(ErrorCode.INVALID_STATE, field="orderItemId", message_key=f"ITEM_{item.state.value}")
         previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
         if item.product_id is not None:
             product = await Product.select_for_update().get(id=item.product_id)
