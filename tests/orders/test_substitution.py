@@ -24,6 +24,7 @@ from src.services.notifications.recipients import messages_for
 from src.settings import Settings
 from tests.factories import make_user, token_for
 from tests.support.graphql import GraphQLClient
+from tests.support.queries import count_queries
 from tests.support.world import Goods, World
 
 BAWANG = Goods("Bawang merah", 40_000, stock="100", min_quantity="0.25", quantity_step="0.25")
@@ -408,3 +409,25 @@ async def test_the_offer_is_told_in_the_buyers_language(world: World) -> None:
         f"{world.stall.name} has no Bawang merah (sold out) and offers Bawang bombay 1.5 kg for Rp 45.000. "
         f"Answer before {until} WIB; without an answer, Bawang merah leaves order {order.number}."
     )
+
+
+PARTS = """{ stallOrders(first: 50) { edges { node { items { state unavailableReason
+  substitution { status productName expiresAt product { name stall { name } } } } } } } }"""
+
+
+async def test_substitutes_in_a_list_cost_equal_queries(world: World, gql: GraphQLClient, settings: Settings) -> None:
+    _, bombay = await _goods(world)
+    token, counts = token_for(world.trader, settings), []
+    for n in (1, 10):
+        while await Substitution.all().count() < n:
+            _, _, item = await _accepted(world)
+            await orders_service.mark_item_unavailable(
+                actor=world.trader, order_item_id=item.id, reason="habis", substitute_product_id=bombay.id,
+                substitute_quantity=Decimal("0.5"), settings=settings,
+            )  # fmt: skip
+        with count_queries() as counted:
+            edges = (await gql(PARTS, token=token))["stallOrders"]["edges"]
+        offered = [i["substitution"] for e in edges for i in e["node"]["items"] if i["substitution"]]
+        assert len(offered) == n and all(o["product"]["name"] == "Bawang bombay" for o in offered)
+        counts.append(counted.count)
+    assert 0 < counts[0] == counts[1], counts
