@@ -23,6 +23,8 @@ MODEL_MODULES = [
     "src.models.reports",
     "src.models.payments",
     "src.models.habits",
+    "src.models.substitutions",
+    "src.models.complaints",
 ]
 MIGRATIONS_MODULE = "migrations"
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     max_order_lines: int = Field(default=100, ge=1, le=1000)
     # A courier sees the buyer's address, name and phone until this long after the delivery ended.
     courier_contact_grace_hours: float = Field(default=24, ge=0, le=24 * 30)
+    # A buyer answers a substitute for a missing item within this time; silence declines it.
+    substitution_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # A buyer may complain about a delivered order until this long after the delivery.
+    complaint_window_hours: float = Field(default=24, gt=0, le=24 * 30)
 
     # Notification channels (in-app is always on).
     email_enabled: bool = False

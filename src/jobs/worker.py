@@ -20,7 +20,7 @@ from src.jobs.notifications import (
     send_notification_email,
     send_notification_webhook,
 )
-from src.jobs.orders import expire_unpaid_orders
+from src.jobs.orders import expire_substitution, expire_unpaid_orders, sweep_substitutions
 from src.jobs.payments import QR_MAX_TRIES, REFUND_MAX_TRIES, pay_gateway_refund, request_gateway_qr
 from src.jobs.photos import JOB_TIMEOUT as PHOTO_JOB_TIMEOUT
 from src.jobs.photos import MAX_TRIES as PHOTO_MAX_TRIES
@@ -65,6 +65,7 @@ FUNCTIONS = [
     func(_hands_over(send_notification_webhook), name=Job.SEND_NOTIFICATION_WEBHOOK, max_tries=NOTIFICATION_MAX_TRIES),
     func(_hands_over(assign_courier), name=Job.ASSIGN_COURIER, max_tries=20),
     func(_hands_over(expire_delivery_offer), name=Job.EXPIRE_DELIVERY_OFFER, max_tries=5),
+    func(_hands_over(expire_substitution), name=Job.EXPIRE_SUBSTITUTION, max_tries=5),
     func(
         _hands_over(export_market_report),
         name=Job.EXPORT_MARKET_REPORT,
@@ -95,6 +96,7 @@ CRON_JOBS = [
     cron(
         _hands_over(open_and_close_stalls), name=Job.OPEN_AND_CLOSE_STALLS, second=2, unique=True, run_at_startup=True
     ),
+    cron(_hands_over(sweep_substitutions), name=Job.SWEEP_SUBSTITUTIONS, second={15, 45}, unique=True),
     cron(_hands_over(sweep_stale_exports), name=Job.SWEEP_STALE_EXPORTS, minute={23, 53}, second=29, unique=True),
     cron(
         _hands_over(relay_outbox),

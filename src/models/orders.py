@@ -43,6 +43,13 @@ class PaymentStatus(StrEnum):
     VOID = "VOID"  # cancelled before any money moved
 
 
+class ItemState(StrEnum):
+    ACTIVE = "ACTIVE"
+    UNAVAILABLE = "UNAVAILABLE"  # left the order (nothing supplied: fulfilled 0, line 0)
+    SUBSTITUTION_PENDING = "SUBSTITUTION_PENDING"  # the trader offered a substitute; the buyer answers
+    SUBSTITUTED = "SUBSTITUTED"  # the buyer took the substitute: the line is now the substitute's
+
+
 class SlotWindow(StrEnum):
     MORNING = "MORNING"
     MIDDAY = "MIDDAY"
@@ -164,6 +171,10 @@ class OrderItem(Model):
     is_weighed = fields.BooleanField(default=False)
     line_total = fields.IntField()
     note = fields.CharField(max_length=200, default="")
+    # A missing item (`services/orders/unavailable`): left the order, or waiting for the buyer's answer to a
+    # substitute (`models/substitutions`).
+    state = fields.CharEnumField(ItemState, max_length=20, default=ItemState.ACTIVE, db_default=ItemState.ACTIVE.value)
+    unavailable_reason = fields.CharField(max_length=500, null=True)
 
     class Meta:
         table = "order_item"

@@ -125,6 +125,7 @@ class Payment(Model):
     gateway_payment_id = fields.CharField(max_length=100, null=True, unique=True)  # of the money that came
     paid_amount = fields.IntField(default=0)
     paid_at = fields.DatetimeField(null=True)
+    # What the market gave back by resolving a complaint: the buyer no longer owes it (`dues.owed`).
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -30,6 +30,7 @@ from tortoise.exceptions import DBConnectionError
 from src.schema import input_rules
 from src.schema.accounts import AccountsMutation, AccountsQuery
 from src.schema.catalog import CatalogMutation, CatalogQuery
+from src.schema.complaints import ComplaintsMutation, ComplaintsQuery
 from src.schema.delivery import DeliveryMutation, DeliveryQuery, DeliverySubscription
 from src.schema.fastpath import CatalogFastPath
 from src.schema.habits.mutations import HabitsMutation
@@ -48,6 +49,7 @@ from src.schema.payments.refunds import RefundsMutation, RefundsQuery
 from src.schema.photos import PhotosMutation
 from src.schema.reports import ReportsMutation, ReportsQuery
 from src.schema.scalars import DECIMAL_SCALAR, Money
+from src.schema.substitution import SubstitutionMutation
 from src.schema.system import SystemMutation, SystemQuery
 from src.services.common.i18n import translate
 from src.settings import Settings, get_settings
@@ -72,6 +74,7 @@ class Query(
     ReportsQuery,
     PaymentsQuery,
     RefundsQuery,
+    ComplaintsQuery,
 ):
     pass
 
@@ -87,12 +90,14 @@ class Mutation(
     PhotosMutation,
     OrdersMutation,
     HabitsMutation,
+    SubstitutionMutation,
     PaymentsMutation,
     LedgerMutation,
     RefundsMutation,
     DeliveryMutation,
     NotificationsMutation,
     ReportsMutation,
+    ComplaintsMutation,
 ):
     pass
 

@@ -8,7 +8,8 @@ from strawberry.dataloader import DataLoader
 from src.models.accounts import User
 from src.models.delivery import DeliveryAssignment
 from src.models.markets import Market, Stall
-from src.models.orders import OrderEvent, OrderItem
+from src.models.orders import OrderEvent, OrderItem, StallOrder
+from src.models.substitutions import Substitution
 from src.services.catalog_queries import photos_for, price_tiers_for, ready_photos_for
 from src.settings import Settings
 
@@ -154,6 +155,23 @@ async def _refunds(order_ids: list[int]) -> list[Any]:
     return [found[i] for i in order_ids]
 
 
+async def _substitutions(item_ids: list[int]) -> list[Substitution | None]:
+    found = {s.order_item_id: s for s in await Substitution.filter(order_item_id__in=item_ids)}
+    return [found.get(i) for i in item_ids]
+
+
+async def _parts(part_ids: list[int]) -> list[StallOrder | None]:
+    found = {p.id: p for p in await StallOrder.filter(id__in=part_ids)}
+    return [found.get(i) for i in part_ids]
+
+
+async def _complaints_by_order(order_ids: list[int]) -> list[list[Any]]:
+    from src.services.complaints import complaints_of_orders
+
+    found = await complaints_of_orders(order_ids)
+    return [found.get(i, []) for i in order_ids]
+
+
 def _payment_settings(
     get_user: Callable[[], Awaitable[User | None]],
 ) -> Callable[[list[str]], Awaitable[list[Any]]]:
@@ -202,3 +220,8 @@ class Loaders:
         self.payment_settings_by_scope: DataLoader[str, Any] = DataLoader(
             load_fn=_payment_settings(get_user), cache=False
         )
+        # A missing item's substitute, a part by id, an order's complaints: read afresh on each load, as a
+        # mutation changes them and then returns the item or the order.
+        self.substitution_by_item: DataLoader[int, Any] = DataLoader(load_fn=_substitutions, cache=False)
+        self.part_by_id = _loader(_parts)
+        self.complaints_by_order: DataLoader[int, Any] = DataLoader(load_fn=_complaints_by_order, cache=False)

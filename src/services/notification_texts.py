@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from src.services.aftercare_texts import AFTERCARE_TEMPLATES, AFTERCARE_TIMELINE, aftercare_timeline
 from src.services.common.dates import WIB, time_text
 from src.services.common.i18n import decimal_text
 from src.services.common.money import rupiah
@@ -191,6 +192,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Report for {scope} ready", "The report {from} to {to} ({rows} rows) can be downloaded for an hour."),
     },
 }  # fmt: skip
+TEMPLATES.update(AFTERCARE_TEMPLATES)  # a missing item, its substitute, a complaint
 
 CITY = {"id": "Kota Malang", "en": "Malang city"}
 # Why money goes back (a refund's reason), and how it reaches the buyer (its method).
@@ -292,6 +294,8 @@ def timeline_text(kind: str, message: str, params: dict[str, Any] | None, langua
         return TIMELINE[kind][lang].format(item=params.get("item", ""), quantity=quantity)
     if params and kind == "LATE_PAYMENT_RECEIVED":
         return TIMELINE[kind][lang].format(amount=rupiah(int(params.get("amount") or 0)))
+    if params and kind in AFTERCARE_TIMELINE:
+        return aftercare_timeline(kind, message, params, lang, quantity_text)
     if params and kind == "COD_MISMATCH":
         amounts = {k: rupiah(int(params.get(k) or 0)) for k in ("expected", "collected")}
         return TIMELINE[kind][lang].format(**amounts)

@@ -129,7 +129,7 @@ def test_no_module_in_src_is_over_400_lines() -> None:
 DOMAINS = {
     "assignments": {"delivery"},
     "delivery": {"delivery"},
-    "orders": {"orders"},
+    "orders": {"orders", "substitutions"},
     "payments": {"payments"},
     "notifications": {"notifications", "outbox"},  # notifications relays the outbox's events
     "reports": {"reports"},

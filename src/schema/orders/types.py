@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from src.models.orders import (
+    ItemState,
     Order,
     OrderItem,
     OrderStatus,
@@ -25,10 +26,13 @@ from src.schema.lazy import lazy_class
 from src.schema.markets import Location, MarketType, StallType
 from src.schema.payments.types import PaymentType
 from src.schema.scalars import Money, decimal_value, money
+from src.schema.substitution_types import SubstitutionType
 from src.services import delivery as delivery_service
 from src.services import notification_texts as texts
 from src.services import orders as orders_service
 
+# A complaint shows its order: the order's complaints are a lazy reference back.
+LazyComplaint = Annotated["ComplaintType", strawberry.lazy("src.schema.complaints")]  # type: ignore[name-defined]  # noqa: F821
 # Delivery's types show their order: the order's delivery is a lazy reference back.
 LazyDeliveryAssignment = Annotated["DeliveryAssignmentType", strawberry.lazy("src.schema.delivery.types")]  # type: ignore[name-defined]  # noqa: F821
 LazyRefund = Annotated["RefundType", strawberry.lazy("src.schema.payments.refunds")]  # type: ignore[name-defined]  # noqa: F821
@@ -87,11 +91,24 @@ class OrderItemType(relay.Node):
     is_weighed: bool
     line_total: Money
     note: str
+    state: ItemState = strawberry.field(
+        description="UNAVAILABLE: left the order; SUBSTITUTION_PENDING: see `substitution`."
+    )
+    unavailable_reason: str | None = strawberry.field(description="Why the trader could not supply it.")
+
+    @strawberry.field(description="The substitute offered for it, if any (waiting, taken or not).")
+    async def substitution(self, info: Info) -> SubstitutionType | None:
+        if self.state == ItemState.ACTIVE:
+            return None
+        found = await info.context.loaders.substitution_by_item.load(self.id)
+        return SubstitutionType.from_model(found) if found is not None else None
 
     @classmethod
     def from_model(cls, item: OrderItem) -> "OrderItemType":
         return cls(
             id=item.id,
+            state=item.state,
+            unavailable_reason=item.unavailable_reason,
             product_name=item.product_name,
             unit=item.unit,
             unit_price=money(item.unit_price),
@@ -234,6 +251,20 @@ class OrderType(relay.Node):
         view = orders_service.OrderView(self.model, self.parts, self.full_view, self.viewpoint, self.contact)
         build = lazy_class(LazyRefund).from_model
         return [build(r) for r in rows if orders_service.refund_visible(view, r.stall_order_id)]
+
+    @strawberry.field(
+        description="Complaints about it: all for the buyer and the market's admins, a trader those about their part.",
+        graphql_type=list[LazyComplaint],
+    )
+    async def complaints(self, info: Info) -> list[Any]:
+        if self.viewpoint == orders_service.Viewpoint.COURIER:
+            return []
+        found = await info.context.loaders.complaints_by_order.load(self.id)
+        if not self.full_view:  # a trader: about their own part only
+            own = {p.id for p in self.parts}
+            found = [c for c in found if c.stall_order_id in own]
+        complaint = lazy_class(LazyComplaint)
+        return [complaint.from_model(c) for c in found]
 
     @strawberry.field
     async def market(self, info: Info) -> MarketType:

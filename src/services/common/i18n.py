@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from src.services.common.aftercare_messages import AFTERCARE_MESSAGES
 from src.services.common.habits_messages import HABITS_MESSAGES
 from src.services.common.hours_messages import HOURS_MESSAGES
 from src.services.common.money_messages import MONEY_MESSAGES
@@ -301,6 +302,7 @@ MESSAGES.update(MONEY_MESSAGES)
 MESSAGES.update(MORNING_MESSAGES)
 MESSAGES.update(HOURS_MESSAGES)
 MESSAGES.update(HABITS_MESSAGES)
+MESSAGES.update(AFTERCARE_MESSAGES)
 
 
 def pick_language(accept_language: str | None, default: str = "id") -> str:

@@ -106,12 +106,24 @@ def _gateway_refund(event: OutboxEvent) -> FollowUp | None:
     return Job.PAY_GATEWAY_REFUND, refund_id, f"gateway-refund:{refund_id}", {}
 
 
+def _expire_substitution(event: OutboxEvent) -> FollowUp | None:
+    substitution_id = event.payload["substitution_id"]  # silence declines it when its time runs out
+    expires_at = datetime.fromisoformat(str(event.payload["expires_at"]))
+    return (
+        Job.EXPIRE_SUBSTITUTION,
+        substitution_id,
+        f"substitution-expiry:{substitution_id}",
+        {"_defer_until": expires_at},
+    )
+
+
 FOLLOW_UPS: dict[str, Callable[[OutboxEvent], FollowUp | None]] = {
     "order.ready_for_pickup": _assign,
     "report.requested": _export,
     "delivery.offered": _expire_offer,
     "payment.gateway_qr_requested": _gateway_qr,
     "refund.created": _gateway_refund,
+    "order.substitution_proposed": _expire_substitution,
 }
 
 

@@ -17,6 +17,7 @@ from src.services import notification_texts as texts
 from src.services import orders as orders_service
 from src.services import payments
 from src.services import reports as reports_service
+from src.services.aftercare_texts import aftercare_params
 from src.services.common import dates
 from src.services.common.money import rupiah
 
@@ -175,6 +176,41 @@ async def _weighed(about: _About) -> None:
     about.to_buyer("weighed_buyer", item=payload.get("item", ""), quantity=quantity)
 
 
+async def _aftercare(buyer_template: str | None, trader_template: str | None, about: _About) -> None:
+    """A missing item, its substitute or a complaint about a part: its buyer and/or its trader hear of it."""
+    if (part := about.part) is None:
+        return
+    payload, order = about.payload, about.order
+    if buyer_template is not None:
+        lang = about.buyer.language
+        told = aftercare_params(payload, lang, texts.quantity_text, texts.time_text)
+        about.result.append(Message(about.buyer, buyer_template, {**_part_params(part, order, lang), **told}))
+    if trader_template is not None:
+        trader = about.people[part["trader_id"]]
+        told = aftercare_params(payload, trader.language, texts.quantity_text, texts.time_text)
+        params = {**_trader_params(part, order, trader.language), **told}
+        about.result.append(Message(trader, trader_template, params, stall_order_id=part["id"]))
+
+
+async def _complaint_opened(about: _About) -> None:
+    """The part's trader, and the market's admins, who resolve it."""
+    await _aftercare(None, "complaint_opened_trader", about)
+    why = about.payload.get("message", "")
+    if (part := about.part) is not None:
+        await about.to_admins("complaint_opened_admin", stall=part["stall"], why=why)
+    else:
+        await about.to_admins("complaint_order_admin", why=why)
+
+
+async def _complaint_resolved(about: _About) -> None:
+    outcome = "refunded" if about.payload.get("resolution") == "REFUND" else "rejected"
+    if about.part is None:  # about the whole order: the buyer alone
+        told = aftercare_params(about.payload, about.buyer.language, texts.quantity_text, texts.time_text)
+        about.to_buyer(f"complaint_{outcome}_buyer", **told)
+        return
+    await _aftercare(f"complaint_{outcome}_buyer", f"complaint_{outcome}_trader", about)
+
+
 async def _courier_news(template: str, about: _About) -> None:
     """Assigned, picked up, delivered: the buyer hears who carries their order."""
     courier = {
@@ -308,6 +344,15 @@ RECIPIENTS: dict[str, Recipients] = {
     "order.stall_accepted": _on_order(partial(_part_to_buyer, "stall_accepted_buyer")),
     "order.stall_rejected": _on_order(partial(_part_to_buyer, "stall_rejected_buyer")),
     "order.weighed": _on_order(_weighed),
+    "order.item_unavailable": _on_order(partial(_aftercare, "item_unavailable_buyer", None)),
+    "order.substitution_proposed": _on_order(partial(_aftercare, "substitution_proposed_buyer", None)),
+    "order.substitution_accepted": _on_order(partial(_aftercare, None, "substitution_accepted_trader")),
+    "order.substitution_declined": _on_order(partial(_aftercare, None, "substitution_declined_trader")),
+    "order.substitution_expired": _on_order(
+        partial(_aftercare, "substitution_expired_buyer", "substitution_expired_trader")
+    ),
+    "order.complaint_opened": _on_order(_complaint_opened),
+    "order.complaint_resolved": _on_order(_complaint_resolved),
     "order.ready_for_pickup": _on_order(partial(_to_buyer, "ready_buyer")),
     "order.courier_assigned": _on_order(partial(_courier_news, "courier_assigned_buyer")),
     "order.picked_up": _on_order(partial(_courier_news, "picked_up_buyer")),

@@ -24,8 +24,10 @@ from src.services.orders.pricing import quote_delivery, unit_price
 from src.services.orders.reading import (
     OrderView,
     Viewpoint,
+    delivered_at,
     get_order,
     my_orders,
+    order_or_none,
     orders_for,
     parts_of,
     refund_visible,
@@ -45,7 +47,9 @@ from src.services.orders.states import (
     move_order,
     move_stall_order,
 )
+from src.services.orders.substitution import expire_substitution, expired_substitution_ids, respond_to_substitution
 from src.services.orders.timeline import record_event, snapshot, snapshot_of
+from src.services.orders.unavailable import mark_item_unavailable
 
 __all__ = [
     "ORDER_TRANSITIONS",
@@ -67,13 +71,18 @@ __all__ = [
     "cancel_order",
     "clear_cart",
     "confirm_payment",
+    "delivered_at",
+    "expire_substitution",
     "expire_unpaid_orders",
+    "expired_substitution_ids",
     "get_cart",
     "get_order",
+    "mark_item_unavailable",
     "mark_stall_order_ready",
     "move_order",
     "move_stall_order",
     "my_orders",
+    "order_or_none",
     "orders_for",
     "parts_of",
     "picking_list",
@@ -87,6 +96,7 @@ __all__ = [
     "refund_visible",
     "reject_stall_order",
     "remove_from_cart",
+    "respond_to_substitution",
     "sees_buyer",
     "sees_buyer_phone",
     "sees_payment",

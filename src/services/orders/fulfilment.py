@@ -10,7 +10,15 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from src.models.accounts import User
-from src.models.orders import Order, OrderItem, OrderStatus, PaymentStatus, StallOrder, StallOrderStatus
+from src.models.orders import (
+    ItemState,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    StallOrder,
+    StallOrderStatus,
+)
 from src.models.payments import RefundReason
 from src.services import catalog, payments
 from src.services.common import money
@@ -98,6 +106,10 @@ async def set_fulfilled_quantity(
         if part.status != StallOrderStatus.ACCEPTED:
             raise part_state_error(part)
         item = await OrderItem.select_for_update().get(id=item.id)
+        # Left the order (nothing to weigh), or waiting for the buyer's answer to a substitute (offered against
+        # the line as it is).
+        if item.state in (ItemState.UNAVAILABLE, ItemState.SUBSTITUTION_PENDING):
+            raise DomainError(ErrorCode.INVALID_STATE, field="orderItemId", message_key=f"ITEM_{item.state.value}")
         previous = item.fulfilled_quantity if item.fulfilled_quantity is not None else item.quantity
         previous_total = item.line_total
         if item.product_id is not None:
@@ -136,6 +148,15 @@ async def mark_stall_order_ready(*, actor: User | None, stall_order_id: int) -> 
                 field="stallOrderId",
                 message_key="NOT_READY_UNWEIGHED",
                 item=unweighed.product_name,
+            )
+        # A substitute the buyer has not answered yet: the part's contents are not known.
+        waiting = await OrderItem.filter(stall_order_id=part.id, state=ItemState.SUBSTITUTION_PENDING).first()
+        if waiting is not None:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                field="stallOrderId",
+                message_key="NOT_READY_SUBSTITUTION",
+                item=waiting.product_name,
             )
         await part.save()
         await record_event(order, "STALL_READY", actor, part=part)

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from src.models.accounts import Role, User
-from src.models.orders import OrderItem, OrderStatus, SlotWindow
+from src.models.orders import ItemState, OrderItem, OrderStatus, SlotWindow
 from src.services.common import dates
 from src.services.markets import trader_stall
 from src.services.orders.states import LIVE_PARTS
@@ -49,7 +49,7 @@ async def picking_list(*, actor: User | None, day: date, window: SlotWindow | No
         stall_order__status__in=list(LIVE_PARTS),
         stall_order__order__slot_date=day,
         stall_order__order__status__in=list(TO_PREPARE),
-    )
+    ).exclude(state=ItemState.UNAVAILABLE)  # left the order: nothing to prepare
     if window is not None:
         items = items.filter(stall_order__order__slot_window=window)
     lines: dict[tuple[int | None, str, str], PickingLine] = {}

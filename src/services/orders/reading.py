@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -99,7 +100,20 @@ async def _view_of(actor: User, order: Order, parts: list[StallOrder], settings:
 # the cash they collected short or over (theirs to settle); the buyer: all but the market's internal
 # bookkeeping (a COD difference, dispatching); the market's admins: everything.
 ORDER_MILESTONES = {"PLACED", "PAYMENT_CONFIRMED", "READY_FOR_PICKUP", "PICKED_UP", "DELIVERED", "CANCELLED"}
-PART_STEPS = {"STALL_ACCEPTED", "STALL_REJECTED", "WEIGHED", "STALL_READY"}
+PART_STEPS = {
+    "STALL_ACCEPTED",
+    "STALL_REJECTED",
+    "WEIGHED",
+    "STALL_READY",
+    # a missing item and its substitute, a complaint about the part (`unavailable`, `substitution`, complaints)
+    "ITEM_UNAVAILABLE",
+    "SUBSTITUTION_PROPOSED",
+    "SUBSTITUTION_ACCEPTED",
+    "SUBSTITUTION_DECLINED",
+    "SUBSTITUTION_EXPIRED",
+    "COMPLAINT_OPENED",
+    "COMPLAINT_RESOLVED",
+}
 DELIVERY_STEPS = {
     "READY_FOR_PICKUP",
     "COURIER_ASSIGNED",
@@ -174,6 +188,12 @@ async def order_by_id(order_id: int) -> Order:
 async def order_or_none(order_id: int) -> Order | None:
     """An order by its id, or None."""
     return await Order.get_or_none(id=order_id)
+
+
+async def delivered_at(order_id: int) -> datetime | None:
+    """When the order was handed over (its DELIVERED step), or None."""
+    event = await OrderEvent.filter(order_id=order_id, type="DELIVERED").order_by("-id").first()
+    return event.created_at if event is not None else None
 
 
 async def orders_by_ids(order_ids: list[int]) -> list[Order]:

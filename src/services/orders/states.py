@@ -23,6 +23,7 @@ STALL_ORDER_TRANSITIONS: set[tuple[StallOrderStatus, StallOrderStatus]] = {
     (StallOrderStatus.PENDING, StallOrderStatus.REJECTED),
     (StallOrderStatus.PENDING, StallOrderStatus.CANCELLED),
     (StallOrderStatus.ACCEPTED, StallOrderStatus.READY),
+    (StallOrderStatus.ACCEPTED, StallOrderStatus.REJECTED),  # its last item missing (or rejected after all)
     (StallOrderStatus.ACCEPTED, StallOrderStatus.CANCELLED),
     (StallOrderStatus.READY, StallOrderStatus.CANCELLED),
 }

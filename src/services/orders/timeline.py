@@ -3,7 +3,7 @@
 from typing import Any
 
 from src.models.accounts import User
-from src.models.orders import Order, OrderEvent, OrderItem, StallOrder
+from src.models.orders import ItemState, Order, OrderEvent, OrderItem, StallOrder
 from src.services.assignments.carriers import live_courier_ids
 from src.services.common import live, outbox
 from src.services.common.i18n import plain
@@ -87,7 +87,7 @@ def order_snapshot(order: Order, parts: list[StallOrder], items: list[OrderItem]
                 "items": [
                     [i.product_name, plain(i.fulfilled_quantity or i.quantity), i.unit]
                     for i in items
-                    if i.stall_order_id == p.id
+                    if i.stall_order_id == p.id and i.state != ItemState.UNAVAILABLE  # left the order
                 ],
             }
             for p in parts

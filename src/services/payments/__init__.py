@@ -12,6 +12,7 @@ package reads no table of theirs.
 - `refunds`: money given back, never more than came in (`refunded`, `refundable`, `create_refund`,
   `still_owed`); `refund_desk`: a market's refunds listed, a manual refund recorded as paid;
   `invariant`: paid − refunded = owed, checked (`money_problems`).
+  `credits`: a complaint's refund, credited off what is owed and charged to the part's trader.
 - `qr_images`: the dynamic QRIS as a PNG in private storage.
 - `gateway`: the payment gateway where a market has one (`PaymentProvider`, Xendit): a QRIS order's QR made
   there, refunds paid back through it.
@@ -21,6 +22,7 @@ package reads no table of theirs.
 """
 
 from src.services.payments import gateway, invariant, qris, refunds
+from src.services.payments.credits import complaint_refundable, refund_complaint
 from src.services.payments.destinations import (
     SettingsChanges,
     destination_for,
@@ -72,6 +74,7 @@ __all__ = [
     "check_method",
     "cod_rounding",
     "commission",
+    "complaint_refundable",
     "courier_balances",
     "destination_for",
     "follow_total",
@@ -95,6 +98,7 @@ __all__ = [
     "record_proof",
     "record_received",
     "record_refund",
+    "refund_complaint",
     "refund_or_none",
     "refunds",
     "refunds_of",
