@@ -1,7 +1,6 @@
 """Messages of the buyer's habits (address book, reorder, favourites, ratings), in Indonesian and English."""
 
 HABITS_MESSAGES: dict[str, dict[str, str]] = {
-    "STALL_CLOSED": {"id": "Lapak sedang tutup.", "en": "The stall is closed."},
     "ADDRESS_OR_SAVED_ADDRESS": {
         "id": "Isi alamat atau pilih alamat tersimpan (salah satu saja).",
         "en": "Give an address or choose a saved one (one of the two).",
