@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
@@ -19,8 +18,8 @@ from src.schema.orders.types import OrderType, StallOrderType
 from src.schema.pagination import after_id, id_page, limit_or_error
 from src.schema.permissions import current_user
 from src.schema.scalars import Money, money
+from src.schema.uploads import read_upload
 from src.services import complaints as complaints_service
-from src.services.common import ratelimit
 
 ComplaintStatusEnum = strawberry.enum(ComplaintStatus, name="ComplaintStatus")
 ComplaintResolutionEnum = strawberry.enum(ComplaintResolution, name="ComplaintResolution")
@@ -104,20 +103,7 @@ class ComplaintsMutation:
     @payload_mutation(description="Buyer: complain about a delivered order (or one part), within the window.")
     async def open_complaint(self, info: Info, input: OpenComplaintInput) -> ComplaintPayload:
         actor = await current_user(info, Role.BUYER)
-        photo: bytes | None = None
-        if input.photo is not None:
-            await ratelimit.hit(
-                info.context.queue,
-                action="upload",
-                who=str(actor.id),
-                limit=info.context.settings.rate_uploads_per_minute,
-                window_seconds=60,
-            )
-            file: UploadFile = input.photo  # type: ignore[assignment]  # Starlette's upload behind the scalar
-            try:
-                photo = await file.read(info.context.settings.max_photo_bytes + 1)
-            finally:
-                await file.close()
+        photo = None if input.photo is None else await read_upload(info, input.photo, user_id=actor.id)
         complaint = await complaints_service.open_complaint(
             actor=actor,
             order_id=decode_id(input.order_id, "Order", field="orderId"),

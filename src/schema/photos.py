@@ -5,7 +5,6 @@ from enum import Enum
 from typing import Any, cast
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
@@ -15,8 +14,8 @@ from src.schema.context import Info
 from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import db_ids, decode_id
 from src.schema.permissions import current_user
+from src.schema.uploads import read_upload, upload_rate
 from src.services import photos as photos_service
-from src.services.common import ratelimit
 from src.services.common.i18n import translate
 from src.storage import Storage
 
@@ -147,7 +146,7 @@ class PhotosMutation:
     @payload_mutation(description="Trader: a presigned upload straight to storage, for one photo of a product.")
     async def request_photo_upload(self, info: Info, input: RequestPhotoUploadInput) -> RequestPhotoUploadPayload:
         actor = await current_user(info)
-        await _upload_rate(info, actor.id)
+        await upload_rate(info, actor.id)
         result = await photos_service.request_photo_upload(
             actor=actor,
             product_id=decode_id(input.product_id, "Product", field="productId"),
@@ -180,13 +179,7 @@ class PhotosMutation:
     @payload_mutation(description="Trader: upload a photo through the API (GraphQL multipart request).")
     async def upload_product_photo(self, info: Info, input: UploadProductPhotoInput) -> PhotoPayload:
         actor = await current_user(info)
-        await _upload_rate(info, actor.id)
-        limit = info.context.settings.max_photo_bytes
-        file: UploadFile = input.file  # type: ignore[assignment]  # Starlette's upload behind the scalar
-        try:
-            data = await file.read(limit + 1)  # one byte more than allowed tells it is too big
-        finally:
-            await file.close()
+        data = await read_upload(info, input.file, user_id=actor.id)
         photo = await photos_service.upload_product_photo(
             actor=actor,
             product_id=decode_id(input.product_id, "Product", field="productId"),
@@ -205,13 +198,3 @@ class PhotosMutation:
             storage=info.context.storage,
         )
         return PhotoPayload(photo=PhotoType.from_model(photo))
-
-
-async def _upload_rate(info: Info, user_id: int) -> None:
-    await ratelimit.hit(
-        info.context.queue,
-        action="upload",
-        who=str(user_id),
-        limit=info.context.settings.rate_uploads_per_minute,
-        window_seconds=60,
-    )

@@ -5,7 +5,6 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
@@ -17,6 +16,7 @@ from src.schema.errors import UserError, payload_mutation
 from src.schema.ids import decode_id
 from src.schema.orders.inputs import LocationInput
 from src.schema.permissions import current_user
+from src.schema.uploads import read_upload
 from src.services import delivery as delivery_service
 from src.services.common import dates
 
@@ -133,13 +133,7 @@ class DeliveryMutation:
 
     @payload_mutation(description="Courier: handed over, with a photo and, for COD, the cash collected.")
     async def mark_delivered(self, info: Info, input: MarkDeliveredInput) -> AssignmentPayload:
-        photo: bytes | None = None
-        if input.proof_photo is not None:
-            file: UploadFile = input.proof_photo  # type: ignore[assignment]  # Starlette's upload behind the scalar
-            try:
-                photo = await file.read(info.context.settings.max_photo_bytes + 1)
-            finally:
-                await file.close()
+        photo = None if input.proof_photo is None else await read_upload(info, input.proof_photo)
         return await _assignment_change(
             info,
             delivery_service.mark_delivered,

@@ -3,7 +3,6 @@
 from enum import Enum
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
@@ -14,10 +13,10 @@ from src.schema.ids import decode_id
 from src.schema.markets import MarketPayload, MarketType, StallPayload, StallType
 from src.schema.orders.mutations import OrderPayload, order_result
 from src.schema.permissions import current_user
+from src.schema.uploads import read_upload
 from src.services import markets as markets_service
 from src.services import orders as orders_service
 from src.services import payments as payments_service
-from src.services.common import ratelimit
 
 
 @strawberry.enum(name="PaymentGatewayChoice")
@@ -108,18 +107,7 @@ class PaymentsMutation:
     @payload_mutation(description="Buyer: a photo of the bank transfer; the market's admin confirms the payment.")
     async def submit_payment_proof(self, info: Info, input: SubmitPaymentProofInput) -> OrderPayload:
         actor = await current_user(info, Role.BUYER)
-        await ratelimit.hit(
-            info.context.queue,
-            action="upload",
-            who=str(actor.id),
-            limit=info.context.settings.rate_uploads_per_minute,
-            window_seconds=60,
-        )
-        file: UploadFile = input.file  # type: ignore[assignment]  # Starlette's upload behind the scalar
-        try:
-            data = await file.read(info.context.settings.max_photo_bytes + 1)
-        finally:
-            await file.close()
+        data = await read_upload(info, input.file, user_id=actor.id)
         order = await orders_service.submit_payment_proof(
             actor=actor,
             order_id=decode_id(input.order_id, "Order", field="orderId"),
